@@ -1,0 +1,26 @@
+# Installs the tools the tests and the demo need, only when missing.
+# Sourced by scripts/test.sh and scripts/demo.sh.
+
+apt_updated=0
+apt_install() {
+    # apt_install <command-to-check> <package>...
+    local probe=$1
+    shift
+    if command -v "$probe" >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "==> installing $* (missing $probe)"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    if [ "$apt_updated" -eq 0 ]; then
+        $sudo apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+install_test_tools() {
+    apt_install redis-server redis-server
+    apt_install mosquitto mosquitto mosquitto-clients
+    apt_install socat socat
+}

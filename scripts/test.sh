@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every check and test CloudRadar has. Installs what the tests need when
+# it is missing (Debian packages), so it works on a fresh machine.
+# Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/lib/install.sh
+source scripts/lib/install.sh
+install_test_tools
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> cargo test"
+cargo test --workspace --locked
