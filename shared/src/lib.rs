@@ -5,11 +5,17 @@
 //! - [`crc`]: the Mode S CRC-24, syndromes and bit-error correction tables.
 //! - [`bits`]: reading bit fields out of a message without panicking.
 //! - [`frame`]: a raw Mode S message (56 or 112 bits) as received.
+//! - [`decode`]: CRC check/correction, addresses and every downlink format.
+//! - [`adsb`]: ADS-B ME fields by type code (DF17/18).
+//! - [`commb`]: Comm-B register inference and decoding (DF20/21).
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 #![forbid(unsafe_code)]
 
+pub mod adsb;
 pub mod bits;
+pub mod commb;
 pub mod crc;
+pub mod decode;
 pub mod frame;
 pub mod wire;
 
