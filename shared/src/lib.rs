@@ -8,12 +8,14 @@
 //! - [`decode`]: CRC check/correction, addresses and every downlink format.
 //! - [`adsb`]: ADS-B ME fields by type code (DF17/18).
 //! - [`commb`]: Comm-B register inference and decoding (DF20/21).
+//! - [`cpr`]: CPR position decoding (global, local, surface) and encoding.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
 pub mod bits;
 pub mod commb;
+pub mod cpr;
 pub mod crc;
 pub mod decode;
 pub mod frame;
