@@ -9,6 +9,7 @@
 //! - [`adsb`]: ADS-B ME fields by type code (DF17/18).
 //! - [`commb`]: Comm-B register inference and decoding (DF20/21).
 //! - [`cpr`]: CPR position decoding (global, local, surface) and encoding.
+//! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod commb;
 pub mod cpr;
 pub mod crc;
 pub mod decode;
+pub mod format;
 pub mod frame;
 pub mod wire;
 
