@@ -223,14 +223,9 @@ mod tests {
             });
         }
         let mut rest = &buf[..];
-        loop {
-            match scan(rest) {
-                Scan::Frame(_, n) | Scan::ModeAc(_, n) | Scan::Garbage(n) => {
-                    assert!(n > 0 && n <= rest.len());
-                    rest = &rest[n..];
-                }
-                Scan::NeedMore => break,
-            }
+        while let Scan::Frame(_, n) | Scan::ModeAc(_, n) | Scan::Garbage(n) = scan(rest) {
+            assert!(n > 0 && n <= rest.len());
+            rest = &rest[n..];
         }
         assert!(rest.len() < 2 + 2 * MAX_BODY);
     }
