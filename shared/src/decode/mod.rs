@@ -112,9 +112,10 @@ pub fn decode(frame: &Frame, opts: &DecodeOptions) -> Result<Message, DecodeErro
             (status, address)
         }
         11 => {
-            // The parity is overlaid with the interrogator code: II (0–15)
-            // or SI (1–63 + 16) in the low 7 bits; anything else is an error.
-            let status = if syndrome & !0x7F == 0 {
+            // The parity is overlaid with the interrogator code: II 0–15, or
+            // SI 1–63 as 16 + SI; any syndrome of 80 or more is an error
+            // (Annex 10 Vol IV §3.1.2.3.3.2; readsb accepts < 80 the same way).
+            let status = if syndrome < 80 {
                 CrcStatus::Ok
             } else {
                 repair_df11(&mut frame, syndrome, opts)?
