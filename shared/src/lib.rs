@@ -10,6 +10,7 @@
 //! - [`commb`]: Comm-B register inference and decoding (DF20/21).
 //! - [`cpr`]: CPR position decoding (global, local, surface) and encoding.
 //! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
+//! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod crc;
 pub mod decode;
 pub mod format;
 pub mod frame;
+pub mod state;
 pub mod wire;
 
 pub use frame::{Frame, FrameError};

@@ -1,0 +1,88 @@
+//! One aircraft's merged state: the latest value of every field with when
+//! it was set, and the CPR messages waiting to be paired into a position.
+
+use super::fields::{AltBaro, Fields, Updated};
+use crate::adsb::CprRaw;
+use crate::cpr::Position;
+use crate::decode::Address;
+
+/// A CPR message kept until its even/odd partner arrives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PendingCpr {
+    pub(crate) cpr: CprRaw,
+    pub(crate) at_ms: u64,
+    pub(crate) surface: bool,
+}
+
+/// The state of one aircraft, merged from every message heard from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aircraft {
+    /// Address and its kind (from the most trusted message seen).
+    pub address: Address,
+    /// When the first message arrived (Unix ms).
+    pub first_seen_ms: u64,
+    /// When the latest message arrived (Unix ms).
+    pub last_seen_ms: u64,
+    /// Messages applied.
+    pub messages: u64,
+    /// Latest value of every field.
+    pub fields: Fields,
+    /// When each field was set.
+    pub updated: Updated,
+    /// Latest signal level, dBFS.
+    pub rssi: Option<f64>,
+    /// When the address was last confirmed by a CRC-checked DF11/17/18.
+    pub(crate) confirmed_ms: u64,
+    pub(crate) even: Option<PendingCpr>,
+    pub(crate) odd: Option<PendingCpr>,
+    /// Last accepted position and when.
+    pub(crate) position: Option<(Position, u64)>,
+    /// Positions rejected by the plausibility checks.
+    pub rejected_positions: u64,
+}
+
+impl Aircraft {
+    pub(crate) fn new(address: Address, now_ms: u64) -> Self {
+        Self {
+            address,
+            first_seen_ms: now_ms,
+            last_seen_ms: now_ms,
+            messages: 0,
+            fields: Fields::default(),
+            updated: Updated::default(),
+            rssi: None,
+            confirmed_ms: 0,
+            even: None,
+            odd: None,
+            position: None,
+            rejected_positions: 0,
+        }
+    }
+
+    /// The last accepted position and its time (Unix ms).
+    pub fn position(&self) -> Option<(Position, u64)> {
+        self.position
+    }
+
+    /// `true` when the latest altitude says the aircraft is on the ground.
+    pub fn on_ground(&self) -> bool {
+        matches!(self.fields.alt_baro, Some(AltBaro::Ground))
+    }
+
+    /// Merges a message's fields, deriving geometric altitude from the
+    /// barometric one and the GNSS–baro difference when needed.
+    pub(crate) fn apply(&mut self, fields: &Fields, now_ms: u64) {
+        self.fields.merge(fields, now_ms, &mut self.updated);
+        if fields.alt_geom.is_none()
+            && let (Some(AltBaro::Feet(baro)), Some(diff)) =
+                (self.fields.alt_baro, self.fields.geom_minus_baro)
+            && (fields.geom_minus_baro.is_some()
+                || matches!(fields.alt_baro, Some(AltBaro::Feet(_))))
+        {
+            self.fields.alt_geom = Some(baro + diff);
+            self.updated.alt_geom = now_ms;
+        }
+        self.last_seen_ms = now_ms;
+        self.messages += 1;
+    }
+}

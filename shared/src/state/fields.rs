@@ -1,0 +1,367 @@
+//! What one message says about an aircraft, as a flat set of optional
+//! fields named like readsb's `aircraft.json` (`flight`, `alt_baro`, `gs`,
+//! …), so the same names serve the decode command, the aircraft state and
+//! the HTTP API. [`Fields::from_message`] extracts them; the aircraft state
+//! merges them with per-field update times.
+
+use serde::{Serialize, Serializer};
+
+use crate::adsb::{
+    AircraftStatus, AltitudeSource, Emergency, Me, VelocityKind, VerticalRateSource,
+};
+use crate::commb::Bds;
+use crate::decode::{Content, FlightStatus, Message};
+
+/// An 8-character callsign, printed with its trailing spaces as readsb does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Callsign(pub [u8; 8]);
+
+impl Callsign {
+    /// The text, trailing spaces kept.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl Serialize for Callsign {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A Mode A code (`0x7700` prints as `"7700"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Squawk(pub u16);
+
+impl Serialize for Squawk {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{:04x}", self.0))
+    }
+}
+
+/// An emitter category such as `"A3"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Category(pub [u8; 2]);
+
+impl Serialize for Category {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(std::str::from_utf8(&self.0).unwrap_or(""))
+    }
+}
+
+/// Barometric altitude, or `"ground"` as readsb prints it on the surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum AltBaro {
+    /// Feet.
+    Feet(i32),
+    /// On the ground.
+    #[serde(serialize_with = "ground")]
+    Ground,
+}
+
+fn ground<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("ground")
+}
+
+macro_rules! fields {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty ),* $(,)?) => {
+        /// Optional aircraft fields with readsb's names.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+        pub struct Fields {
+            $( $(#[$doc])* #[serde(skip_serializing_if = "Option::is_none")] pub $name: Option<$ty>, )*
+        }
+
+        /// When each field was last set (Unix milliseconds; 0 = never).
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub struct Updated {
+            $( pub $name: u64, )*
+        }
+
+        impl Fields {
+            /// Copies every field `newer` has into `self` and stamps it.
+            pub fn merge(&mut self, newer: &Fields, now_ms: u64, updated: &mut Updated) {
+                $( if newer.$name.is_some() {
+                    self.$name = newer.$name;
+                    updated.$name = now_ms;
+                } )*
+            }
+
+            /// Forgets every field not updated since `cutoff_ms`.
+            pub fn expire(&mut self, cutoff_ms: u64, updated: &Updated) {
+                $( if updated.$name < cutoff_ms {
+                    self.$name = None;
+                } )*
+            }
+        }
+    };
+}
+
+fields! {
+    /// Callsign.
+    flight: Callsign,
+    /// Mode A code.
+    squawk: Squawk,
+    /// Emitter category.
+    category: Category,
+    /// Barometric altitude, feet, or ground.
+    alt_baro: AltBaro,
+    /// Geometric (GNSS) altitude, feet.
+    alt_geom: i32,
+    /// GNSS minus barometric altitude, feet (used to derive `alt_geom`).
+    geom_minus_baro: i32,
+    /// Ground speed, knots.
+    gs: f64,
+    /// Indicated airspeed, knots.
+    ias: u32,
+    /// True airspeed, knots.
+    tas: u32,
+    /// Mach number.
+    mach: f64,
+    /// True track over ground, degrees.
+    track: f64,
+    /// Track angle rate, degrees per second.
+    track_rate: f64,
+    /// Roll, degrees (negative left).
+    roll: f64,
+    /// Magnetic heading, degrees.
+    mag_heading: f64,
+    /// Barometric vertical rate, ft/min.
+    baro_rate: i32,
+    /// Geometric vertical rate, ft/min.
+    geom_rate: i32,
+    /// Selected altitude on the MCP/FCU, feet.
+    nav_altitude_mcp: i32,
+    /// Selected altitude in the FMS, feet.
+    nav_altitude_fms: i32,
+    /// Altimeter setting, hPa.
+    nav_qnh: f64,
+    /// Selected heading, degrees.
+    nav_heading: f64,
+    /// Emergency state.
+    emergency: &'static str,
+    /// ADS-B version.
+    version: u8,
+    /// NIC supplement A (from TC 31).
+    nic_a: bool,
+    /// NIC supplement C (from surface TC 31).
+    nic_c: bool,
+    /// NIC baro.
+    nic_baro: u8,
+    /// NACp.
+    nac_p: u8,
+    /// NACv.
+    nac_v: u8,
+    /// SIL.
+    sil: u8,
+    /// SIL supplement: `"perhour"` or `"persample"`.
+    sil_type: &'static str,
+    /// Geometric vertical accuracy.
+    gva: u8,
+    /// Flight status alert bit.
+    alert: u8,
+    /// Flight status SPI bit.
+    spi: u8,
+    /// Latitude, degrees.
+    lat: f64,
+    /// Longitude, degrees.
+    lon: f64,
+    /// Navigation integrity category.
+    nic: u8,
+    /// Radius of containment, metres.
+    rc: u32,
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let p = 10f64.powi(places);
+    (v * p).round() / p
+}
+
+impl Fields {
+    /// Extracts what `msg` says. Positions are not here: they need CPR
+    /// state (see the tracker).
+    pub fn from_message(msg: &Message) -> Self {
+        let mut f = Self::default();
+        match &msg.content {
+            Content::ShortAcas {
+                vertical_status_ground,
+                altitude,
+                ..
+            }
+            | Content::LongAcas {
+                vertical_status_ground,
+                altitude,
+                ..
+            } => {
+                f.alt_baro = if *vertical_status_ground {
+                    Some(AltBaro::Ground)
+                } else {
+                    altitude.map(|a| AltBaro::Feet(a.feet()))
+                };
+            }
+            Content::SurveillanceAltitude {
+                flight_status,
+                altitude,
+            } => {
+                f.flight_status(*flight_status);
+                f.alt_baro = match flight_status.on_ground() {
+                    Some(true) => Some(AltBaro::Ground),
+                    _ => altitude.map(|a| AltBaro::Feet(a.feet())),
+                };
+            }
+            Content::SurveillanceIdentity {
+                flight_status,
+                squawk,
+            } => {
+                f.flight_status(*flight_status);
+                f.squawk_code(*squawk);
+            }
+            Content::ExtendedSquitter { me, .. } => f.extended_squitter(me),
+            Content::CommBAltitude {
+                flight_status,
+                altitude,
+                bds,
+            } => {
+                f.flight_status(*flight_status);
+                f.alt_baro = match flight_status.on_ground() {
+                    Some(true) => Some(AltBaro::Ground),
+                    _ => altitude.map(|a| AltBaro::Feet(a.feet())),
+                };
+                f.comm_b(bds);
+            }
+            Content::CommBIdentity {
+                flight_status,
+                squawk,
+                bds,
+            } => {
+                f.flight_status(*flight_status);
+                f.squawk_code(*squawk);
+                f.comm_b(bds);
+            }
+            Content::AllCall { .. } | Content::CommD => {}
+        }
+        f
+    }
+
+    fn flight_status(&mut self, fs: FlightStatus) {
+        self.alert = Some(u8::from(fs.alert()));
+        self.spi = Some(u8::from(fs.spi()));
+    }
+
+    fn squawk_code(&mut self, squawk: u16) {
+        self.squawk = Some(Squawk(squawk));
+        if let Some(e) = Emergency::from_squawk(squawk) {
+            self.emergency = Some(e.as_str());
+        }
+    }
+
+    fn extended_squitter(&mut self, me: &Me) {
+        match me {
+            Me::NoPosition { altitude } => self.alt_baro = altitude.map(AltBaro::Feet),
+            Me::Identification(id) => {
+                if id.is_valid() {
+                    self.flight = Some(Callsign(id.callsign));
+                }
+                self.category = Some(Category(id.category_code()));
+            }
+            Me::SurfacePosition(s) => {
+                self.alt_baro = Some(AltBaro::Ground);
+                self.gs = s.ground_speed.map(|v| round(v, 1));
+                self.track = s.track.map(|v| round(v, 2));
+            }
+            Me::AirbornePosition(p) => match p.altitude_source {
+                AltitudeSource::Barometric => self.alt_baro = p.altitude.map(AltBaro::Feet),
+                AltitudeSource::Gnss => self.alt_geom = p.altitude,
+            },
+            Me::Velocity(v) => {
+                match v.kind {
+                    VelocityKind::Ground { speed, track } => {
+                        self.gs = speed.map(|v| round(v, 1));
+                        self.track = track.map(|v| round(v, 2));
+                    }
+                    VelocityKind::Air {
+                        heading,
+                        airspeed,
+                        true_airspeed,
+                    } => {
+                        self.mag_heading = heading.map(|v| round(v, 2));
+                        if true_airspeed {
+                            self.tas = airspeed;
+                        } else {
+                            self.ias = airspeed;
+                        }
+                    }
+                }
+                match v.vertical_rate_source {
+                    VerticalRateSource::Barometric => self.baro_rate = v.vertical_rate,
+                    VerticalRateSource::Gnss => self.geom_rate = v.vertical_rate,
+                }
+                self.geom_minus_baro = v.gnss_baro_diff;
+                self.nac_v = Some(v.nac_v);
+            }
+            Me::AircraftStatus(AircraftStatus::Emergency { emergency, squawk }) => {
+                self.emergency = Some(emergency.as_str());
+                self.squawk = Some(Squawk(*squawk));
+            }
+            Me::AircraftStatus(AircraftStatus::ResolutionAdvisory { .. }) => {}
+            Me::TargetState(t) => {
+                if t.selected_altitude_fms {
+                    self.nav_altitude_fms = t.selected_altitude;
+                } else {
+                    self.nav_altitude_mcp = t.selected_altitude;
+                }
+                self.nav_qnh = t.qnh.map(|v| round(v, 1));
+                self.nav_heading = t.selected_heading.map(|v| round(v, 2));
+                self.nac_p = Some(t.nac_p);
+                self.nic_baro = Some(u8::from(t.nic_baro));
+                self.sil = Some(t.sil);
+                self.sil_type = Some(sil_type(t.sil_per_sample));
+            }
+            Me::OperationalStatus(o) => {
+                self.version = Some(o.version);
+                self.nic_a = Some(o.nic_a);
+                if o.surface {
+                    self.nic_c = Some(o.nic_c);
+                } else {
+                    self.nic_baro = Some(u8::from(o.nic_baro));
+                    self.gva = Some(o.gva);
+                }
+                self.nac_p = Some(o.nac_p);
+                self.sil = Some(o.sil);
+                self.sil_type = Some(sil_type(o.sil_per_sample));
+            }
+            _ => {}
+        }
+    }
+
+    fn comm_b(&mut self, bds: &Bds) {
+        match bds {
+            Bds::Identification(id) => self.flight = Some(Callsign(id.callsign)),
+            Bds::VerticalIntention(v) => {
+                self.nav_altitude_mcp = v.mcp_altitude;
+                self.nav_altitude_fms = v.fms_altitude;
+                self.nav_qnh = v.qnh.map(|q| round(q, 1));
+            }
+            Bds::TrackAndTurn(t) => {
+                self.roll = t.roll.map(|v| round(v, 2));
+                self.track = t.track.map(|v| round(v, 2));
+                self.gs = t.ground_speed.map(f64::from);
+                self.track_rate = t.track_rate.map(|v| round(v, 2));
+                self.tas = t.true_airspeed;
+            }
+            Bds::HeadingAndSpeed(h) => {
+                self.mag_heading = h.heading.map(|v| round(v, 2));
+                self.ias = h.ias;
+                self.mach = h.mach.map(|v| round(v, 3));
+                self.baro_rate = h.baro_rate;
+                self.geom_rate = h.inertial_rate;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sil_type(per_sample: bool) -> &'static str {
+    if per_sample { "persample" } else { "perhour" }
+}

@@ -1,0 +1,15 @@
+//! The aircraft state model: what we know about each aircraft, merged from
+//! every message of every format, with per-field ages, CPR positions and
+//! plausibility checks.
+//!
+//! - `fields.rs`: what one message says, named like readsb's aircraft.json.
+//! - `aircraft.rs`: one aircraft's merged state.
+//! - `tracker.rs`: all aircraft; trust, CPR pairing, position checks.
+
+mod aircraft;
+mod fields;
+mod tracker;
+
+pub use aircraft::Aircraft;
+pub use fields::{AltBaro, Callsign, Category, Fields, Squawk, Updated};
+pub use tracker::{Outcome, Tracker, TrackerOptions};

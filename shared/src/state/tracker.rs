@@ -1,0 +1,274 @@
+//! All aircraft in view: applies decoded messages, pairs CPR messages into
+//! positions, rejects implausible positions, and keeps noise from creating
+//! ghost aircraft.
+//!
+//! Trust: replies whose address comes from the parity (DF0/4/5/16/20/21)
+//! are applied only to aircraft whose address was confirmed by a
+//! CRC-checked DF11/17/18 within [`TrackerOptions::trust_window_ms`]; any
+//! other such reply is reported as [`Outcome::Untrusted`].
+//!
+//! Positions: an even/odd pair within 10 s (airborne) or 25 s (surface)
+//! decodes globally; otherwise a single message decodes locally against
+//! the aircraft's last position or the receiver. Every new position must
+//! be reachable from the previous one at a plausible speed and lie within
+//! the receiver's range.
+
+use std::collections::HashMap;
+
+use super::aircraft::{Aircraft, PendingCpr};
+use super::fields::Fields;
+use crate::adsb::{CprRaw, Me, nic_rc};
+use crate::cpr::{self, Kind, Position, distance_m};
+use crate::decode::{CrcStatus, Message};
+
+/// Tracker settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrackerOptions {
+    /// Receiver position: reference for local and surface decoding, and
+    /// centre of the range check.
+    pub receiver: Option<Position>,
+    /// Positions further than this from the receiver are rejected, metres.
+    pub max_range_m: f64,
+    /// How long a confirmed address keeps address/parity replies trusted.
+    pub trust_window_ms: u64,
+    /// Aircraft not heard for this long are dropped by [`Tracker::expire`].
+    pub expire_ms: u64,
+}
+
+impl Default for TrackerOptions {
+    fn default() -> Self {
+        Self {
+            receiver: None,
+            // Radio horizon of an aircraft at FL450 seen from the ground, rounded up.
+            max_range_m: 500_000.0,
+            trust_window_ms: 60_000,
+            expire_ms: 300_000,
+        }
+    }
+}
+
+/// What applying a message did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Applied; `fields` is what the message said, including the position
+    /// it resolved, if any.
+    Applied {
+        /// The message's fields (with `lat`/`lon`/`nic`/`rc` when resolved).
+        fields: Fields,
+    },
+    /// An address/parity reply from an address not recently confirmed.
+    Untrusted,
+}
+
+/// All aircraft, keyed by address (non-ICAO addresses kept apart).
+#[derive(Debug, Default)]
+pub struct Tracker {
+    aircraft: HashMap<u32, Aircraft>,
+    options: TrackerOptions,
+}
+
+const AIRBORNE_PAIR_MS: u64 = 10_000;
+const SURFACE_PAIR_MS: u64 = 25_000;
+/// Last positions older than this are not used as a local reference.
+const REFERENCE_AGE_MS: u64 = 60_000;
+
+fn key(msg: &Message) -> u32 {
+    msg.address.icao | (u32::from(msg.address.kind.is_non_icao()) << 24)
+}
+
+impl Tracker {
+    /// A tracker with the given options.
+    pub fn new(options: TrackerOptions) -> Self {
+        Self {
+            aircraft: HashMap::new(),
+            options,
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &TrackerOptions {
+        &self.options
+    }
+
+    /// Applies one decoded message received at `now_ms` (Unix ms).
+    pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Outcome {
+        let k = key(msg);
+        let trust_window = self.options.trust_window_ms;
+        let ac = match msg.crc {
+            CrcStatus::AddressParity => match self.aircraft.get_mut(&k) {
+                Some(ac) if now_ms.saturating_sub(ac.confirmed_ms) <= trust_window => ac,
+                _ => return Outcome::Untrusted,
+            },
+            CrcStatus::Ok | CrcStatus::Corrected { .. } => {
+                let ac = self
+                    .aircraft
+                    .entry(k)
+                    .or_insert_with(|| Aircraft::new(msg.address, now_ms));
+                ac.confirmed_ms = now_ms;
+                ac.address = msg.address;
+                ac
+            }
+        };
+        let mut fields = Fields::from_message(msg);
+        if let Some(me) = msg.me() {
+            position(ac, me, now_ms, &self.options, &mut fields);
+        }
+        ac.apply(&fields, now_ms);
+        if rssi.is_some() {
+            ac.rssi = rssi;
+        }
+        Outcome::Applied { fields }
+    }
+
+    /// The aircraft with this ICAO address (non-ICAO ones: `non_icao = true`).
+    pub fn get(&self, icao: u32, non_icao: bool) -> Option<&Aircraft> {
+        self.aircraft.get(&(icao | (u32::from(non_icao) << 24)))
+    }
+
+    /// Every aircraft.
+    pub fn iter(&self) -> impl Iterator<Item = &Aircraft> {
+        self.aircraft.values()
+    }
+
+    /// Number of aircraft.
+    pub fn len(&self) -> usize {
+        self.aircraft.len()
+    }
+
+    /// `true` when no aircraft is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.aircraft.is_empty()
+    }
+
+    /// Drops aircraft not heard since `expire_ms` and fields older than a minute.
+    pub fn expire(&mut self, now_ms: u64) {
+        let cutoff = now_ms.saturating_sub(self.options.expire_ms);
+        self.aircraft.retain(|_, a| a.last_seen_ms >= cutoff);
+        let stale = now_ms.saturating_sub(60_000);
+        for a in self.aircraft.values_mut() {
+            a.fields.expire(stale, &a.updated);
+        }
+    }
+}
+
+/// Decodes the position carried by `me`, if any, into `fields`.
+fn position(ac: &mut Aircraft, me: &Me, now_ms: u64, opts: &TrackerOptions, fields: &mut Fields) {
+    let (cpr, surface, tc, nic_b) = match me {
+        Me::AirbornePosition(p) => (p.cpr, false, p.tc, p.nic_b),
+        Me::SurfacePosition(s) => (s.cpr, true, s.tc, false),
+        _ => return,
+    };
+    let pending = PendingCpr {
+        cpr,
+        at_ms: now_ms,
+        surface,
+    };
+    if cpr.odd {
+        ac.odd = Some(pending);
+    } else {
+        ac.even = Some(pending);
+    }
+    let Some((pos, global)) = resolve(ac, cpr, surface, now_ms, opts) else {
+        return;
+    };
+    if !plausible(ac, pos, surface, now_ms, opts) {
+        ac.rejected_positions += 1;
+        if global {
+            // A bad pair: start pairing again from this message alone.
+            if cpr.odd {
+                ac.even = None;
+            } else {
+                ac.odd = None;
+            }
+        }
+        return;
+    }
+    let version = ac.fields.version.unwrap_or(0);
+    let nic = nic_rc(
+        tc,
+        version,
+        ac.fields.nic_a.unwrap_or(false),
+        nic_b,
+        ac.fields.nic_c.unwrap_or(false),
+    );
+    ac.position = Some((pos, now_ms));
+    fields.lat = Some((pos.lat * 1e6).round() / 1e6);
+    fields.lon = Some((pos.lon * 1e6).round() / 1e6);
+    fields.nic = Some(nic.nic);
+    fields.rc = nic.rc;
+}
+
+/// Global decode when a fresh pair exists, else local against a reference.
+fn resolve(
+    ac: &Aircraft,
+    cpr: CprRaw,
+    surface: bool,
+    now_ms: u64,
+    opts: &TrackerOptions,
+) -> Option<(Position, bool)> {
+    let window = if surface {
+        SURFACE_PAIR_MS
+    } else {
+        AIRBORNE_PAIR_MS
+    };
+    let reference = ac
+        .position
+        .filter(|(_, at)| now_ms.saturating_sub(*at) <= REFERENCE_AGE_MS)
+        .map(|(p, _)| p)
+        .or(opts.receiver);
+    if let (Some(e), Some(o)) = (ac.even, ac.odd)
+        && e.surface == surface
+        && o.surface == surface
+        && e.at_ms.abs_diff(o.at_ms) <= window
+    {
+        let decoded = if surface {
+            reference.and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
+        } else {
+            cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
+        };
+        if let Some(p) = decoded {
+            return Some((p, true));
+        }
+    }
+    let kind = if surface {
+        Kind::Surface
+    } else {
+        Kind::Airborne
+    };
+    // Local decoding needs an aircraft position to be safe; the receiver
+    // position alone is used only for airborne messages, whose 180 NM
+    // ambiguity is beyond any receiver's range.
+    let reference = match ac.position {
+        Some((p, at)) if now_ms.saturating_sub(at) <= REFERENCE_AGE_MS => p,
+        _ if !surface => opts.receiver?,
+        _ => return None,
+    };
+    cpr::local(cpr, reference, kind).ok().map(|p| (p, false))
+}
+
+/// Speed and range checks against the previous position and the receiver.
+fn plausible(
+    ac: &Aircraft,
+    pos: Position,
+    surface: bool,
+    now_ms: u64,
+    opts: &TrackerOptions,
+) -> bool {
+    if let Some(rx) = opts.receiver
+        && distance_m(rx, pos) > opts.max_range_m
+    {
+        return false;
+    }
+    let Some((last, at)) = ac.position else {
+        return true;
+    };
+    let elapsed_s = now_ms.saturating_sub(at) as f64 / 1000.0;
+    // Reported ground speed with margin, or a generous ceiling when unknown.
+    let knots = ac
+        .fields
+        .gs
+        .map(|gs| gs.max(if surface { 50.0 } else { 250.0 }) * 1.5)
+        .unwrap_or(if surface { 150.0 } else { 1000.0 });
+    let allowed_m = (elapsed_s + 2.0) * knots * 0.514_444 + 500.0;
+    distance_m(last, pos) <= allowed_m
+}
