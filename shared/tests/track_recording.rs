@@ -5,7 +5,7 @@
 use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::csv;
-use cloudradar_shared::state::{Outcome, Tracker, TrackerOptions};
+use cloudradar_shared::state::{Tracker, TrackerOptions};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
@@ -37,8 +37,8 @@ fn klm1302_track_has_no_implausible_jump_from_toulouse_to_amsterdam() {
             continue;
         };
         match tracker.update(&msg, now_ms, None) {
-            Outcome::Untrusted => untrusted += 1,
-            Outcome::Applied { fields } => {
+            None => untrusted += 1,
+            Some(fields) => {
                 if let Some(f) = fields.flight
                     && f.as_str().trim_end() == "KLM1302"
                 {

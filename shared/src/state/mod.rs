@@ -12,4 +12,4 @@ mod tracker;
 
 pub use aircraft::Aircraft;
 pub use fields::{AltBaro, Callsign, Category, Fields, Squawk, Updated};
-pub use tracker::{Outcome, Tracker, TrackerOptions};
+pub use tracker::{Tracker, TrackerOptions};

@@ -5,7 +5,7 @@
 //! Trust: replies whose address comes from the parity (DF0/4/5/16/20/21)
 //! are applied only to aircraft whose address was confirmed by a
 //! CRC-checked DF11/17/18 within [`TrackerOptions::trust_window_ms`]; any
-//! other such reply is reported as [`Outcome::Untrusted`].
+//! other such reply is refused (`update` returns `None`).
 //!
 //! Positions: an even/odd pair within 10 s (airborne) or 25 s (surface)
 //! decodes globally; otherwise a single message decodes locally against
@@ -47,19 +47,6 @@ impl Default for TrackerOptions {
     }
 }
 
-/// What applying a message did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// Applied; `fields` is what the message said, including the position
-    /// it resolved, if any.
-    Applied {
-        /// The message's fields (with `lat`/`lon`/`nic`/`rc` when resolved).
-        fields: Fields,
-    },
-    /// An address/parity reply from an address not recently confirmed.
-    Untrusted,
-}
-
 /// All aircraft, keyed by address (non-ICAO addresses kept apart).
 #[derive(Debug, Default)]
 pub struct Tracker {
@@ -90,14 +77,17 @@ impl Tracker {
         &self.options
     }
 
-    /// Applies one decoded message received at `now_ms` (Unix ms).
-    pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Outcome {
+    /// Applies one decoded message received at `now_ms` (Unix ms) and
+    /// returns what it said, including the position it resolved, if any.
+    /// `None` for an address/parity reply from an address not recently
+    /// confirmed (not applied).
+    pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Option<Fields> {
         let k = key(msg);
         let trust_window = self.options.trust_window_ms;
         let ac = match msg.crc {
             CrcStatus::AddressParity => match self.aircraft.get_mut(&k) {
                 Some(ac) if now_ms.saturating_sub(ac.confirmed_ms) <= trust_window => ac,
-                _ => return Outcome::Untrusted,
+                _ => return None,
             },
             CrcStatus::Ok | CrcStatus::Corrected { .. } => {
                 let ac = self
@@ -117,7 +107,7 @@ impl Tracker {
         if rssi.is_some() {
             ac.rssi = rssi;
         }
-        Outcome::Applied { fields }
+        Some(fields)
     }
 
     /// The aircraft with this ICAO address (non-ICAO ones: `non_icao = true`).
