@@ -1,0 +1,214 @@
+//! `cloudradar-agent decode`: prints every frame of a recording (Beast
+//! binary, AVR text or the CSV recordings) as one JSON object a line, with
+//! readsb's field names, for debugging receivers and back-filling history.
+//!
+//! Each line has `raw` (lowercase hex) and, where the input carries them,
+//! `timestamp` (CSV: Unix seconds; Beast/AVR: the receiver's 12 MHz
+//! counter) and `rssi` (dBFS). Frames that pass the CRC add `df`, `hex`,
+//! `crc` (`ok` or `corrected`), `tc` for ADS-B, `bds` for Comm-B, and the
+//! fields the frame carries. A frame that fails the CRC, or an
+//! address/parity reply from an address no CRC-checked message confirmed
+//! in the last minute, prints `crc: "bad"` and nothing decoded.
+
+use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use cloudradar_shared::commb::Bds;
+use cloudradar_shared::cpr::Position;
+use cloudradar_shared::decode::{Content, CrcStatus, DecodeOptions, Message, decode};
+use cloudradar_shared::format::{Received, Scan, avr, beast, csv, signal_dbfs};
+use cloudradar_shared::state::{Fields, Tracker, TrackerOptions};
+use serde::Serialize;
+
+/// Input formats the command reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// Beast binary.
+    Beast,
+    /// AVR text (`*hex;`, `@ts hex;`, `<ts sig hex;`).
+    Avr,
+    /// `unix_time,beast_hex` lines.
+    Csv,
+}
+
+/// One output line.
+#[derive(Serialize)]
+struct Line<'a> {
+    raw: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rssi: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    df: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hex: Option<String>,
+    crc: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tc: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bds: Option<&'static str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a Fields>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Timestamp {
+    Unix(f64),
+    Ticks(u64),
+}
+
+/// Runs the command: reads `input` (`-` for stdin) and writes JSON lines to stdout.
+pub fn run(
+    input: &str,
+    format: Option<InputFormat>,
+    reference: Option<Position>,
+) -> anyhow::Result<()> {
+    let data = if input == "-" {
+        let mut buf = Vec::new();
+        io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+        buf
+    } else {
+        std::fs::read(Path::new(input)).with_context(|| format!("reading {input}"))?
+    };
+    let format = match format.or_else(|| detect(&data)) {
+        Some(f) => f,
+        None => bail!("cannot tell the format of {input}; pass --format beast|avr|csv"),
+    };
+    let stdout = io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    let mut decoder = LineDecoder::new(reference);
+    let write = |out: &mut BufWriter<_>, line: &Line| -> anyhow::Result<()> {
+        serde_json::to_writer(&mut *out, line)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    };
+    match format {
+        InputFormat::Csv => {
+            let text =
+                std::str::from_utf8(&data).with_context(|| format!("{input} is not UTF-8 text"))?;
+            for (n, l) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let (time, rx) =
+                    csv::parse_line(l).with_context(|| format!("{input}:{}: bad line", n + 1))?;
+                decoder.frame(
+                    &rx,
+                    Some(Timestamp::Unix(time)),
+                    (time * 1000.0) as u64,
+                    |line| write(&mut out, line),
+                )?;
+            }
+        }
+        InputFormat::Beast | InputFormat::Avr => {
+            let scan = if format == InputFormat::Beast {
+                beast::scan
+            } else {
+                avr::scan
+            };
+            let mut rest = &data[..];
+            let wall = now_ms();
+            while let Scan::Frame(_, n) | Scan::ModeAc(_, n) | Scan::Garbage(n) = scan(rest) {
+                if let Scan::Frame(rx, _) = scan(rest) {
+                    let (ts, at_ms) = if rx.timestamp != 0 {
+                        (Some(Timestamp::Ticks(rx.timestamp)), rx.timestamp / 12_000)
+                    } else {
+                        (None, wall)
+                    };
+                    decoder.frame(&rx, ts, at_ms, |line| write(&mut out, line))?;
+                }
+                rest = &rest[n..];
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Guesses the format from the first bytes.
+fn detect(data: &[u8]) -> Option<InputFormat> {
+    let first = data.iter().find(|b| !b.is_ascii_whitespace())?;
+    match first {
+        0x1a => Some(InputFormat::Beast),
+        b'*' | b'@' | b'<' => Some(InputFormat::Avr),
+        b'0'..=b'9' => Some(InputFormat::Csv),
+        _ => None,
+    }
+}
+
+/// Decodes frames in order through one tracker, so positions resolve.
+struct LineDecoder {
+    tracker: Tracker,
+    opts: DecodeOptions,
+}
+
+impl LineDecoder {
+    fn new(reference: Option<Position>) -> Self {
+        Self {
+            tracker: Tracker::new(TrackerOptions {
+                receiver: reference,
+                ..TrackerOptions::default()
+            }),
+            opts: DecodeOptions::default(),
+        }
+    }
+
+    fn frame(
+        &mut self,
+        rx: &Received,
+        timestamp: Option<Timestamp>,
+        at_ms: u64,
+        mut emit: impl FnMut(&Line) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let rssi = (rx.signal != 0).then(|| (signal_dbfs(rx.signal) * 10.0).round() / 10.0);
+        let mut line = Line {
+            raw: rx.frame.to_hex(),
+            timestamp,
+            rssi,
+            df: None,
+            hex: None,
+            crc: "bad",
+            tc: None,
+            bds: None,
+            fields: None,
+        };
+        let fields;
+        if let Ok(msg) = decode(&rx.frame, &self.opts)
+            && let Some(f) = self.tracker.update(&msg, at_ms, rssi)
+        {
+            fields = f;
+            line.df = Some(msg.df);
+            line.hex = Some(msg.address.hex());
+            line.crc = match msg.crc {
+                CrcStatus::Corrected { .. } => "corrected",
+                _ => "ok",
+            };
+            line.tc = msg.type_code();
+            line.bds = bds(&msg);
+            line.fields = Some(&fields);
+        }
+        emit(&line)
+    }
+}
+
+fn bds(msg: &Message) -> Option<&'static str> {
+    match &msg.content {
+        Content::CommBAltitude { bds, .. } | Content::CommBIdentity { bds, .. } => match bds {
+            Bds::Empty | Bds::Unknown | Bds::Ambiguous(_) => None,
+            b => b.name(),
+        },
+        _ => None,
+    }
+}

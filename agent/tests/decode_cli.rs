@@ -1,0 +1,95 @@
+//! `cloudradar-agent decode` on the real recordings, run as a process.
+
+use std::process::Command;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
+
+fn decode(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"))
+        .arg("decode")
+        .args(args)
+        .output()
+        .expect("run cloudradar-agent");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect()
+}
+
+#[test]
+fn long_flight_csv_gives_one_line_per_frame_in_order() {
+    let lines = decode(&[&format!("{DATA}/long_flight.csv")]);
+    assert_eq!(lines.len(), 172_432);
+    // Line 1 of the recording is a DF4 whose address no CRC-checked message has confirmed yet.
+    assert_eq!(lines[0]["raw"], "210000bd6b441a");
+    assert_eq!(lines[0]["timestamp"], 1698140962.119813);
+    assert_eq!(lines[0]["crc"], "bad");
+    assert!(
+        lines[0].get("alt_baro").is_none(),
+        "a bad frame carries no decoded field"
+    );
+    // Line 2: DF18 from 3907db, type code 24 (pyModeS 3.6: df 18, icao 3907DB).
+    assert_eq!(lines[1]["df"], 18);
+    assert_eq!(lines[1]["hex"], "3907db");
+    assert_eq!(lines[1]["tc"], 24);
+    let times: Vec<f64> = lines
+        .iter()
+        .map(|l| l["timestamp"].as_f64().expect("timestamp"))
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1] + 1.0),
+        "input order kept"
+    );
+    let klm = lines.iter().filter(|l| l["flight"] == "KLM1302 ").count();
+    assert!(klm > 10, "KLM1302 identified {klm} times");
+    let positions = lines.iter().filter(|l| l.get("lat").is_some()).count();
+    assert!(positions > 10_000, "{positions} positions");
+    let comm_b = lines.iter().filter(|l| l["bds"] == "4,0").count();
+    assert!(comm_b > 100, "{comm_b} BDS 4,0 replies");
+}
+
+#[test]
+fn lax_avr_with_a_reference_position_resolves_local_positions() {
+    let lines = decode(&[
+        "--format",
+        "avr",
+        "--lat",
+        "33.9425",
+        "--lon",
+        "-118.408",
+        &format!("{DATA}/lax-messages.txt"),
+    ]);
+    assert_eq!(lines.len(), 215_606);
+    let positions: Vec<(f64, f64)> = lines
+        .iter()
+        .filter_map(|l| Some((l.get("lat")?.as_f64()?, l.get("lon")?.as_f64()?)))
+        .collect();
+    assert!(positions.len() > 5_000, "{} positions", positions.len());
+    // All within ~500 km of LAX.
+    assert!(
+        positions
+            .iter()
+            .all(|(lat, lon)| (lat - 33.94).abs() < 5.0 && (lon + 118.4).abs() < 6.0)
+    );
+}
+
+#[test]
+fn garbage_input_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("junk.csv");
+    std::fs::write(&path, "1.0,zz\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"))
+        .args(["decode", "--format", "csv"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("junk.csv:1"), "{err}");
+}
