@@ -1,1 +1,18 @@
-//! Library behind `cloudradar-collector`.
+//! Library behind `cloudradar-collector`, the central collector.
+//!
+//! Data flow: `broker` (embedded MQTT) → `ingest` (subscribe, validate) →
+//! `buffer` (Redis Streams or embedded queue) → `pipeline` + `process`
+//! (decode, state, de-duplication) → `store` (SQLite) → `http` (API).
+//! `app` wires them; `config` holds the settings; `health` feeds `/readyz`.
+
+pub mod app;
+pub mod broker;
+pub mod buffer;
+pub mod config;
+pub mod health;
+pub mod http;
+pub mod ingest;
+pub mod pipeline;
+pub mod process;
+pub mod store;
+pub mod telemetry;

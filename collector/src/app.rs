@@ -1,0 +1,262 @@
+//! Wires the collector together: broker, ingest, buffer, processing,
+//! store and HTTP, all owned by one cancellation token and task tracker so
+//! shutdown is orderly.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use cloudradar_shared::wire::{Limits, State};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::broker;
+use crate::buffer::redis::RedisBuffer;
+use crate::config::Config;
+use crate::health::Health;
+use crate::http::{self, AppState};
+use crate::ingest::{self, Connection, StatusUpdate};
+use crate::pipeline::{self, Shared, now_ms};
+use crate::process::Processor;
+use crate::store::{self, Reader, StatusRow, Writer};
+
+/// A running collector.
+#[derive(Debug)]
+pub struct Running {
+    /// Where the HTTP server listens.
+    pub http_addr: SocketAddr,
+    tracker: TaskTracker,
+    writer: Writer,
+}
+
+impl Running {
+    /// Waits for every task to end after the token was cancelled.
+    pub async fn wait(self) {
+        self.tracker.close();
+        self.tracker.wait().await;
+        // Every writer handle is gone once the tasks ended.
+        tokio::task::spawn_blocking(move || self.writer.join())
+            .await
+            .ok();
+    }
+}
+
+fn random_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for _ in 0..2 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// Starts everything; returns once the HTTP server is bound.
+pub async fn start(
+    config: Config,
+    metrics: Option<PrometheusHandle>,
+    cancel: CancellationToken,
+) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let db = config.database_path();
+    let (writer, writer_handle) = Writer::start(db.clone(), config.flight_gap_s as i64 * 1000)?;
+    let last_id: i64 =
+        store::open(&db)?.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+            r.get(0)
+        })?;
+    let processor = Processor::new(last_id, config.dedup_window_ms);
+    let limits = Limits {
+        max_encoded: config.max_batch_bytes,
+        ..Limits::default()
+    };
+    let health = Health::new(config.redis_url.is_some());
+    let shared = Shared {
+        snapshot: Arc::new(RwLock::new(Default::default())),
+        health: health.clone(),
+    };
+    let tracker = TaskTracker::new();
+
+    // Broker: embedded unless an external one is configured.
+    let broker_open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let connection = match &config.mqtt_url {
+        Some(url) => Connection::from_url(
+            url,
+            config
+                .mqtt_username
+                .clone()
+                .zip(config.mqtt_password.clone()),
+        )?,
+        None => {
+            let credentials = if config.allow_anonymous {
+                None
+            } else {
+                Some(match &config.credentials_file {
+                    Some(p) => broker::load_credentials(p)?,
+                    None => HashMap::new(),
+                })
+            };
+            let internal_password = random_secret();
+            let access = broker::Access {
+                internal_password: internal_password.clone(),
+                credentials,
+                open: broker_open.clone(),
+            };
+            let internal = Some((broker::INTERNAL_USER.to_string(), internal_password));
+            broker::start(config.mqtt_listen, access, config.max_batch_bytes)?;
+            tracing::info!(listen = %config.mqtt_listen, anonymous = config.allow_anonymous, "embedded MQTT broker started");
+            let host = if config.mqtt_listen.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                config.mqtt_listen.ip().to_string()
+            };
+            Connection {
+                host,
+                port: config.mqtt_listen.port(),
+                credentials: internal,
+            }
+        }
+    };
+
+    let (client, eventloop) = ingest::connect(&connection, "cloudradar-collector");
+    let (queue_tx, queue_rx) = mpsc::channel(config.queue_capacity.max(1));
+    let (status_tx, mut status_rx) = mpsc::channel::<StatusUpdate>(1000);
+    tracker.spawn(ingest::run(
+        client.clone(),
+        eventloop,
+        limits,
+        ingest::Outputs {
+            queue: queue_tx,
+            status: status_tx,
+            health: health.clone(),
+            subscribed: broker_open,
+        },
+        cancel.clone(),
+    ));
+
+    match &config.redis_url {
+        None => {
+            tracker.spawn(pipeline::run_embedded(
+                queue_rx,
+                client.clone(),
+                processor,
+                writer_handle.clone(),
+                limits,
+                shared.clone(),
+                cancel.clone(),
+            ));
+        }
+        Some(url) => {
+            let consumer = format!("collector-{}", hostname());
+            let redis = connect_redis(url, &config, &consumer, &health, &cancel).await?;
+            tracker.spawn(pipeline::run_redis_writer(
+                queue_rx,
+                client.clone(),
+                redis.clone(),
+                health.clone(),
+                cancel.clone(),
+            ));
+            tracker.spawn(pipeline::run_redis_processor(
+                redis,
+                processor,
+                writer_handle.clone(),
+                limits,
+                shared.clone(),
+                cancel.clone(),
+            ));
+        }
+    }
+
+    let status_writer = writer_handle.clone();
+    let status_cancel = cancel.clone();
+    tracker.spawn(async move {
+        while let Some(u) =
+            tokio::select! { _ = status_cancel.cancelled() => None, u = status_rx.recv() => u }
+        {
+            tracing::info!(receiver = %u.receiver, state = ?u.status.state, "receiver status");
+            status_writer
+                .status(StatusRow {
+                    receiver: u.receiver,
+                    online: u.status.state == State::Online,
+                    lat: u.status.lat,
+                    lon: u.status.lon,
+                    version: u.status.version,
+                    time_ms: now_ms() as i64,
+                })
+                .await;
+        }
+    });
+    drop(writer_handle);
+
+    let app = http::router(AppState {
+        shared,
+        reader: Reader::new(db),
+        metrics,
+    });
+    let listener = tokio::net::TcpListener::bind(config.http_listen)
+        .await
+        .with_context(|| format!("binding HTTP on {}", config.http_listen))?;
+    let http_addr = listener.local_addr()?;
+    tracing::info!(%http_addr, "HTTP API listening");
+    let http_cancel = cancel.clone();
+    tracker.spawn(async move {
+        let serve = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { http_cancel.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+    Ok(Running {
+        http_addr,
+        tracker,
+        writer,
+    })
+}
+
+/// Connects to Redis, retrying until it answers (it may start after us).
+async fn connect_redis(
+    url: &str,
+    config: &Config,
+    consumer: &str,
+    health: &Health,
+    cancel: &CancellationToken,
+) -> anyhow::Result<RedisBuffer> {
+    let mut delay = std::time::Duration::from_millis(200);
+    loop {
+        match RedisBuffer::connect(url, &config.redis_stream, consumer, config.redis_maxlen).await {
+            Ok(r) => {
+                health.set_redis(true);
+                return Ok(r);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis not reachable yet");
+                tokio::select! {
+                    _ = cancel.cancelled() => anyhow::bail!("cancelled while waiting for Redis"),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".into())
+}

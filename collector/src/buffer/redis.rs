@@ -1,0 +1,165 @@
+//! Redis Streams buffer: one stream, one consumer group.
+
+use redis::aio::ConnectionManager;
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamMaxlen, StreamReadOptions, StreamReadReply,
+};
+use redis::{AsyncCommands, RedisResult, Value};
+
+/// Consumer group name.
+pub const GROUP: &str = "cloudradar";
+
+/// An entry read from the stream.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Stream id, for XACK.
+    pub id: String,
+    /// The encoded batch.
+    pub payload: Vec<u8>,
+}
+
+/// A connection to the stream.
+#[derive(Clone)]
+pub struct RedisBuffer {
+    conn: ConnectionManager,
+    stream: String,
+    consumer: String,
+    maxlen: usize,
+}
+
+impl std::fmt::Debug for RedisBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBuffer")
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+impl RedisBuffer {
+    /// Connects and makes sure the stream and group exist.
+    pub async fn connect(
+        url: &str,
+        stream: &str,
+        consumer: &str,
+        maxlen: usize,
+    ) -> RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        let conn = ConnectionManager::new(client).await?;
+        let mut this = Self {
+            conn,
+            stream: stream.to_string(),
+            consumer: consumer.to_string(),
+            maxlen,
+        };
+        this.ensure_group().await?;
+        Ok(this)
+    }
+
+    /// Creates the consumer group (and stream) unless it exists; needed
+    /// again after a Redis restart without persistence.
+    pub async fn ensure_group(&mut self) -> RedisResult<()> {
+        let r: RedisResult<()> = self
+            .conn
+            .xgroup_create_mkstream(&self.stream, GROUP, "0")
+            .await;
+        match r {
+            Err(e) if e.to_string().contains("BUSYGROUP") => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Appends a batch.
+    pub async fn push(&mut self, receiver: &str, seq: u64, payload: &[u8]) -> RedisResult<()> {
+        let _: String = self
+            .conn
+            .xadd_maxlen(
+                &self.stream,
+                StreamMaxlen::Approx(self.maxlen),
+                "*",
+                &[
+                    ("r", receiver.as_bytes()),
+                    ("s", seq.to_string().as_bytes()),
+                    ("p", payload),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Reads up to `count` entries: this consumer's pending ones when
+    /// `pending` is set, else new ones (blocking up to `block_ms`).
+    pub async fn read(
+        &mut self,
+        count: usize,
+        block_ms: usize,
+        pending: bool,
+    ) -> RedisResult<Vec<Entry>> {
+        let opts = StreamReadOptions::default()
+            .group(GROUP, &self.consumer)
+            .count(count);
+        let opts = if pending { opts } else { opts.block(block_ms) };
+        let id = if pending { "0" } else { ">" };
+        let reply: Option<StreamReadReply> = self
+            .conn
+            .xread_options(&[&self.stream], &[id], &opts)
+            .await?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .filter_map(|e| {
+                let payload = match e.map.get("p") {
+                    Some(Value::BulkString(b)) => b.clone(),
+                    _ => return None,
+                };
+                Some(Entry { id: e.id, payload })
+            })
+            .collect())
+    }
+
+    /// Takes over entries another consumer left pending for `min_idle_ms`.
+    pub async fn claim_stale(&mut self, min_idle_ms: usize) -> RedisResult<usize> {
+        let reply: StreamAutoClaimReply = self
+            .conn
+            .xautoclaim_options(
+                &self.stream,
+                GROUP,
+                &self.consumer,
+                min_idle_ms,
+                "0-0",
+                StreamAutoClaimOptions::default().count(1000),
+            )
+            .await?;
+        Ok(reply.claimed.len())
+    }
+
+    /// Acknowledges committed entries.
+    pub async fn ack(&mut self, ids: &[String]) -> RedisResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self.conn.xack(&self.stream, GROUP, ids).await?;
+        Ok(())
+    }
+
+    /// Stream length.
+    pub async fn len(&mut self) -> RedisResult<usize> {
+        self.conn.xlen(&self.stream).await
+    }
+
+    /// Entries delivered but not yet acknowledged.
+    pub async fn pending(&mut self) -> RedisResult<usize> {
+        let v: Value = redis::cmd("XPENDING")
+            .arg(&self.stream)
+            .arg(GROUP)
+            .query_async(&mut self.conn)
+            .await?;
+        match v {
+            Value::Array(items) => match items.first() {
+                Some(Value::Int(n)) => Ok(*n as usize),
+                _ => Ok(0),
+            },
+            _ => Ok(0),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! One error type for every handler: JSON `{"code": …, "message": …}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An API error.
+#[derive(Debug)]
+pub enum AppError {
+    /// A bad parameter (named).
+    BadRequest(String),
+    /// Nothing there.
+    NotFound(String),
+    /// A failure on our side.
+    Internal(anyhow::Error),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            Self::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            Self::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".to_string(),
+                )
+            }
+        };
+        (status, Json(json!({ "code": code, "message": message }))).into_response()
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+/// The fallback for unknown paths.
+pub async fn not_found(uri: axum::http::Uri) -> AppError {
+    AppError::NotFound(format!("no route for {}", uri.path()))
+}

@@ -1,0 +1,219 @@
+//! History from SQLite: receivers, totals, flights and positions, with
+//! parameters checked (a bad one is a 400 that names it) and keyset
+//! pagination (`after` = the last id or time of the previous page).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use rusqlite::params;
+use serde_json::{Value, json};
+
+use super::live::parse_icao;
+use super::{AppError, AppState};
+
+fn param<T: std::str::FromStr>(
+    q: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<T>, AppError> {
+    q.get(name)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| AppError::BadRequest(format!("{name}: invalid value {v:?}")))
+        })
+        .transpose()
+}
+
+fn limit(q: &HashMap<String, String>) -> Result<i64, AppError> {
+    let l = param::<i64>(q, "limit")?.unwrap_or(1000);
+    if !(1..=10_000).contains(&l) {
+        return Err(AppError::BadRequest("limit: must be 1..=10000".into()));
+    }
+    Ok(l)
+}
+
+/// `GET /api/v1/receivers`.
+pub async fn receivers(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+    let rows = s
+        .reader
+        .query(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, first_seen_ms, last_seen_ms, online, lat, lon, version, frames, batches FROM receivers ORDER BY id",
+            )?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok(json!({
+                        "id": r.get::<_, String>(0)?,
+                        "first_seen_ms": r.get::<_, i64>(1)?,
+                        "last_seen_ms": r.get::<_, i64>(2)?,
+                        "online": r.get::<_, i64>(3)? != 0,
+                        "lat": r.get::<_, Option<f64>>(4)?,
+                        "lon": r.get::<_, Option<f64>>(5)?,
+                        "version": r.get::<_, Option<String>>(6)?,
+                        "frames": r.get::<_, i64>(7)?,
+                        "batches": r.get::<_, i64>(8)?,
+                    }))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await?;
+    Ok(Json(json!({ "receivers": rows })))
+}
+
+/// `GET /api/v1/stats`: totals and pipeline health.
+pub async fn stats(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+    let (broker, redis, sqlite) = s.shared.health.states();
+    let live = s
+        .shared
+        .snapshot
+        .read()
+        .map(|x| x.aircraft.len())
+        .unwrap_or(0);
+    let totals = s
+        .reader
+        .query(|c| {
+            let count = |table: &str| -> anyhow::Result<i64> {
+                Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+            };
+            Ok(json!({
+                "receptions": count("receptions")?,
+                "messages": count("messages")?,
+                "positions": count("positions")?,
+                "aircraft": count("aircraft")?,
+                "flights": count("flights")?,
+                "batches": count("applied_batches")?,
+            }))
+        })
+        .await?;
+    Ok(Json(json!({
+        "live_aircraft": live,
+        "totals": totals,
+        "health": { "broker": broker, "redis": redis, "sqlite": sqlite },
+    })))
+}
+
+/// `GET /api/v1/flights?callsign=&icao=&from=&to=&after=&limit=`.
+pub async fn flights(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let icao = q
+        .get("icao")
+        .map(|v| parse_icao(v))
+        .transpose()?
+        .map(i64::from);
+    let callsign = q.get("callsign").map(|c| c.trim().to_ascii_uppercase());
+    if callsign
+        .as_ref()
+        .is_some_and(|c| c.len() > 8 || !c.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(AppError::BadRequest(
+            "callsign: 1-8 letters and digits".into(),
+        ));
+    }
+    let from = param::<i64>(&q, "from")?.unwrap_or(0);
+    let to = param::<i64>(&q, "to")?.unwrap_or(i64::MAX);
+    let after = param::<i64>(&q, "after")?.unwrap_or(0);
+    let limit = limit(&q)?;
+    let rows = s
+        .reader
+        .query(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, icao, callsign, first_seen_ms, last_seen_ms FROM flights
+                 WHERE id > ?1 AND (?2 IS NULL OR icao = ?2) AND (?3 IS NULL OR callsign = ?3)
+                   AND last_seen_ms >= ?4 AND first_seen_ms <= ?5
+                 ORDER BY id LIMIT ?6",
+            )?;
+            let rows = st
+                .query_map(params![after, icao, callsign, from, to, limit], |r| {
+                    Ok(json!({
+                        "id": r.get::<_, i64>(0)?,
+                        "hex": format!("{:06x}", r.get::<_, i64>(1)?),
+                        "callsign": r.get::<_, String>(2)?,
+                        "first_seen_ms": r.get::<_, i64>(3)?,
+                        "last_seen_ms": r.get::<_, i64>(4)?,
+                    }))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await?;
+    let next = rows
+        .last()
+        .and_then(|r| r["id"].as_i64())
+        .filter(|_| rows.len() as i64 == limit);
+    Ok(Json(json!({ "flights": rows, "next": next })))
+}
+
+/// `GET /api/v1/positions?icao=&from=&to=&bbox=s,w,n,e&after=&limit=`.
+pub async fn positions(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let icao = q
+        .get("icao")
+        .map(|v| parse_icao(v))
+        .transpose()?
+        .map(i64::from);
+    let from = param::<i64>(&q, "from")?.unwrap_or(0);
+    let to = param::<i64>(&q, "to")?.unwrap_or(i64::MAX);
+    let after = param::<i64>(&q, "after")?.unwrap_or(0);
+    let limit = limit(&q)?;
+    let (south, west, north, east) = match q.get("bbox") {
+        None => (-90.0, -180.0, 90.0, 180.0),
+        Some(b) => {
+            let v: Vec<f64> = b
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| AppError::BadRequest("bbox: expected south,west,north,east".into()))?;
+            match v[..] {
+                [s, w, n, e]
+                    if s <= n && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n) =>
+                {
+                    (s, w, n, e)
+                }
+                _ => {
+                    return Err(AppError::BadRequest(
+                        "bbox: expected south,west,north,east".into(),
+                    ));
+                }
+            }
+        }
+    };
+    let rows = s
+        .reader
+        .query(move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
+                 WHERE rowid > ?1 AND (?2 IS NULL OR icao = ?2) AND time_ms BETWEEN ?3 AND ?4
+                   AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8
+                 ORDER BY rowid LIMIT ?9",
+            )?;
+            let rows = st
+                .query_map(
+                    params![after, icao, from, to, south, north, west, east, limit],
+                    |r| {
+                        Ok(json!({
+                            "id": r.get::<_, i64>(0)?,
+                            "hex": format!("{:06x}", r.get::<_, i64>(1)?),
+                            "time_ms": r.get::<_, i64>(2)?,
+                            "lat": r.get::<_, f64>(3)?,
+                            "lon": r.get::<_, f64>(4)?,
+                            "alt_baro": r.get::<_, Option<i64>>(5)?,
+                            "gs": r.get::<_, Option<f64>>(6)?,
+                            "track": r.get::<_, Option<f64>>(7)?,
+                        }))
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await?;
+    let next = rows
+        .last()
+        .and_then(|r| r["id"].as_i64())
+        .filter(|_| rows.len() as i64 == limit);
+    Ok(Json(json!({ "positions": rows, "next": next })))
+}

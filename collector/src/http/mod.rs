@@ -1,0 +1,57 @@
+//! The HTTP API (axum): live aircraft (also as readsb's
+//! `/data/aircraft.json`), history from SQLite, receivers, stats, and the
+//! operational endpoints `/healthz`, `/readyz`, `/metrics`.
+//!
+//! Talks to: the live snapshot (processing) and the SQLite read pool.
+
+mod error;
+mod history;
+mod live;
+mod ops;
+
+pub use error::AppError;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::pipeline::Shared;
+use crate::store::Reader;
+
+/// What handlers share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Live view and health.
+    pub shared: Shared,
+    /// SQLite reads.
+    pub reader: Reader,
+    /// Prometheus exposition.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/data/aircraft.json", get(live::aircraft_json))
+        .route("/data/receiver.json", get(live::receiver_json))
+        .route("/api/v1/aircraft", get(live::aircraft_json))
+        .route("/api/v1/aircraft/{icao}", get(live::aircraft_one))
+        .route("/api/v1/receivers", get(history::receivers))
+        .route("/api/v1/stats", get(history::stats))
+        .route("/api/v1/flights", get(history::flights))
+        .route("/api/v1/positions", get(history::positions))
+        .fallback(error::not_found)
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .with_state(state)
+}

@@ -1,0 +1,91 @@
+//! Batch validation at the door: wire version, size limits, and the
+//! receiver id inside the batch matching the topic it came on. Rejections
+//! are counted per receiver and reason, and logged at most once a minute
+//! per receiver.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cloudradar_shared::wire::{self, Limits, WireError};
+
+/// Why a batch was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// It does not decode.
+    Wire(WireError),
+    /// The batch names another receiver than its topic.
+    WrongReceiver(String),
+}
+
+impl Rejection {
+    /// Short reason label for the metric.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Wire(WireError::TooLarge { .. } | WireError::TooManyFrames(_)) => "oversize",
+            Self::Wire(WireError::Version(_)) => "version",
+            Self::Wire(WireError::Magic) => "magic",
+            Self::Wire(WireError::Truncated) => "truncated",
+            Self::Wire(_) => "malformed",
+            Self::WrongReceiver(_) => "receiver_mismatch",
+        }
+    }
+
+    /// Counts the rejection and logs it (rate-limited per receiver).
+    pub fn record(&self, receiver: &str) {
+        metrics::counter!(
+            "cloudradar_collector_batches_rejected_total",
+            "receiver" => receiver.to_string(),
+            "reason" => self.reason()
+        )
+        .increment(1);
+        static LAST: Mutex<Option<HashMap<String, Instant>>> = Mutex::new(None);
+        let mut guard = match LAST.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let map = guard.get_or_insert_with(HashMap::new);
+        let due = map
+            .get(receiver)
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
+        if due && map.len() < 10_000 {
+            map.insert(receiver.to_string(), Instant::now());
+            tracing::warn!(receiver, reason = self.reason(), detail = ?self, "batch rejected");
+        }
+    }
+}
+
+/// Checks a batch from `topic_receiver`; returns its sequence number.
+pub fn validate(topic_receiver: &str, payload: &[u8], limits: &Limits) -> Result<u64, Rejection> {
+    let batch = wire::decode(payload, limits).map_err(Rejection::Wire)?;
+    if batch.receiver_id != topic_receiver {
+        return Err(Rejection::WrongReceiver(batch.receiver_id));
+    }
+    Ok(batch.seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudradar_shared::wire::{Batch, encode};
+
+    #[test]
+    fn a_batch_for_another_receiver_is_refused() {
+        let b = Batch {
+            receiver_id: "rx-a".into(),
+            seq: 7,
+            created_ms: 1,
+            frames: vec![],
+        };
+        let bytes = encode(&b);
+        assert_eq!(validate("rx-a", &bytes, &Limits::default()), Ok(7));
+        assert_eq!(
+            validate("rx-b", &bytes, &Limits::default()),
+            Err(Rejection::WrongReceiver("rx-a".into()))
+        );
+        assert_eq!(
+            validate("rx-a", b"junk", &Limits::default()).map_err(|r| r.reason()),
+            Err("magic")
+        );
+    }
+}

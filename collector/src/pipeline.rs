@@ -1,0 +1,236 @@
+//! The processing loops: take batches from the buffer, process them, have
+//! the store commit them, and only then acknowledge them upstream (to the
+//! broker in embedded mode, to Redis with XACK otherwise). A failed commit
+//! keeps the batch and retries, with `/readyz` reporting not ready.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cloudradar_shared::wire::{self, Limits};
+use rumqttc::AsyncClient;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::buffer::redis::RedisBuffer;
+use crate::health::Health;
+use crate::ingest::Accepted;
+use crate::process::{Processor, Snapshot};
+use crate::store::WriterHandle;
+
+/// Unix milliseconds now.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Shared by the loops and the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// Latest live view.
+    pub snapshot: Arc<RwLock<Snapshot>>,
+    /// Dependency health.
+    pub health: Health,
+}
+
+/// Processes one encoded batch and commits it, retrying the commit until
+/// it works or the collector stops. Returns `false` if cancelled first.
+async fn apply(
+    processor: &mut Processor,
+    writer: &WriterHandle,
+    payload: &[u8],
+    limits: &Limits,
+    health: &Health,
+    cancel: &CancellationToken,
+) -> bool {
+    let Ok(batch) = wire::decode(payload, limits) else {
+        // Validated at ingest; unreachable unless limits changed. Drop it.
+        metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "malformed")
+            .increment(1);
+        return true;
+    };
+    let started = std::time::Instant::now();
+    let rows = processor.process(&batch, now_ms());
+    let frames = rows.frames;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match writer.write(rows.clone()).await {
+            Ok(applied) => {
+                health.set_sqlite(true);
+                if applied {
+                    metrics::counter!("cloudradar_collector_batches_stored_total").increment(1);
+                    metrics::counter!("cloudradar_collector_frames_stored_total")
+                        .increment(frames as u64);
+                } else {
+                    metrics::counter!("cloudradar_collector_batches_duplicate_total").increment(1);
+                }
+                let lag = now_ms().saturating_sub(batch.created_ms) as f64 / 1000.0;
+                metrics::histogram!("cloudradar_collector_batch_lag_seconds").record(lag);
+                metrics::histogram!("cloudradar_collector_process_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                return true;
+            }
+            Err(e) => {
+                health.set_sqlite(false);
+                tracing::error!(error = %e, receiver = %batch.receiver_id, seq = batch.seq, "batch not stored; retrying");
+                tokio::select! {
+                    _ = cancel.cancelled() => return false,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+fn refresh(processor: &mut Processor, shared: &Shared) {
+    let now = now_ms();
+    processor.expire(now);
+    let snap = processor.snapshot(now);
+    metrics::gauge!("cloudradar_collector_aircraft_live").set(snap.aircraft.len() as f64);
+    if let Ok(mut s) = shared.snapshot.write() {
+        *s = snap;
+    }
+}
+
+/// Embedded buffer: the queue feeds processing directly; the MQTT message
+/// is acknowledged after the commit.
+pub async fn run_embedded(
+    mut queue: mpsc::Receiver<Accepted>,
+    client: AsyncClient,
+    mut processor: Processor,
+    writer: WriterHandle,
+    limits: Limits,
+    shared: Shared,
+    cancel: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tick.tick() => refresh(&mut processor, &shared),
+            a = queue.recv() => {
+                let Some(a) = a else { break };
+                metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
+                if apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
+                    let _ = client.ack(&a.publish).await;
+                }
+            }
+        }
+    }
+}
+
+/// Redis mode, ingest side: XADD each accepted batch (retrying while Redis
+/// is down; the bounded queue fills, then ingest stops reading), then
+/// acknowledge it to the broker.
+pub async fn run_redis_writer(
+    mut queue: mpsc::Receiver<Accepted>,
+    client: AsyncClient,
+    mut redis: RedisBuffer,
+    health: Health,
+    cancel: CancellationToken,
+) {
+    while let Some(a) = tokio::select! { _ = cancel.cancelled() => None, a = queue.recv() => a } {
+        metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match redis.push(&a.receiver, a.seq, &a.payload).await {
+                Ok(()) => {
+                    health.set_redis(true);
+                    let _ = client.ack(&a.publish).await;
+                    break;
+                }
+                Err(e) => {
+                    health.set_redis(false);
+                    tracing::warn!(error = %e, "Redis XADD failed; holding the batch");
+                    let _ = redis.ensure_group().await;
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+/// Redis mode, processing side: reclaim and finish pending entries, then
+/// read new ones; XACK after commit.
+pub async fn run_redis_processor(
+    mut redis: RedisBuffer,
+    mut processor: Processor,
+    writer: WriterHandle,
+    limits: Limits,
+    shared: Shared,
+    cancel: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    // Entries delivered to this consumer before a restart come first.
+    let mut pending = true;
+    let mut last_gauge = std::time::Instant::now();
+    loop {
+        if cancel.is_cancelled() {
+            break;
+        }
+        if last_gauge.elapsed() > Duration::from_secs(2) {
+            last_gauge = std::time::Instant::now();
+            if let (Ok(len), Ok(p)) = (redis.len().await, redis.pending().await) {
+                metrics::gauge!("cloudradar_collector_redis_stream_length").set(len as f64);
+                metrics::gauge!("cloudradar_collector_redis_pending").set(p as f64);
+            }
+        }
+        let read = tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tick.tick() => { refresh(&mut processor, &shared); continue; }
+            r = redis.read(100, 500, pending) => r,
+        };
+        match read {
+            Ok(entries) => {
+                shared.health.set_redis(true);
+                if pending && entries.is_empty() {
+                    pending = false;
+                    if let Ok(n) = redis.claim_stale(30_000).await
+                        && n > 0
+                    {
+                        tracing::info!(claimed = n, "reclaimed entries from a dead consumer");
+                        pending = true;
+                    }
+                    continue;
+                }
+                let mut done = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if !apply(
+                        &mut processor,
+                        &writer,
+                        &e.payload,
+                        &limits,
+                        &shared.health,
+                        &cancel,
+                    )
+                    .await
+                    {
+                        break;
+                    }
+                    done.push(e.id);
+                }
+                if let Err(e) = redis.ack(&done).await {
+                    // Not acknowledged: they come back as pending and are applied once (seq dedup).
+                    tracing::warn!(error = %e, "XACK failed");
+                    pending = true;
+                }
+            }
+            Err(e) => {
+                shared.health.set_redis(false);
+                tracing::warn!(error = %e, "Redis read failed");
+                let _ = redis.ensure_group().await;
+                pending = true;
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Processing: turns received batches into stored rows and live state.
+//!
+//! Every frame is decoded with the shared decoder and applied to the
+//! aircraft tracker (CPR positions, plausibility, ghost suppression);
+//! identical bytes from several receivers within a second become one
+//! message with several receptions. The output of one batch is one
+//! [`WriteBatch`], committed atomically by the store.
+//!
+//! Talks to: the buffer (input batches), the store (output rows), the HTTP
+//! layer (live snapshot).
+
+mod dedup;
+mod live;
+
+pub use live::{LiveAircraft, Snapshot};
+
+use std::collections::HashMap;
+
+use cloudradar_shared::decode::{DecodeOptions, decode};
+use cloudradar_shared::format::signal_dbfs;
+use cloudradar_shared::state::{AltBaro, Tracker, TrackerOptions};
+use cloudradar_shared::wire::Batch;
+
+use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
+use dedup::Dedup;
+
+/// Receptions older than this are not used for "heard by".
+const HEARD_MS: u64 = 60_000;
+
+/// Per-receiver running counters.
+#[derive(Debug, Default, Clone)]
+pub struct ReceiverCounters {
+    /// Frames received.
+    pub frames: u64,
+    /// Frames that decoded and were trusted.
+    pub accepted: u64,
+    /// Frames rejected (CRC, untrusted).
+    pub rejected: u64,
+    /// Furthest position decoded from this receiver's frames, metres (needs its position).
+    pub last_seen_ms: u64,
+}
+
+/// The processor's state.
+#[derive(Debug)]
+pub struct Processor {
+    tracker: Tracker,
+    dedup: Dedup,
+    next_id: i64,
+    opts: DecodeOptions,
+    heard_by: HashMap<u32, Vec<(String, u64)>>,
+    receivers: HashMap<String, ReceiverCounters>,
+    applied: HashMap<String, std::collections::BTreeSet<u64>>,
+    total_messages: u64,
+}
+
+/// Batch sequence numbers remembered per receiver to skip re-sent batches
+/// without touching the state (the database is the authority across restarts).
+const REMEMBERED_SEQS: usize = 10_000;
+
+impl Processor {
+    /// A processor whose message ids continue after `last_message_id`.
+    pub fn new(last_message_id: i64, dedup_window_ms: u64) -> Self {
+        Self {
+            tracker: Tracker::new(TrackerOptions::default()),
+            dedup: Dedup::new(dedup_window_ms),
+            next_id: last_message_id + 1,
+            opts: DecodeOptions::default(),
+            heard_by: HashMap::new(),
+            receivers: HashMap::new(),
+            applied: HashMap::new(),
+            total_messages: 0,
+        }
+    }
+
+    /// Processes one batch received at `now_ms`. A batch this processor
+    /// already applied yields only its identity (the store skips it).
+    pub fn process(&mut self, batch: &Batch, now_ms: u64) -> WriteBatch {
+        let mut out = WriteBatch {
+            receiver: batch.receiver_id.clone(),
+            seq: batch.seq as i64,
+            time_ms: now_ms as i64,
+            frames: batch.frames.len() as i64,
+            ..WriteBatch::default()
+        };
+        let seen = self.applied.entry(batch.receiver_id.clone()).or_default();
+        if !seen.insert(batch.seq) {
+            return out;
+        }
+        if seen.len() > REMEMBERED_SEQS {
+            seen.pop_first();
+        }
+        let mut touched: HashMap<u32, AircraftRow> = HashMap::new();
+        let counters = self.receivers.entry(batch.receiver_id.clone()).or_default();
+        counters.last_seen_ms = now_ms;
+        for wf in &batch.frames {
+            counters.frames += 1;
+            self.total_messages += 1;
+            // A receiver clock in the future is not believed.
+            let time = wf.rx_ms.min(now_ms + 60_000);
+            let msg = decode(&wf.frame, &self.opts).ok();
+            let frame = msg.as_ref().map_or(wf.frame, |m| m.frame);
+            let next_id = &mut self.next_id;
+            let (id, new) = self.dedup.assign(&frame, time, || {
+                let id = *next_id;
+                *next_id += 1;
+                id
+            });
+            let rssi = (wf.signal != 0).then(|| signal_dbfs(wf.signal));
+            // Only the first reception of a transmission updates the state.
+            let fields = match (&msg, new) {
+                (Some(m), true) => self.tracker.update(m, time, rssi),
+                _ => None,
+            };
+            let icao = msg.as_ref().map(|m| m.address.icao);
+            if new {
+                out.messages.push(MessageRow {
+                    id,
+                    time_ms: time as i64,
+                    icao: fields.as_ref().and(icao).map(i64::from),
+                    df: i64::from(frame.df()),
+                    raw: frame.as_bytes().to_vec(),
+                });
+            }
+            out.receptions.push(ReceptionRow {
+                message_id: id,
+                rx_ms: wf.rx_ms as i64,
+                timestamp: wf.timestamp as i64,
+                signal: i64::from(wf.signal),
+            });
+            match (&msg, new, &fields) {
+                (Some(_), _, Some(_)) | (Some(_), false, _) => counters.accepted += 1,
+                _ => counters.rejected += 1,
+            }
+            if let (Some(icao), Some(_)) = (icao, msg.as_ref()) {
+                let heard = self.heard_by.entry(icao).or_default();
+                match heard.iter_mut().find(|(r, _)| *r == batch.receiver_id) {
+                    Some(entry) => entry.1 = time,
+                    None => heard.push((batch.receiver_id.clone(), time)),
+                }
+            }
+            let (Some(f), Some(icao)) = (fields, icao) else {
+                continue;
+            };
+            let row = touched.entry(icao).or_insert_with(|| AircraftRow {
+                icao: i64::from(icao),
+                time_ms: time as i64,
+                callsign: None,
+                squawk: None,
+                category: None,
+                messages: 0,
+            });
+            row.messages += 1;
+            row.time_ms = row.time_ms.max(time as i64);
+            if let Some(cs) = f.flight {
+                let cs = cs.as_str().trim_end().to_string();
+                if !cs.is_empty() {
+                    out.flights.push(FlightRow {
+                        icao: i64::from(icao),
+                        callsign: cs.clone(),
+                        time_ms: time as i64,
+                    });
+                    row.callsign = Some(cs);
+                }
+            }
+            if let Some(sq) = f.squawk {
+                row.squawk = Some(format!("{:04x}", sq.0));
+            }
+            if let Some(c) = f.category {
+                row.category = std::str::from_utf8(&c.0).ok().map(str::to_string);
+            }
+            if let (Some(lat), Some(lon)) = (f.lat, f.lon) {
+                let state = self.tracker.get(icao, false).map(|a| &a.fields);
+                out.positions.push(PositionRow {
+                    icao: i64::from(icao),
+                    time_ms: time as i64,
+                    lat,
+                    lon,
+                    alt_baro: state.and_then(|s| match s.alt_baro {
+                        Some(AltBaro::Feet(ft)) => Some(i64::from(ft)),
+                        _ => None,
+                    }),
+                    alt_geom: state.and_then(|s| s.alt_geom).map(i64::from),
+                    gs: state.and_then(|s| s.gs),
+                    track: state.and_then(|s| s.track),
+                    baro_rate: state.and_then(|s| s.baro_rate).map(i64::from),
+                });
+            }
+        }
+        // One flight row per aircraft and callsign per batch is enough.
+        out.flights
+            .sort_by(|a, b| (a.icao, &a.callsign).cmp(&(b.icao, &b.callsign)));
+        out.flights
+            .dedup_by(|a, b| a.icao == b.icao && a.callsign == b.callsign);
+        out.aircraft = touched.into_values().collect();
+        out
+    }
+
+    /// Drops aircraft and receptions that have gone quiet.
+    pub fn expire(&mut self, now_ms: u64) {
+        self.tracker.expire(now_ms);
+        metrics::gauge!("cloudradar_collector_dedup_entries").set(self.dedup.len() as f64);
+        let cutoff = now_ms.saturating_sub(HEARD_MS);
+        self.heard_by.retain(|_, v| {
+            v.retain(|(_, t)| *t >= cutoff);
+            !v.is_empty()
+        });
+    }
+
+    /// Counters per receiver.
+    pub fn receivers(&self) -> &HashMap<String, ReceiverCounters> {
+        &self.receivers
+    }
+
+    /// The live view for the HTTP API.
+    pub fn snapshot(&self, now_ms: u64) -> Snapshot {
+        live::snapshot(&self.tracker, &self.heard_by, now_ms, self.total_messages)
+    }
+}

@@ -1,0 +1,104 @@
+//! What the processor hands the writer: every row one batch produces.
+
+/// A distinct transmission (first reception of these bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRow {
+    /// Id assigned by the processor.
+    pub id: i64,
+    /// Reception time, Unix ms.
+    pub time_ms: i64,
+    /// Aircraft address, when the message was decoded.
+    pub icao: Option<i64>,
+    /// Downlink format.
+    pub df: i64,
+    /// Message bytes.
+    pub raw: Vec<u8>,
+}
+
+/// One receiver hearing one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceptionRow {
+    /// The message heard.
+    pub message_id: i64,
+    /// Agent receive time, Unix ms.
+    pub rx_ms: i64,
+    /// Receiver 12 MHz timestamp.
+    pub timestamp: i64,
+    /// Signal level byte.
+    pub signal: i64,
+}
+
+/// A decoded position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionRow {
+    /// Aircraft.
+    pub icao: i64,
+    /// Time, Unix ms.
+    pub time_ms: i64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Barometric altitude, feet.
+    pub alt_baro: Option<i64>,
+    /// Geometric altitude, feet.
+    pub alt_geom: Option<i64>,
+    /// Ground speed, knots.
+    pub gs: Option<f64>,
+    /// Track, degrees.
+    pub track: Option<f64>,
+    /// Vertical rate, ft/min.
+    pub baro_rate: Option<i64>,
+}
+
+/// The latest identity of an aircraft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AircraftRow {
+    /// Address.
+    pub icao: i64,
+    /// Time, Unix ms.
+    pub time_ms: i64,
+    /// Callsign, trimmed.
+    pub callsign: Option<String>,
+    /// Squawk.
+    pub squawk: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Messages in this batch.
+    pub messages: i64,
+}
+
+/// A flight seen in this batch (aircraft + callsign).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlightRow {
+    /// Address.
+    pub icao: i64,
+    /// Callsign, trimmed.
+    pub callsign: String,
+    /// Time, Unix ms.
+    pub time_ms: i64,
+}
+
+/// Everything one received batch produced, committed in one transaction
+/// together with the (receiver, seq) that makes it idempotent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteBatch {
+    /// Receiver id.
+    pub receiver: String,
+    /// Batch sequence.
+    pub seq: i64,
+    /// Batch time, Unix ms.
+    pub time_ms: i64,
+    /// Frames in the batch.
+    pub frames: i64,
+    /// New distinct messages.
+    pub messages: Vec<MessageRow>,
+    /// One per frame.
+    pub receptions: Vec<ReceptionRow>,
+    /// Positions decoded.
+    pub positions: Vec<PositionRow>,
+    /// Aircraft identities touched.
+    pub aircraft: Vec<AircraftRow>,
+    /// Flights touched.
+    pub flights: Vec<FlightRow>,
+}

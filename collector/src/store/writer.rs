@@ -1,0 +1,263 @@
+//! The single writer: one thread, one connection, batches committed in
+//! transactions. Several queued batches are grouped into one transaction
+//! (bounded), which is what makes high frame rates affordable; each
+//! batch's sender hears back only after the commit that holds it.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::oneshot;
+
+use super::rows::WriteBatch;
+
+/// What the writer reports per batch: `Ok(true)` applied, `Ok(false)` a
+/// duplicate of an already applied batch, `Err` not committed.
+pub type Commit = Result<bool, String>;
+
+/// Work for the writer.
+#[derive(Debug)]
+enum Job {
+    /// A processed batch and who waits for its commit.
+    Batch(WriteBatch, oneshot::Sender<Commit>),
+    /// A receiver status update.
+    Status(StatusRow),
+}
+
+/// A receiver's reported status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRow {
+    /// Receiver id.
+    pub receiver: String,
+    /// Online or offline.
+    pub online: bool,
+    /// Position, if configured on the agent.
+    pub lat: Option<f64>,
+    /// Position, if configured on the agent.
+    pub lon: Option<f64>,
+    /// Agent version.
+    pub version: Option<String>,
+    /// Time, Unix ms.
+    pub time_ms: i64,
+}
+
+/// Most batches grouped in one transaction.
+const GROUP: usize = 64;
+
+/// Sends batches to the writer thread.
+#[derive(Debug, Clone)]
+pub struct WriterHandle {
+    tx: mpsc::SyncSender<Job>,
+}
+
+impl WriterHandle {
+    /// Queues a batch and waits for its commit.
+    pub async fn write(&self, batch: WriteBatch) -> Commit {
+        let (tx, rx) = oneshot::channel();
+        let sender = self.tx.clone();
+        // The queue is bounded; a full queue blocks, so send off the runtime.
+        tokio::task::spawn_blocking(move || sender.send(Job::Batch(batch, tx)).map_err(|_| ()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|_| "writer stopped".to_string())?;
+        rx.await.map_err(|_| "writer stopped".to_string())?
+    }
+
+    /// Queues a receiver status update (fire and forget).
+    pub async fn status(&self, row: StatusRow) {
+        let sender = self.tx.clone();
+        let _ = tokio::task::spawn_blocking(move || sender.send(Job::Status(row)).map_err(|_| ()))
+            .await;
+    }
+}
+
+/// The writer thread.
+#[derive(Debug)]
+pub struct Writer {
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Opens the database and starts the writer thread.
+    pub fn start(path: PathBuf, flight_gap_ms: i64) -> anyhow::Result<(Self, WriterHandle)> {
+        let conn = super::open(&path)?;
+        let (tx, rx) = mpsc::sync_channel::<Job>(256);
+        let handle = thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(conn, rx, flight_gap_ms))
+            .context("starting the SQLite writer thread")?;
+        Ok((
+            Self {
+                handle: Some(handle),
+            },
+            WriterHandle { tx },
+        ))
+    }
+
+    /// Waits for the thread to finish (after every handle is dropped).
+    pub fn join(mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let result = commit(&mut conn, &jobs, flight_gap_ms);
+        metrics::histogram!("cloudradar_collector_sqlite_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
+        let waiters = jobs.into_iter().filter_map(|j| match j {
+            Job::Batch(_, tx) => Some(tx),
+            Job::Status(_) => None,
+        });
+        match result {
+            Ok(applied) => {
+                metrics::counter!("cloudradar_collector_sqlite_commits_total").increment(1);
+                for (tx, a) in waiters.zip(applied) {
+                    let _ = tx.send(Ok(a));
+                }
+            }
+            Err(e) => {
+                metrics::counter!("cloudradar_collector_sqlite_errors_total").increment(1);
+                tracing::error!(error = %format!("{e:#}"), "SQLite commit failed");
+                let msg = format!("{e:#}");
+                for tx in waiters {
+                    let _ = tx.send(Err(msg.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn commit(conn: &mut Connection, jobs: &[Job], flight_gap_ms: i64) -> anyhow::Result<Vec<bool>> {
+    let tx = conn.transaction()?;
+    let mut applied = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match job {
+            Job::Batch(batch, _) => applied.push(apply(&tx, batch, flight_gap_ms)?),
+            Job::Status(s) => status(&tx, s)?,
+        }
+    }
+    tx.commit()?;
+    Ok(applied)
+}
+
+fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Result<bool> {
+    let fresh = tx
+        .prepare_cached("INSERT OR IGNORE INTO applied_batches (receiver, seq, applied_ms, frames) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![b.receiver, b.seq, b.time_ms, b.frames])?
+        == 1;
+    if !fresh {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, frames, batches) VALUES (?1, ?2, ?2, ?3, 1)
+         ON CONFLICT (id) DO UPDATE SET last_seen_ms = max(last_seen_ms, ?2), frames = frames + ?3, batches = batches + 1",
+    )?
+    .execute(params![b.receiver, b.time_ms, b.frames])?;
+    {
+        let mut msg = tx.prepare_cached("INSERT INTO messages (id, time_ms, icao, df, raw, receivers) VALUES (?1, ?2, ?3, ?4, ?5, 0)")?;
+        for m in &b.messages {
+            msg.execute(params![m.id, m.time_ms, m.icao, m.df, m.raw])?;
+        }
+        let mut rec = tx.prepare_cached(
+            "INSERT INTO receptions (message_id, receiver, rx_ms, timestamp, signal, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut count =
+            tx.prepare_cached("UPDATE messages SET receivers = receivers + 1 WHERE id = ?1")?;
+        for r in &b.receptions {
+            rec.execute(params![
+                r.message_id,
+                b.receiver,
+                r.rx_ms,
+                r.timestamp,
+                r.signal,
+                b.seq
+            ])?;
+            count.execute(params![r.message_id])?;
+        }
+        let mut pos = tx.prepare_cached(
+            "INSERT INTO positions (icao, time_ms, lat, lon, alt_baro, alt_geom, gs, track, baro_rate, receivers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+        )?;
+        for p in &b.positions {
+            pos.execute(params![
+                p.icao,
+                p.time_ms,
+                p.lat,
+                p.lon,
+                p.alt_baro,
+                p.alt_geom,
+                p.gs,
+                p.track,
+                p.baro_rate
+            ])?;
+        }
+        let mut ac = tx.prepare_cached(
+            "INSERT INTO aircraft (icao, first_seen_ms, last_seen_ms, callsign, squawk, category, messages)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (icao) DO UPDATE SET last_seen_ms = max(last_seen_ms, ?2),
+               callsign = coalesce(?3, callsign), squawk = coalesce(?4, squawk),
+               category = coalesce(?5, category), messages = messages + ?6",
+        )?;
+        for a in &b.aircraft {
+            ac.execute(params![
+                a.icao, a.time_ms, a.callsign, a.squawk, a.category, a.messages
+            ])?;
+        }
+    }
+    for f in &b.flights {
+        upsert_flight(tx, f.icao, &f.callsign, f.time_ms, flight_gap_ms)?;
+    }
+    Ok(true)
+}
+
+fn status(tx: &Transaction<'_>, s: &StatusRow) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, online, lat, lon, version) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET online = ?3, lat = coalesce(?4, lat), lon = coalesce(?5, lon),
+           version = coalesce(?6, version), last_seen_ms = max(last_seen_ms, ?2)",
+    )?
+    .execute(params![s.receiver, s.time_ms, s.online, s.lat, s.lon, s.version])?;
+    Ok(())
+}
+
+/// Extends the aircraft's latest flight with this callsign if it was seen
+/// within the gap, else starts a new flight.
+fn upsert_flight(
+    tx: &Transaction<'_>,
+    icao: i64,
+    callsign: &str,
+    time_ms: i64,
+    gap_ms: i64,
+) -> anyhow::Result<()> {
+    let latest: Option<(i64, String, i64)> = tx
+        .prepare_cached("SELECT id, callsign, last_seen_ms FROM flights WHERE icao = ?1 ORDER BY last_seen_ms DESC LIMIT 1")?
+        .query_row(params![icao], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match latest {
+        Some((id, cs, last)) if cs == callsign && time_ms - last <= gap_ms => {
+            tx.prepare_cached(
+                "UPDATE flights SET last_seen_ms = max(last_seen_ms, ?2) WHERE id = ?1",
+            )?
+            .execute(params![id, time_ms])?;
+        }
+        _ => {
+            tx.prepare_cached("INSERT INTO flights (icao, callsign, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?3)")?
+                .execute(params![icao, callsign, time_ms])?;
+        }
+    }
+    Ok(())
+}

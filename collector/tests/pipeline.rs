@@ -1,0 +1,122 @@
+//! The collector as a process: MQTT in (embedded broker), buffer, SQLite,
+//! HTTP out, with real frames from the long-flight recording.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+fn receptions(http: u16) -> i64 {
+    get_json(http, "/api/v1/stats")["totals"]["receptions"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+#[test]
+fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let c = start_collector(
+        dir.path(),
+        mqtt,
+        http,
+        &["--credentials-file", creds.to_str().unwrap()],
+    );
+    let frames = recording(20_000);
+    let a = batches("rx-a", &frames, 500, 1);
+    let msgs = encoded(&a);
+    publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs).expect("publish");
+    wait_for(Duration::from_secs(60), || receptions(http) == 20_000);
+    // The same batches again (an agent re-sending after an outage) change nothing.
+    publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs).expect("re-publish");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(receptions(http), 20_000);
+    let stats = get_json(http, "/api/v1/stats");
+    assert_eq!(stats["totals"]["batches"], 40);
+    // A second receiver hearing the same frames: receptions double, messages do not.
+    let b = batches("rx-b", &frames[..5_000], 500, 1);
+    publish(mqtt, "rx-b", Some(("rx-b", "pw-b")), &encoded(&b)).expect("publish b");
+    wait_for(Duration::from_secs(30), || receptions(http) == 25_000);
+    let after = get_json(http, "/api/v1/stats");
+    assert_eq!(
+        after["totals"]["messages"], stats["totals"]["messages"],
+        "cross-receiver duplicates are one message"
+    );
+    let aircraft = get_json(http, "/api/v1/aircraft");
+    assert!(
+        aircraft["aircraft"]
+            .as_array()
+            .map(|a| !a.is_empty())
+            .unwrap_or(false),
+        "{aircraft}"
+    );
+    let receivers = get_json(http, "/api/v1/receivers");
+    assert_eq!(receivers["receivers"].as_array().map(Vec::len), Some(2));
+    drop(c);
+}
+
+#[test]
+fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "rx-a:pw-a\n").unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(
+        dir.path(),
+        mqtt,
+        http,
+        &["--credentials-file", creds.to_str().unwrap()],
+    );
+    let frames = recording(100);
+    let good = encoded(&batches("rx-a", &frames, 100, 1));
+    assert!(
+        publish(mqtt, "rx-a", Some(("rx-a", "wrong")), &good).is_err(),
+        "wrong password refused"
+    );
+    // Garbage, truncated (the compressed body cut: "malformed"), wrong version,
+    // and a batch claiming another receiver.
+    let mut wrong_version = good[0].1.clone();
+    wrong_version[3] = 9;
+    let other = encoded(&batches("rx-b", &frames, 100, 1));
+    let bad = vec![
+        (good[0].0.clone(), b"random bytes".to_vec()),
+        (good[0].0.clone(), good[0].1[..good[0].1.len() / 2].to_vec()),
+        (good[0].0.clone(), wrong_version),
+        (good[0].0.clone(), other[0].1.clone()),
+    ];
+    publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &bad).expect("publish");
+    publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &good).expect("publish");
+    wait_for(Duration::from_secs(30), || receptions(http) == 100);
+    let (_, metrics) = get(http, "/metrics").unwrap();
+    for reason in ["magic", "malformed", "version", "receiver_mismatch"] {
+        assert!(
+            metrics.contains(&format!("reason=\"{reason}\"")),
+            "no rejection counted for {reason}:\n{metrics}"
+        );
+    }
+    assert_eq!(get(http, "/readyz").unwrap().0, 200);
+}
+
+#[test]
+fn api_rejects_bad_parameters_with_the_parameter_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    for (path, name) in [
+        ("/api/v1/flights?icao=zzzzzz", "icao"),
+        ("/api/v1/positions?limit=0", "limit"),
+        ("/api/v1/positions?bbox=1,2,3", "bbox"),
+        ("/api/v1/flights?callsign=%27;DROP%20TABLE", "callsign"),
+        ("/api/v1/positions?from=yesterday", "from"),
+    ] {
+        let (status, body) = get(http, path).unwrap();
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains(name), "{path}: {body}");
+    }
+    let (status, _) = get(http, "/../../etc/passwd").unwrap();
+    assert!((400..500).contains(&status));
+    assert_eq!(get(http, "/api/v1/aircraft/abcdef").unwrap().0, 404);
+}

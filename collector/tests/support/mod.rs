@@ -1,0 +1,317 @@
+//! Test support: free ports, child processes that die with the test, a
+//! tiny HTTP client, MQTT publishing of wire batches, and Redis.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudradar_shared::Frame;
+use cloudradar_shared::format::csv;
+use cloudradar_shared::wire::{Batch, WireFrame, encode, frames_topic};
+use rumqttc::{Client, Event, MqttOptions, Outgoing, Packet, QoS};
+
+pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    /// Sends SIGKILL and waits.
+    pub fn kill9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// Sends SIGTERM and waits for exit, up to 20 s.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(s)) = self.0.try_wait() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+/// Ports and paths of one collector under test.
+pub struct Collector {
+    pub proc: Proc,
+    pub http: u16,
+    pub mqtt: u16,
+}
+
+/// Starts the collector binary with `args` and waits until `/readyz` says ready.
+pub fn start_collector(data_dir: &Path, mqtt: u16, http: u16, extra: &[&str]) -> Collector {
+    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--http-listen")
+        .arg(format!("127.0.0.1:{http}"))
+        .arg("--mqtt-listen")
+        .arg(format!("127.0.0.1:{mqtt}"))
+        .args(extra)
+        .env("RUST_LOG", "info,rumqttd=warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start collector");
+    let c = Collector {
+        proc: Proc(child),
+        http,
+        mqtt,
+    };
+    wait_for(Duration::from_secs(30), || {
+        get(http, "/readyz").map(|(s, _)| s == 200).unwrap_or(false)
+    });
+    c
+}
+
+/// Polls `f` until it is true or the timeout passes (then panics).
+pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("condition not met within {timeout:?}");
+}
+
+/// HTTP GET on loopback: (status, body).
+pub fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    get_with(port, path, &[])
+}
+
+/// HTTP GET with extra headers.
+pub fn get_with(port: u16, path: &str, headers: &[(&str, &str)]) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    // Chunked bodies: strip the chunk sizes.
+    let body = if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(&body)
+    } else {
+        body
+    };
+    Ok((status, body))
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// GET returning parsed JSON.
+pub fn get_json(port: u16, path: &str) -> serde_json::Value {
+    let (status, body) = get(port, path).expect("GET");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+/// The first `n` frames of long_flight.csv with their times (ms), shifted
+/// so the recording ends now (the live view only shows current aircraft).
+pub fn recording(n: usize) -> Vec<(u64, cloudradar_shared::format::Received)> {
+    let frames: Vec<(u64, cloudradar_shared::format::Received)> =
+        std::fs::read_to_string(format!("{DATA}/long_flight.csv"))
+            .expect("recording")
+            .lines()
+            .take(n)
+            .map(|l| {
+                let (t, r) = csv::parse_line(l).expect("line");
+                ((t * 1000.0) as u64, r)
+            })
+            .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let shift = now - frames.last().map(|(t, _)| *t).unwrap_or(now);
+    frames.into_iter().map(|(t, r)| (t + shift, r)).collect()
+}
+
+/// Batches of `per_batch` frames for `receiver`, seqs from `first_seq`.
+pub fn batches(
+    receiver: &str,
+    frames: &[(u64, cloudradar_shared::format::Received)],
+    per_batch: usize,
+    first_seq: u64,
+) -> Vec<Batch> {
+    frames
+        .chunks(per_batch)
+        .enumerate()
+        .map(|(i, chunk)| Batch {
+            receiver_id: receiver.to_string(),
+            seq: first_seq + i as u64,
+            created_ms: chunk.last().map(|(t, _)| *t).unwrap_or(0),
+            frames: chunk
+                .iter()
+                .map(|(t, r)| WireFrame {
+                    rx_ms: *t,
+                    timestamp: r.timestamp,
+                    signal: r.signal,
+                    frame: r.frame,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Publishes payloads at QoS 1 to `topic`s and waits for every PubAck.
+/// Returns `Err` with the broker's refusal if the connection is refused.
+pub fn publish(
+    port: u16,
+    client_id: &str,
+    creds: Option<(&str, &str)>,
+    msgs: &[(String, Vec<u8>)],
+) -> Result<(), String> {
+    let mut opts = MqttOptions::new(client_id, "127.0.0.1", port);
+    opts.set_max_packet_size(4 << 20, 4 << 20);
+    opts.set_keep_alive(Duration::from_secs(10));
+    if let Some((u, p)) = creds {
+        opts.set_credentials(u, p);
+    }
+    let (client, mut conn) = Client::new(opts, 100);
+    let mut sent = 0;
+    let mut acked = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut iter = conn.iter();
+    let mut connected = false;
+    while acked < msgs.len() {
+        if Instant::now() > deadline {
+            return Err(format!("timed out: {acked}/{} acked", msgs.len()));
+        }
+        match iter.next() {
+            Some(Ok(Event::Incoming(Packet::ConnAck(a)))) => {
+                if a.code != rumqttc::ConnectReturnCode::Success {
+                    return Err(format!("refused: {:?}", a.code));
+                }
+                connected = true;
+                for (topic, payload) in msgs {
+                    client
+                        .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
+                        .map_err(|e| e.to_string())?;
+                    sent += 1;
+                }
+            }
+            Some(Ok(Event::Incoming(Packet::PubAck(_)))) => acked += 1,
+            Some(Ok(Event::Outgoing(Outgoing::Publish(_)))) => {}
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                if !connected {
+                    return Err(format!("connection failed: {e}"));
+                }
+                return Err(format!("connection lost after {sent} sent: {e}"));
+            }
+            None => return Err("event loop ended".into()),
+        }
+    }
+    let _ = client.disconnect();
+    Ok(())
+}
+
+/// Encoded batches ready to publish.
+pub fn encoded(batches: &[Batch]) -> Vec<(String, Vec<u8>)> {
+    batches
+        .iter()
+        .map(|b| (frames_topic(&b.receiver_id), encode(b)))
+        .collect()
+}
+
+/// A frame from hex (test convenience).
+pub fn frame(hex: &str) -> Frame {
+    Frame::from_hex(hex).expect("hex")
+}
+
+/// A redis-server on a free port, killed on drop.
+pub struct Redis {
+    pub proc: Proc,
+    pub port: u16,
+}
+
+impl Redis {
+    pub fn start(port: u16, dir: Option<&Path>) -> Self {
+        let mut cmd = Command::new("redis-server");
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--save")
+            .arg("");
+        match dir {
+            Some(d) => {
+                cmd.arg("--appendonly").arg("yes").arg("--dir").arg(d);
+            }
+            None => {
+                cmd.arg("--appendonly").arg("no");
+            }
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server installed");
+        wait_for(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Self {
+            proc: Proc(child),
+            port,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
