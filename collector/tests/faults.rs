@@ -62,7 +62,7 @@ fn mosquitto(dir: &std::path::Path) -> Mosquitto {
             "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 100\n"
         ),
     )
-    .unwrap();
+    .expect("write mosquitto.conf");
     let child = Command::new("mosquitto")
         .arg("-c")
         .arg(&conf)
