@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::config::Overrides;
 use crate::decode_cmd::InputFormat;
 
 /// CloudRadar edge agent: reads a receiver, checks and batches its frames,
@@ -9,25 +10,43 @@ use crate::decode_cmd::InputFormat;
 #[derive(Debug, Parser)]
 #[command(name = "cloudradar-agent", version, about)]
 pub struct Cli {
-    /// What to do.
+    /// Settings (for `run`, the default).
+    #[command(flatten)]
+    pub overrides: Overrides,
+    /// Print the effective configuration (password masked) and exit.
+    #[arg(long)]
+    pub check_config: bool,
+    /// What to do (default: run).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the agent (the default).
+    Run,
     /// Decode a recording (Beast, AVR or CSV) to JSON lines on stdout.
     Decode {
         /// Input format; guessed from the first bytes when omitted.
         #[arg(long, value_enum)]
         format: Option<InputFormat>,
         /// Receiver latitude, degrees: enables local CPR decoding.
-        #[arg(long, requires = "lon", allow_hyphen_values = true)]
-        lat: Option<f64>,
+        #[arg(
+            long = "ref-lat",
+            alias = "lat",
+            requires = "ref_lon",
+            allow_hyphen_values = true
+        )]
+        ref_lat: Option<f64>,
         /// Receiver longitude, degrees.
-        #[arg(long, requires = "lat", allow_hyphen_values = true)]
-        lon: Option<f64>,
+        #[arg(
+            long = "ref-lon",
+            alias = "lon",
+            requires = "ref_lat",
+            allow_hyphen_values = true
+        )]
+        ref_lon: Option<f64>,
         /// File to read, or `-` for stdin.
         #[arg(default_value = "-")]
         input: String,

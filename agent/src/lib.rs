@@ -1,9 +1,20 @@
 //! Library behind `cloudradar-agent`, the edge agent that runs next to a
 //! receiver.
 //!
-//! Module map:
-//! - `cli.rs`: command line (subcommands `run` and `decode`).
-//! - `decode_cmd.rs`: `cloudradar-agent decode`, recordings to JSON lines.
+//! Data flow: `input` (TCP, serial, file) → `filter` (CRC, repeats) →
+//! `batch` (group, number, encode) → `publish` (spool, then MQTT with
+//! acknowledgements) with `spool` on disk in between. `identity` keeps the
+//! receiver id and sequence numbers; `config` the settings; `http` the
+//! local metrics endpoint; `decode_cmd` the `decode` subcommand.
 
+pub mod app;
+pub mod batch;
 pub mod cli;
+pub mod config;
 pub mod decode_cmd;
+pub mod filter;
+pub mod http;
+pub mod identity;
+pub mod input;
+pub mod publish;
+pub mod spool;

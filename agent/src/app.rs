@@ -1,0 +1,103 @@
+//! Wires the agent: inputs → filter and batcher → spool and publisher,
+//! plus the optional local HTTP endpoint. One cancellation token stops
+//! the inputs; the batcher flushes, the publisher delivers or spools what
+//! is left, then everything ends.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::batch::{self, Stats};
+use crate::config::Config;
+use crate::filter::Filter;
+use crate::identity::{Sequence, receiver_id};
+use crate::input::{self, Spec};
+use crate::publish::{self, StatusSource};
+use crate::spool::Spool;
+
+/// Runs the agent until `cancel` fires (or every input ended), then
+/// flushes and returns.
+pub async fn run(
+    config: Config,
+    metrics: Option<PrometheusHandle>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let id = receiver_id(&config.data_dir, config.receiver_id.as_deref())?;
+    let spool = Spool::open(
+        &config.data_dir.join("spool"),
+        config.spool_max_bytes,
+        config.spool_max_age_s,
+    )?;
+    let sequence = Sequence::open(&config.data_dir, spool.newest().unwrap_or(0))?;
+    tracing::info!(receiver = %id, spooled = spool.seqs().len(), "agent starting");
+
+    let (host, port) = publish::Settings::host_port(&config.mqtt_url)?;
+    let settings = publish::Settings {
+        receiver_id: id.clone(),
+        host,
+        port,
+        credentials: (
+            config.mqtt_username.clone().unwrap_or_else(|| id.clone()),
+            config.mqtt_password.clone().unwrap_or_default(),
+        ),
+        position: config.lat.zip(config.lon),
+        status_interval: Duration::from_secs(config.status_interval_s.max(1)),
+    };
+
+    let tracker = TaskTracker::new();
+    let inputs_cancel = cancel.child_token();
+    let (frames_tx, frames_rx) = mpsc::channel(20_000);
+    for s in &config.inputs {
+        let spec = Spec::parse(s)?;
+        tracker.spawn(input::run(spec, frames_tx.clone(), inputs_cancel.clone()));
+    }
+    drop(frames_tx);
+
+    let stats = Arc::new(Stats::default());
+    let (batches_tx, batches_rx) = mpsc::channel(64);
+    tracker.spawn(batch::run(
+        batch::Settings {
+            receiver_id: id,
+            max_frames: config.batch_max_frames,
+            interval: Duration::from_millis(config.batch_interval_ms),
+        },
+        Filter::new(config.dedup_window_ms),
+        sequence,
+        frames_rx,
+        batches_tx,
+        stats.clone(),
+        cancel.clone(),
+    ));
+    tracker.spawn(publish::run(
+        settings,
+        spool,
+        batches_rx,
+        StatusSource {
+            stats,
+            started: Instant::now(),
+        },
+        cancel.clone(),
+    ));
+    if let Some(addr) = config.http_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding HTTP on {addr}"))?;
+        let app = crate::http::router(metrics);
+        let http_cancel = cancel.clone();
+        tracker.spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { http_cancel.cancelled().await })
+                .await;
+        });
+    }
+    tracker.close();
+    tracker.wait().await;
+    Ok(())
+}

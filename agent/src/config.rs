@@ -1,0 +1,259 @@
+//! Agent configuration: one struct, every field documented, defaults that
+//! run out of the box. Precedence: command-line flag, then its
+//! `CLOUDRADAR_*` environment variable, then the TOML file (`--config`,
+//! default `/etc/cloudradar/agent.toml` when it exists), then the default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+/// Effective agent configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Receiver id; generated once and kept in `data_dir/receiver-id` when unset.
+    pub receiver_id: Option<String>,
+    /// Directory for the spool, the receiver id and the batch sequence.
+    pub data_dir: PathBuf,
+    /// Inputs: `tcp:HOST:PORT[:beast|avr]`, `serial:DEVICE[:BAUD][:beast|avr]`,
+    /// `file:PATH[:beast|avr|csv]`.
+    pub inputs: Vec<String>,
+    /// Collector broker, `mqtt://host:port`.
+    pub mqtt_url: String,
+    /// Broker username (defaults to the receiver id).
+    pub mqtt_username: Option<String>,
+    /// Broker password.
+    pub mqtt_password: Option<String>,
+    /// Receiver latitude, degrees (optional; reported in status).
+    pub lat: Option<f64>,
+    /// Receiver longitude, degrees.
+    pub lon: Option<f64>,
+    /// A batch is sent when it holds this many frames…
+    pub batch_max_frames: usize,
+    /// …or this many milliseconds after its first frame.
+    pub batch_interval_ms: u64,
+    /// Identical frames within this many milliseconds are sent once (0 = off).
+    pub dedup_window_ms: u64,
+    /// Spool size bound, bytes; the oldest batches are dropped (and counted) beyond it.
+    pub spool_max_bytes: u64,
+    /// Spooled batches older than this many seconds are dropped (and counted).
+    pub spool_max_age_s: u64,
+    /// Local HTTP address for `/metrics` and `/healthz` (off when unset).
+    pub http_listen: Option<SocketAddr>,
+    /// Seconds between status/statistics messages.
+    pub status_interval_s: u64,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            receiver_id: None,
+            data_dir: PathBuf::from("agent-data"),
+            inputs: vec!["tcp:127.0.0.1:30005:beast".into()],
+            mqtt_url: "mqtt://127.0.0.1:1883".into(),
+            mqtt_username: None,
+            mqtt_password: None,
+            lat: None,
+            lon: None,
+            batch_max_frames: 2000,
+            batch_interval_ms: 250,
+            dedup_window_ms: 100,
+            spool_max_bytes: 512 * 1024 * 1024,
+            spool_max_age_s: 7 * 24 * 3600,
+            http_listen: None,
+            status_interval_s: 30,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Command-line overrides; each also reads its `CLOUDRADAR_*` variable.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Overrides {
+    /// TOML configuration file (default `/etc/cloudradar/agent.toml` if present).
+    #[arg(long, env = "CLOUDRADAR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// See `receiver_id`.
+    #[arg(long, env = "CLOUDRADAR_RECEIVER_ID")]
+    pub receiver_id: Option<String>,
+    /// See `data_dir`.
+    #[arg(long, env = "CLOUDRADAR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// See `inputs` (repeatable; replaces the file's list).
+    #[arg(long = "input", env = "CLOUDRADAR_INPUTS", value_delimiter = ',')]
+    pub inputs: Vec<String>,
+    /// See `mqtt_url`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
+    pub mqtt_url: Option<String>,
+    /// See `mqtt_username`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
+    pub mqtt_username: Option<String>,
+    /// See `mqtt_password`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
+    pub mqtt_password: Option<String>,
+    /// See `lat`.
+    #[arg(long, env = "CLOUDRADAR_LAT", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    /// See `lon`.
+    #[arg(long, env = "CLOUDRADAR_LON", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// See `batch_interval_ms`.
+    #[arg(long, env = "CLOUDRADAR_BATCH_INTERVAL_MS")]
+    pub batch_interval_ms: Option<u64>,
+    /// See `dedup_window_ms`.
+    #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS")]
+    pub dedup_window_ms: Option<u64>,
+    /// See `http_listen`.
+    #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+    /// See `log_format`.
+    #[arg(long, env = "CLOUDRADAR_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The default configuration file location.
+pub const DEFAULT_FILE: &str = "/etc/cloudradar/agent.toml";
+
+impl Config {
+    /// Builds the effective configuration.
+    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
+        let file = o.config.clone().or_else(|| {
+            Path::new(DEFAULT_FILE)
+                .exists()
+                .then(|| PathBuf::from(DEFAULT_FILE))
+        });
+        let mut c = match &file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        if !o.inputs.is_empty() {
+            c.inputs = o.inputs.clone();
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = &o.$f { c.$f = v.clone(); } )* };
+        }
+        set!(
+            data_dir,
+            mqtt_url,
+            batch_interval_ms,
+            dedup_window_ms,
+            log_format
+        );
+        macro_rules! set_opt {
+            ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
+        }
+        set_opt!(
+            receiver_id,
+            mqtt_username,
+            mqtt_password,
+            lat,
+            lon,
+            http_listen
+        );
+        c.validate().with_context(|| match &file {
+            Some(f) => format!("config {}", f.display()),
+            None => "configuration".to_string(),
+        })?;
+        Ok(c)
+    }
+
+    /// Reads a TOML file; errors name the file and the key.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        for i in &self.inputs {
+            crate::input::Spec::parse(i).with_context(|| format!("key `inputs`: {i:?}"))?;
+        }
+        if let Some(id) = &self.receiver_id
+            && !cloudradar_shared::wire::valid_receiver_id(id)
+        {
+            anyhow::bail!("key `receiver_id`: {id:?} must be 1-64 of A-Z a-z 0-9 - _ .");
+        }
+        if self.batch_max_frames == 0 || self.batch_interval_ms == 0 {
+            anyhow::bail!("keys `batch_max_frames` and `batch_interval_ms` must be positive");
+        }
+        if self.lat.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
+            anyhow::bail!("key `lat`: must be within -90..90");
+        }
+        if self.lon.is_some_and(|l| !(-180.0..=180.0).contains(&l)) {
+            anyhow::bail!("key `lon`: must be within -180..180");
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML with the password masked.
+    pub fn to_toml_masked(&self) -> String {
+        let mut c = self.clone();
+        if c.mqtt_password.is_some() {
+            c.mqtt_password = Some("********".into());
+        }
+        toml::to_string(&c).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_input_spec_names_the_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("agent.toml");
+        std::fs::write(&p, "inputs = [\"carrier-pigeon:1\"]\n").unwrap();
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                config: Some(p),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("agent.toml") && err.contains("inputs"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("agent.toml");
+        std::fs::write(&p, "batch_intervall_ms = 3\n").unwrap();
+        let err = Config::from_file(&p).unwrap_err().to_string();
+        assert!(err.contains("batch_intervall_ms"), "{err}");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("agent.toml");
+        std::fs::write(&p, "mqtt_url = \"mqtt://a:1\"\nbatch_interval_ms = 100\n").unwrap();
+        let c = Config::load(&Overrides {
+            config: Some(p),
+            mqtt_url: Some("mqtt://b:2".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.mqtt_url, "mqtt://b:2");
+        assert_eq!(c.batch_interval_ms, 100);
+    }
+}

@@ -1,0 +1,158 @@
+//! Frame checks before batching: CRC validation with single-bit repair
+//! (DF11/17/18), and dropping identical frames seen again within a short
+//! window (the same message delivered twice by multipath or by two
+//! decoders feeding one agent). Counts good, corrected and rejected frames.
+
+use std::collections::HashMap;
+
+use cloudradar_shared::Frame;
+use cloudradar_shared::decode::{CrcStatus, DecodeError, DecodeOptions, decode};
+use cloudradar_shared::wire::WireFrame;
+
+use crate::input::Arrival;
+
+/// Running totals.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Passed unchanged.
+    pub good: u64,
+    /// Passed after a repair.
+    pub corrected: u64,
+    /// Failed the CRC or was malformed.
+    pub rejected: u64,
+    /// Dropped as a repeat.
+    pub duplicates: u64,
+}
+
+/// The filter.
+#[derive(Debug)]
+pub struct Filter {
+    opts: DecodeOptions,
+    window_ms: u64,
+    recent: HashMap<Frame, u64>,
+    /// Totals so far.
+    pub counts: Counts,
+}
+
+impl Filter {
+    /// A filter dropping repeats within `window_ms` (0 = keep all).
+    pub fn new(window_ms: u64) -> Self {
+        Self {
+            opts: DecodeOptions::default(),
+            window_ms,
+            recent: HashMap::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// The frame to send, or `None` if it is dropped.
+    pub fn accept(&mut self, a: &Arrival) -> Option<WireFrame> {
+        let frame = match decode(&a.rx.frame, &self.opts) {
+            Ok(m) => {
+                match m.crc {
+                    CrcStatus::Corrected { .. } => {
+                        self.counts.corrected += 1;
+                        metrics::counter!("cloudradar_agent_frames_corrected_total").increment(1);
+                    }
+                    _ => self.counts.good += 1,
+                }
+                m.frame
+            }
+            Err(e) => {
+                self.counts.rejected += 1;
+                let reason = match e {
+                    DecodeError::Crc { .. } => "crc",
+                    DecodeError::Length { .. } => "length",
+                    _ => "format",
+                };
+                metrics::counter!("cloudradar_agent_frames_rejected_total", "reason" => reason)
+                    .increment(1);
+                return None;
+            }
+        };
+        if self.window_ms > 0 {
+            if let Some(&at) = self.recent.get(&frame)
+                && a.rx_ms.abs_diff(at) <= self.window_ms
+            {
+                self.counts.duplicates += 1;
+                metrics::counter!("cloudradar_agent_frames_duplicate_total").increment(1);
+                return None;
+            }
+            if self.recent.len() > 100_000 {
+                let cutoff = a.rx_ms.saturating_sub(self.window_ms);
+                self.recent.retain(|_, t| *t >= cutoff);
+            }
+            self.recent.insert(frame, a.rx_ms);
+        }
+        metrics::counter!("cloudradar_agent_frames_accepted_total").increment(1);
+        Some(WireFrame {
+            rx_ms: a.rx_ms,
+            timestamp: a.rx.timestamp,
+            signal: a.rx.signal,
+            frame,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudradar_shared::format::Received;
+
+    fn arrival(hex: &str, rx_ms: u64) -> Arrival {
+        Arrival {
+            rx: Received {
+                frame: Frame::from_hex(hex).unwrap(),
+                timestamp: 0,
+                signal: 0,
+            },
+            rx_ms,
+        }
+    }
+
+    #[test]
+    fn corrupt_frame_is_counted_and_dropped_and_one_bit_errors_repaired() {
+        let mut f = Filter::new(100);
+        assert!(
+            f.accept(&arrival("8D4840D6202CC371C32CE0576098", 0))
+                .is_some()
+        );
+        // One flipped bit: repaired to the original.
+        let fixed = f
+            .accept(&arrival("8D4840D6202CC371C32CE0576099", 1000))
+            .unwrap();
+        assert_eq!(fixed.frame.to_hex(), "8d4840d6202cc371c32ce0576098");
+        // Several flipped bits: rejected.
+        assert!(
+            f.accept(&arrival("8D4840D6202CC371C32CE05760FF", 2000))
+                .is_none()
+        );
+        assert_eq!(
+            f.counts,
+            Counts {
+                good: 1,
+                corrected: 1,
+                rejected: 1,
+                duplicates: 0
+            }
+        );
+    }
+
+    #[test]
+    fn repeats_within_the_window_are_dropped() {
+        let mut f = Filter::new(100);
+        assert!(
+            f.accept(&arrival("8D4840D6202CC371C32CE0576098", 0))
+                .is_some()
+        );
+        assert!(
+            f.accept(&arrival("8D4840D6202CC371C32CE0576098", 50))
+                .is_none()
+        );
+        assert!(
+            f.accept(&arrival("8D4840D6202CC371C32CE0576098", 500))
+                .is_some()
+        );
+        assert_eq!(f.counts.duplicates, 1);
+    }
+}

@@ -1,0 +1,107 @@
+//! Receiver inputs: a TCP feed (readsb/dump1090 Beast 30005 or AVR 30002),
+//! a serial receiver, or a recording file. Each input reads bytes, scans
+//! them into frames with the shared stream parsers, and sends them on with
+//! the wall-clock time they arrived. Garbage is counted, never fatal.
+//!
+//! Talks to: the receiver (bytes in) and the batcher (frames out).
+
+mod file;
+mod serial;
+mod spec;
+mod stream;
+mod tcp;
+
+pub use spec::{Format, Spec};
+
+use cloudradar_shared::format::Received;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A frame with its arrival time.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    /// The frame as received.
+    pub rx: Received,
+    /// Wall-clock arrival, Unix ms.
+    pub rx_ms: u64,
+}
+
+/// Runs one input until cancelled (files: until read).
+pub async fn run(spec: Spec, tx: mpsc::Sender<Arrival>, cancel: CancellationToken) {
+    let label = spec.label();
+    match spec {
+        Spec::Tcp { host, port, format } => tcp::run(&host, port, format, &label, tx, cancel).await,
+        Spec::Serial {
+            device,
+            baud,
+            format,
+        } => serial::run(&device, baud, format, &label, tx, cancel).await,
+        Spec::File { path, format } => file::run(&path, format, &label, tx, cancel).await,
+    }
+}
+
+/// Unix ms now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Exponential backoff with ±20% jitter, capped (PiAware: 5 s → 60 s).
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next_ms: u64,
+    min_ms: u64,
+    max_ms: u64,
+    seed: u64,
+}
+
+impl Backoff {
+    /// Backoff between `min_ms` and `max_ms`.
+    pub fn new(min_ms: u64, max_ms: u64) -> Self {
+        Self {
+            next_ms: min_ms,
+            min_ms,
+            max_ms,
+            seed: now_ms() | 1,
+        }
+    }
+
+    /// The next delay, with jitter; doubles the base up to the cap.
+    pub fn next_delay(&mut self) -> std::time::Duration {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let jitter = (self.seed % 401) as f64 / 1000.0 - 0.2; // -0.2 ..= +0.2
+        let ms = (self.next_ms as f64 * (1.0 + jitter)) as u64;
+        self.next_ms = (self.next_ms * 2).min(self.max_ms);
+        std::time::Duration::from_millis(ms)
+    }
+
+    /// Back to the shortest delay after a success.
+    pub fn reset(&mut self) {
+        self.next_ms = self.min_ms;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_the_cap_with_bounded_jitter() {
+        let mut b = Backoff::new(5_000, 60_000);
+        let mut base = 5_000.0;
+        for _ in 0..8 {
+            let d = b.next_delay().as_millis() as f64;
+            assert!(
+                d >= base * 0.8 - 1.0 && d <= base * 1.2 + 1.0,
+                "{d} vs {base}"
+            );
+            base = (base * 2.0f64).min(60_000.0);
+        }
+        b.reset();
+        assert!(b.next_delay().as_millis() <= 6_000);
+    }
+}

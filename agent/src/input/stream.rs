@@ -1,0 +1,78 @@
+//! Reading a byte stream (TCP or serial) into frames: fill a buffer, scan
+//! it with the shared parsers, send the frames on, keep any partial frame
+//! for the next read. Works for any `AsyncRead`.
+
+use cloudradar_shared::format::{Scan, avr, beast};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::mpsc;
+
+use super::{Arrival, Format, now_ms};
+
+/// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
+/// Returns early (Ok) if the receiving side is gone.
+pub async fn read_frames<R: AsyncRead + Unpin>(
+    mut reader: R,
+    mut format: Format,
+    label: &str,
+    tx: &mpsc::Sender<Arrival>,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0usize;
+    loop {
+        if len == buf.len() {
+            // Cannot happen with sane input (the parsers skip garbage), but
+            // never grow without bound: drop the buffer as garbage.
+            metrics::counter!("cloudradar_agent_garbage_bytes_total", "input" => label.to_string())
+                .increment(len as u64);
+            len = 0;
+        }
+        let n = reader.read(&mut buf[len..]).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        len += n;
+        if format == Format::Auto {
+            format = match buf[..len].iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(0x1a) => Format::Beast,
+                Some(b'*' | b'@' | b'<') => Format::Avr,
+                Some(_) if len > 64 => Format::Beast, // resynchronise on the next 0x1a
+                _ => continue,
+            };
+            tracing::info!(input = label, ?format, "detected input format");
+        }
+        let scan = if format == Format::Avr {
+            avr::scan
+        } else {
+            beast::scan
+        };
+        let at = now_ms();
+        let mut pos = 0;
+        let mut frames = 0u64;
+        let mut garbage = 0u64;
+        loop {
+            match scan(&buf[pos..len]) {
+                Scan::Frame(rx, used) => {
+                    pos += used;
+                    frames += 1;
+                    if tx.send(Arrival { rx, rx_ms: at }).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Scan::ModeAc(_, used) => pos += used,
+                Scan::Garbage(used) => {
+                    pos += used;
+                    garbage += used as u64;
+                }
+                Scan::NeedMore => break,
+            }
+        }
+        buf.copy_within(pos..len, 0);
+        len -= pos;
+        metrics::counter!("cloudradar_agent_frames_in_total", "input" => label.to_string())
+            .increment(frames);
+        if garbage > 0 {
+            metrics::counter!("cloudradar_agent_garbage_bytes_total", "input" => label.to_string())
+                .increment(garbage);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Publishing to the collector's broker with store-and-forward.
+//!
+//! Every batch is put in the spool first; it leaves the spool only when
+//! the broker's PubAck for it arrives. A lost connection throws the MQTT
+//! client away and starts a fresh one (with backoff and jitter) that sends
+//! everything still spooled, oldest first, so delivery is at-least-once
+//! and in order; the collector recognises re-sent batches by their
+//! sequence number. A retained status message (with an "offline" last
+//! will) and periodic statistics go to the status topic.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use cloudradar_shared::wire::{ReceiverStatus, State, frames_topic, status_topic};
+use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, QoS};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::batch::{Encoded, Stats};
+use crate::input::{Backoff, now_ms};
+use crate::spool::Spool;
+
+/// Batches in flight at once.
+const WINDOW: usize = 32;
+
+/// Connection and identity settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Receiver id.
+    pub receiver_id: String,
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// Username and password.
+    pub credentials: (String, String),
+    /// Receiver position for the status message.
+    pub position: Option<(f64, f64)>,
+    /// Seconds between statistics messages.
+    pub status_interval: Duration,
+}
+
+impl Settings {
+    /// Parses `mqtt://host:port`.
+    pub fn host_port(url: &str) -> anyhow::Result<(String, u16)> {
+        let rest = url
+            .strip_prefix("mqtt://")
+            .or_else(|| url.strip_prefix("tcp://"))
+            .unwrap_or(url)
+            .trim_end_matches('/');
+        match rest.rsplit_once(':') {
+            Some((h, p)) => Ok((
+                h.to_string(),
+                p.parse()
+                    .map_err(|_| anyhow::anyhow!("bad port in {url}"))?,
+            )),
+            None => Ok((rest.to_string(), 1883)),
+        }
+    }
+
+    fn options(&self) -> MqttOptions {
+        let mut o = MqttOptions::new(self.receiver_id.clone(), self.host.clone(), self.port);
+        o.set_keep_alive(Duration::from_secs(20));
+        o.set_max_packet_size(4 << 20, 4 << 20);
+        o.set_inflight(WINDOW as u16 + 4);
+        o.set_credentials(self.credentials.0.clone(), self.credentials.1.clone());
+        let offline = serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
+        o.set_last_will(LastWill::new(
+            status_topic(&self.receiver_id),
+            offline,
+            QoS::AtLeastOnce,
+            true,
+        ));
+        o
+    }
+}
+
+/// What the status message needs to know.
+#[derive(Debug)]
+pub struct StatusSource {
+    /// Frame counters.
+    pub stats: Arc<Stats>,
+    /// Process start.
+    pub started: Instant,
+}
+
+/// Runs until the batcher has finished and everything is delivered. When
+/// the agent is stopping (`cancel`), it gives delivery a short grace period
+/// and leaves the rest in the spool for the next start; when the inputs
+/// simply ended (a file was read), it keeps trying until the spool is empty.
+pub async fn run(
+    settings: Settings,
+    mut spool: Spool,
+    mut batches: mpsc::Receiver<Encoded>,
+    status: StatusSource,
+    cancel: CancellationToken,
+) {
+    let grace_over = |closing: Option<Instant>| {
+        closing.is_some_and(|c| cancel.is_cancelled() && c.elapsed() > Duration::from_secs(3))
+    };
+    let topic = frames_topic(&settings.receiver_id);
+    let mut backoff = Backoff::new(1_000, 60_000);
+    let mut closing: Option<Instant> = None;
+    let mut last_accepted = 0u64;
+    let mut last_status = Instant::now();
+    loop {
+        let (client, mut events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
+        let mut unsent: VecDeque<u64> = spool.seqs().into();
+        // Publishes requested but not yet handed to the socket (None = status).
+        let mut order: VecDeque<Option<u64>> = VecDeque::new();
+        let mut inflight: HashMap<u16, Option<u64>> = HashMap::new();
+        let mut connected = false;
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        let failed = loop {
+            if closing.is_some() && (spool.seqs().is_empty() || grace_over(closing)) {
+                if connected {
+                    let offline =
+                        serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
+                    let _ = client.try_publish(
+                        status_topic(&settings.receiver_id),
+                        QoS::AtMostOnce,
+                        true,
+                        offline,
+                    );
+                    let _ = tokio::time::timeout(Duration::from_millis(300), async {
+                        let _ = client.disconnect().await;
+                        while events.poll().await.is_ok() {}
+                    })
+                    .await;
+                }
+                tracing::info!(spooled = spool.seqs().len(), "publisher stopped");
+                return;
+            }
+            while connected && order.len() + inflight.len() < WINDOW {
+                let Some(seq) = unsent.pop_front() else { break };
+                if !spool.contains(seq) {
+                    continue;
+                }
+                match spool.get(seq) {
+                    Ok(data) => {
+                        if client
+                            .try_publish(topic.clone(), QoS::AtLeastOnce, false, data)
+                            .is_err()
+                        {
+                            unsent.push_front(seq);
+                            break;
+                        }
+                        order.push_back(Some(seq));
+                    }
+                    Err(e) => {
+                        tracing::error!(seq, error = %format!("{e:#}"), "spooled batch unreadable; dropped");
+                        metrics::counter!("cloudradar_agent_batches_dropped_total").increment(1);
+                        spool.remove(seq);
+                    }
+                }
+            }
+            tokio::select! {
+                b = batches.recv(), if closing.is_none() => match b {
+                    Some(b) => {
+                        let (seq, created, data) = (b.seq, b.created_ms, b.data);
+                        match tokio::task::block_in_place(|| spool.put(seq, created, &data)) {
+                            Ok(()) => unsent.push_back(seq),
+                            Err(e) => tracing::error!(seq, error = %format!("{e:#}"), "cannot spool batch"),
+                        }
+                    }
+                    None => closing = Some(Instant::now()),
+                },
+                e = events.poll() => match e {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        connected = true;
+                        backoff.reset();
+                        metrics::gauge!("cloudradar_agent_mqtt_connected").set(1.0);
+                        tracing::info!(host = %settings.host, port = settings.port, spooled = unsent.len(), "connected to broker");
+                        publish_status(&client, &settings, &status, &spool, 0.0, &mut order);
+                    }
+                    Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
+                        if let Some(s) = order.pop_front() {
+                            inflight.insert(pkid, s);
+                        }
+                    }
+                    Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                        if let Some(Some(seq)) = inflight.remove(&ack.pkid) {
+                            spool.remove(seq);
+                            metrics::counter!("cloudradar_agent_batches_published_total").increment(1);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => break e.to_string(),
+                },
+                _ = tick.tick() => {
+                    if connected && last_status.elapsed() >= settings.status_interval {
+                        let accepted = status.stats.accepted.load(Ordering::Relaxed);
+                        let rate = (accepted - last_accepted) as f64 / last_status.elapsed().as_secs_f64();
+                        last_accepted = accepted;
+                        last_status = Instant::now();
+                        publish_status(&client, &settings, &status, &spool, rate, &mut order);
+                    }
+                }
+            }
+        };
+        metrics::gauge!("cloudradar_agent_mqtt_connected").set(0.0);
+        metrics::counter!("cloudradar_agent_mqtt_reconnects_total").increment(1);
+        let delay = backoff.next_delay();
+        tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = spool.seqs().len(), "broker connection failed");
+        if grace_over(closing) {
+            tracing::info!(
+                spooled = spool.seqs().len(),
+                "stopping with batches left in the spool"
+            );
+            return;
+        }
+        // While waiting, keep spooling what the batcher produces.
+        let wait = tokio::time::sleep(delay);
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                _ = &mut wait => break,
+                _ = cancel.cancelled(), if closing.is_some() => break,
+                b = batches.recv(), if closing.is_none() => match b {
+                    Some(b) => {
+                        if let Err(e) = tokio::task::block_in_place(|| spool.put(b.seq, b.created_ms, &b.data)) {
+                            tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch");
+                        }
+                    }
+                    None => closing = Some(Instant::now()),
+                },
+            }
+        }
+    }
+}
+
+fn publish_status(
+    client: &AsyncClient,
+    settings: &Settings,
+    source: &StatusSource,
+    spool: &Spool,
+    rate: f64,
+    order: &mut VecDeque<Option<u64>>,
+) {
+    let status = ReceiverStatus {
+        state: State::Online,
+        version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        lat: settings.position.map(|p| p.0),
+        lon: settings.position.map(|p| p.1),
+        uptime_s: Some(source.started.elapsed().as_secs()),
+        frames_per_s: Some((rate * 10.0).round() / 10.0),
+        rejected_total: Some(source.stats.rejected.load(Ordering::Relaxed)),
+        dropped_batches_total: Some(spool.dropped()),
+        spool_bytes: Some(spool.bytes()),
+        time_ms: Some(now_ms()),
+    };
+    let body = serde_json::to_vec(&status).unwrap_or_default();
+    if client
+        .try_publish(
+            status_topic(&settings.receiver_id),
+            QoS::AtLeastOnce,
+            true,
+            body,
+        )
+        .is_ok()
+    {
+        order.push_back(None);
+    }
+}
