@@ -9,6 +9,7 @@
 //! - [`adsb`]: ADS-B ME fields by type code (DF17/18).
 //! - [`commb`]: Comm-B register inference and decoding (DF20/21).
 //! - [`cpr`]: CPR position decoding (global, local, surface) and encoding.
+//! - [`encode`]: bit-exact frames from physical values (for the simulator).
 //! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
@@ -20,6 +21,7 @@ pub mod commb;
 pub mod cpr;
 pub mod crc;
 pub mod decode;
+pub mod encode;
 pub mod format;
 pub mod frame;
 pub mod state;
