@@ -1,1 +1,19 @@
-//! Library behind `cloudradar-simulator`.
+//! Library behind `cloudradar-sim`: realistic air traffic as bit-exact
+//! Mode S frames.
+//!
+//! - `traffic/`: the aircraft and how they move; scenario events.
+//! - `schedule.rs`: what each aircraft transmits and when (DO-260B rates).
+//! - `receiver.rs`: who hears what: horizon, loss, signal, timestamps, noise.
+//! - `engine.rs`: ties them together, no I/O.
+//! - `output/`: Beast and AVR TCP servers per receiver.
+//! - `app.rs`: the real-time loop and ground truth file.
+//! - `config.rs`: the scenario; `rng.rs`: the deterministic generator.
+
+pub mod app;
+pub mod config;
+pub mod engine;
+pub mod output;
+pub mod receiver;
+pub mod rng;
+pub mod schedule;
+pub mod traffic;

@@ -1,0 +1,147 @@
+//! Running the simulator in (accelerated) real time: a 100 ms tick
+//! advances the engine and sends what each receiver heard to its Beast and
+//! AVR servers; ground truth goes to a JSON-lines file.
+
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use cloudradar_shared::format::{avr, beast};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::output::{StreamServer, WireFormat};
+
+/// Servers of one receiver.
+#[derive(Debug)]
+struct Outputs {
+    beast: Option<StreamServer>,
+    avr: Option<StreamServer>,
+}
+
+/// Runs until the duration passes or `cancel` fires. Prints each
+/// receiver's server addresses (one line each) once listening.
+pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()> {
+    let mut engine = Engine::new(&config);
+    let mut outputs = Vec::new();
+    for (i, r) in engine.receivers.iter().enumerate() {
+        let given = config.receivers.get(i);
+        let beast_at = given.and_then(|g| g.beast_listen).or_else(|| {
+            given.is_none().then(|| {
+                SocketAddr::from((
+                    [127, 0, 0, 1],
+                    config.beast_port_base.saturating_add(i as u16),
+                ))
+            })
+        });
+        let avr_at = given.and_then(|g| g.avr_listen).or_else(|| {
+            given.is_none().then(|| {
+                SocketAddr::from((
+                    [127, 0, 0, 1],
+                    config.beast_port_base.saturating_add(1000 + i as u16),
+                ))
+            })
+        });
+        let beast = match beast_at {
+            Some(a) => Some(
+                StreamServer::start(
+                    a,
+                    WireFormat::Beast,
+                    format!("{} beast", r.id),
+                    cancel.clone(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let avr = match avr_at {
+            Some(a) => Some(
+                StreamServer::start(a, WireFormat::Avr, format!("{} avr", r.id), cancel.clone())
+                    .await?,
+            ),
+            None => None,
+        };
+        println!(
+            "receiver {} at {:.4},{:.4}: beast {} avr {}",
+            r.id,
+            r.position.lat,
+            r.position.lon,
+            beast
+                .as_ref()
+                .map(|s| s.addr.to_string())
+                .unwrap_or_else(|| "-".into()),
+            avr.as_ref()
+                .map(|s| s.addr.to_string())
+                .unwrap_or_else(|| "-".into()),
+        );
+        outputs.push(Outputs { beast, avr });
+    }
+    let _ = std::io::stdout().flush();
+    let mut truth = match &config.truth {
+        Some(p) => Some(BufWriter::new(
+            std::fs::File::create(p)
+                .with_context(|| format!("creating ground truth {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let tick = Duration::from_millis(100);
+    let mut interval = tokio::time::interval(tick);
+    let mut next_state = 0.0;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = interval.tick() => {}
+        }
+        let dt = tick.as_secs_f64() * config.speed;
+        let mut beast_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
+        let mut avr_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
+        let mut truth_lines = Vec::new();
+        engine.advance(
+            dt,
+            |rec| {
+                beast::write(&rec.rx, &mut beast_out[rec.receiver]);
+                avr::write(&rec.rx, &mut avr_out[rec.receiver]);
+            },
+            |tf, _| {
+                if truth.is_some() {
+                    truth_lines.push(json!({"type": "frame", "t": tf.t, "icao": tf.icao, "raw": tf.raw, "heard": tf.heard}));
+                }
+            },
+        );
+        for (o, (b, a)) in outputs.iter().zip(beast_out.into_iter().zip(avr_out)) {
+            if let Some(s) = &o.beast {
+                s.send(b);
+            }
+            if let Some(s) = &o.avr {
+                s.send(a);
+            }
+        }
+        if let Some(w) = truth.as_mut() {
+            for l in truth_lines {
+                writeln!(w, "{l}")?;
+            }
+            let now = engine.traffic.elapsed();
+            if now >= next_state {
+                next_state = now.floor() + 1.0;
+                writeln!(
+                    w,
+                    "{}",
+                    json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft})
+                )?;
+            }
+        }
+        if config
+            .duration_s
+            .is_some_and(|d| engine.traffic.elapsed() >= d)
+        {
+            break;
+        }
+    }
+    if let Some(mut w) = truth {
+        w.flush()?;
+    }
+    Ok(())
+}

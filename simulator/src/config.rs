@@ -1,0 +1,207 @@
+//! Simulator configuration: a TOML scenario file and command-line flags
+//! (flags win). A malformed scenario names the file, the key and the
+//! problem.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use crate::receiver::Noise;
+use crate::traffic::Events;
+
+/// One simulated receiver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    /// Receiver id.
+    pub id: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Beast TCP server address (like readsb's 30005).
+    #[serde(default)]
+    pub beast_listen: Option<SocketAddr>,
+    /// AVR TCP server address (like readsb's 30002).
+    #[serde(default)]
+    pub avr_listen: Option<SocketAddr>,
+}
+
+/// The whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Random seed: the same seed gives the same traffic and frames.
+    pub seed: u64,
+    /// Number of aircraft (1 to 10,000).
+    pub aircraft: usize,
+    /// Airport latitude, degrees (default Amsterdam-Schiphol).
+    pub centre_lat: f64,
+    /// Airport longitude, degrees.
+    pub centre_lon: f64,
+    /// Radius of the simulated area, km.
+    pub radius_km: f64,
+    /// Time acceleration (1 = real time).
+    pub speed: f64,
+    /// Stop after this many simulated seconds (run until stopped when unset).
+    pub duration_s: Option<f64>,
+    /// Receivers; when empty, `receiver_count` are placed around the airport.
+    pub receivers: Vec<ReceiverConfig>,
+    /// Receivers generated when `receivers` is empty.
+    pub receiver_count: usize,
+    /// First Beast port for generated receivers (AVR ports start 1000 higher).
+    pub beast_port_base: u16,
+    /// Noise model.
+    pub noise: Noise,
+    /// Scenario events.
+    pub events: Events,
+    /// Ground truth output (JSON lines), if wanted.
+    pub truth: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            aircraft: 100,
+            centre_lat: 52.3086,
+            centre_lon: 4.7639,
+            radius_km: 200.0,
+            speed: 1.0,
+            duration_s: None,
+            receivers: Vec::new(),
+            receiver_count: 1,
+            beast_port_base: 30005,
+            noise: Noise::default(),
+            events: Events::default(),
+            truth: None,
+        }
+    }
+}
+
+/// Command-line overrides.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Overrides {
+    /// Scenario file (TOML).
+    #[arg(long, env = "CLOUDRADAR_SIM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// See `seed`.
+    #[arg(long, env = "CLOUDRADAR_SIM_SEED")]
+    pub seed: Option<u64>,
+    /// See `aircraft`.
+    #[arg(long, env = "CLOUDRADAR_SIM_AIRCRAFT")]
+    pub aircraft: Option<usize>,
+    /// See `speed`.
+    #[arg(long, env = "CLOUDRADAR_SIM_SPEED")]
+    pub speed: Option<f64>,
+    /// See `duration_s`.
+    #[arg(long, env = "CLOUDRADAR_SIM_DURATION_S")]
+    pub duration_s: Option<f64>,
+    /// See `receiver_count`.
+    #[arg(long, env = "CLOUDRADAR_SIM_RECEIVERS")]
+    pub receivers: Option<usize>,
+    /// See `beast_port_base`.
+    #[arg(long, env = "CLOUDRADAR_SIM_BEAST_PORT_BASE")]
+    pub beast_port_base: Option<u16>,
+    /// See `truth`.
+    #[arg(long, env = "CLOUDRADAR_SIM_TRUTH")]
+    pub truth: Option<PathBuf>,
+}
+
+impl Config {
+    /// Builds the effective scenario.
+    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
+        let mut c = match &o.config {
+            Some(p) => Self::from_file(p)?,
+            None => Self::default(),
+        };
+        if let Some(v) = o.seed {
+            c.seed = v;
+        }
+        if let Some(v) = o.aircraft {
+            c.aircraft = v;
+        }
+        if let Some(v) = o.speed {
+            c.speed = v;
+        }
+        if o.duration_s.is_some() {
+            c.duration_s = o.duration_s;
+        }
+        if let Some(v) = o.receivers {
+            c.receiver_count = v;
+            c.receivers.clear();
+        }
+        if let Some(v) = o.beast_port_base {
+            c.beast_port_base = v;
+        }
+        if o.truth.is_some() {
+            c.truth = o.truth.clone();
+        }
+        c.validate().with_context(|| match &o.config {
+            Some(p) => format!("scenario {}", p.display()),
+            None => "scenario".into(),
+        })?;
+        Ok(c)
+    }
+
+    /// Reads a scenario file; errors name the file and key.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading scenario {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("scenario {}: {e}", path.display()))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=10_000).contains(&self.aircraft) {
+            anyhow::bail!("key `aircraft`: {} is outside 1..=10000", self.aircraft);
+        }
+        if !(self.speed > 0.0 && self.speed <= 1000.0) {
+            anyhow::bail!("key `speed`: must be in (0, 1000]");
+        }
+        if !(-85.0..=85.0).contains(&self.centre_lat)
+            || !(-180.0..=180.0).contains(&self.centre_lon)
+        {
+            anyhow::bail!("keys `centre_lat`/`centre_lon`: out of range");
+        }
+        for (name, p) in [
+            ("noise.drop_rate", self.noise.drop_rate),
+            ("noise.bit_error_rate", self.noise.bit_error_rate),
+            ("noise.corrupt_rate", self.noise.corrupt_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                anyhow::bail!("key `{name}`: {p} is not a probability");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_scenario_names_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "aircraft = 20000\n").unwrap();
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                config: Some(p.clone()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(err.contains("s.toml") && err.contains("aircraft"), "{err}");
+        std::fs::write(&p, "[noise]\ndrop_rate = \"lots\"\n").unwrap();
+        let err = Config::from_file(&p).unwrap_err().to_string();
+        assert!(err.contains("drop_rate"), "{err}");
+        std::fs::write(&p, "aircraft = 10\nplanes = 3\n").unwrap();
+        let err = Config::from_file(&p).unwrap_err().to_string();
+        assert!(err.contains("planes"), "{err}");
+    }
+}
