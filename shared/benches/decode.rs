@@ -27,7 +27,9 @@ fn lax() -> Vec<Frame> {
     std::fs::read_to_string(format!("{DATA}/lax-messages.txt"))
         .expect("recording")
         .lines()
-        .filter_map(|l| Frame::from_hex(l.trim().trim_start_matches('*').trim_end_matches(';')).ok())
+        .filter_map(|l| {
+            Frame::from_hex(l.trim().trim_start_matches('*').trim_end_matches(';')).ok()
+        })
         .collect()
 }
 
@@ -75,7 +77,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut rest = &stream[..];
             let mut n = 0usize;
-            while let Scan::Frame(_, used) | Scan::ModeAc(_, used) | Scan::Garbage(used) = beast::scan(rest) {
+            while let Scan::Frame(_, used) | Scan::ModeAc(_, used) | Scan::Garbage(used) =
+                beast::scan(rest)
+            {
                 n += 1;
                 rest = &rest[used..];
             }

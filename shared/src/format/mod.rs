@@ -4,6 +4,7 @@
 //! - `beast.rs`: Beast binary (readsb/dump1090 port 30005, serial Beast).
 //! - `avr.rs`: AVR text (`*hex;`, `@ts hex;`, `<ts sig hex;`; port 30002).
 //! - `csv.rs`: the `unix_time,beast_hex` recordings in `../shared/data`.
+//! - `sbs.rs`: SBS-1/BaseStation output lines (port 30003).
 //!
 //! Stream parsers look at the front of a buffer and say what is there
 //! ([`Scan`]): a frame and how many bytes it used, bytes of garbage to
@@ -13,6 +14,7 @@
 pub mod avr;
 pub mod beast;
 pub mod csv;
+pub mod sbs;
 
 use crate::Frame;
 
