@@ -50,8 +50,8 @@ pub fn line(msg: &Message, f: &Fields, time_ms: u64) -> Option<String> {
     let mut s = String::with_capacity(128);
     let _ = write!(
         s,
-        "MSG,{kind},1,1,{hex},1,{date},{time},{date},{time},{cs},{alt},{gs},{trk},{lat},{lon},{vr},{sq},{alert},{emerg},{spi},{gnd}",
-        hex = format!("{:06X}", msg.address.icao),
+        "MSG,{kind},1,1,{hex:06X},1,{date},{time},{date},{time},{cs},{alt},{gs},{trk},{lat},{lon},{vr},{sq},{alert},{emerg},{spi},{gnd}",
+        hex = msg.address.icao,
         cs = opt(f.flight.map(|c| c.as_str().trim_end().to_string())),
         gs = opt(f.gs.map(|v| format!("{v:.0}"))),
         trk = opt(f.track.map(|v| format!("{v:.0}"))),
