@@ -123,6 +123,8 @@ pub async fn start(
                 host,
                 port: config.mqtt_listen.port(),
                 credentials: internal,
+                // rumqttd 0.20 panics when a shared-subscription member disconnects.
+                shared: false,
             }
         }
     };
@@ -134,6 +136,7 @@ pub async fn start(
         client.clone(),
         eventloop,
         limits,
+        connection.shared,
         ingest::Outputs {
             queue: queue_tx,
             status: status_tx,

@@ -113,7 +113,7 @@ pub async fn run_embedded(
             a = queue.recv() => {
                 let Some(a) = a else { break };
                 metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
-                if apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
+                if !a.valid || apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
                     let _ = client.ack(&a.publish).await;
                 }
             }
@@ -133,6 +133,10 @@ pub async fn run_redis_writer(
 ) {
     while let Some(a) = tokio::select! { _ = cancel.cancelled() => None, a = queue.recv() => a } {
         metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
+        if !a.valid {
+            let _ = client.ack(&a.publish).await;
+            continue;
+        }
         let mut delay = Duration::from_millis(100);
         loop {
             match redis.push(&a.receiver, a.seq, &a.payload).await {

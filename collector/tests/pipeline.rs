@@ -120,3 +120,28 @@ fn api_rejects_bad_parameters_with_the_parameter_named() {
     assert!((400..500).contains(&status));
     assert_eq!(get(http, "/api/v1/aircraft/abcdef").unwrap().0, 404);
 }
+
+/// Regression: acknowledging status messages and rejected batches out of
+/// order with accepted ones made the embedded broker (rumqttd 0.20) drop
+/// the collector's connection, and its shared-subscription bookkeeping then
+/// panicked, leaving the collector deaf (seen in the demo).
+#[test]
+fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let frames = recording(6_000);
+    let good = encoded(&batches("rx-a", &frames, 100, 1));
+    let status = br#"{"state":"online","version":"test"}"#.to_vec();
+    let mut msgs = Vec::new();
+    for (topic, payload) in good {
+        msgs.push(("cloudradar/v1/rx-a/status".to_string(), status.clone()));
+        msgs.push((topic.clone(), b"not a batch".to_vec()));
+        msgs.push((topic, payload));
+    }
+    for round in 0..3 {
+        publish(mqtt, &format!("rx-a-{round}"), Some(("rx-a", "")), &msgs).expect("publish");
+    }
+    wait_for(Duration::from_secs(60), || receptions(http) == 6_000);
+    assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");
+}

@@ -22,7 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::health::Health;
 
-/// A batch that passed validation, waiting for the buffer.
+/// A batch message from the broker, in arrival order. Rejected batches
+/// travel the same queue (with `valid` false) so that every MQTT
+/// acknowledgement is sent in the order the messages arrived, which the
+/// embedded broker requires.
 #[derive(Debug)]
 pub struct Accepted {
     /// Receiver id (from the topic, equal to the batch's).
@@ -31,8 +34,10 @@ pub struct Accepted {
     pub seq: u64,
     /// The encoded batch, unchanged.
     pub payload: Vec<u8>,
-    /// The MQTT message, to acknowledge once durable.
+    /// The MQTT message, to acknowledge once durable (or at once if invalid).
     pub publish: Publish,
+    /// Whether the batch passed validation.
+    pub valid: bool,
 }
 
 /// A status message from a receiver.
@@ -53,6 +58,9 @@ pub struct Connection {
     pub port: u16,
     /// Credentials.
     pub credentials: Option<(String, String)>,
+    /// Subscribe with a shared subscription (external brokers, so replicas
+    /// split the load); the embedded broker gets a plain one.
+    pub shared: bool,
 }
 
 impl Connection {
@@ -75,6 +83,7 @@ impl Connection {
             host,
             port,
             credentials,
+            shared: true,
         })
     }
 }
@@ -92,9 +101,11 @@ pub struct Outputs {
     pub subscribed: Arc<AtomicBool>,
 }
 
-/// Topic filter for batches (a shared subscription).
-pub const FRAMES_FILTER: &str = "$share/cloudradar/cloudradar/v1/+/frames";
-/// Topic filter for status.
+/// Topic filter for batches as a shared subscription.
+pub const SHARED_FRAMES_FILTER: &str = "$share/cloudradar/cloudradar/v1/+/frames";
+/// Topic filter for batches.
+pub const FRAMES_FILTER: &str = "cloudradar/v1/+/frames";
+/// Topic filter for status (QoS 0: retained status needs no acknowledgement).
 pub const STATUS_FILTER: &str = "cloudradar/v1/+/status";
 
 /// Connects the subscriber; returns the client (for acks) and its event loop.
@@ -119,9 +130,15 @@ pub async fn run(
     client: AsyncClient,
     mut eventloop: EventLoop,
     limits: Limits,
+    shared: bool,
     out: Outputs,
     cancel: CancellationToken,
 ) {
+    let frames_filter = if shared {
+        SHARED_FRAMES_FILTER
+    } else {
+        FRAMES_FILTER
+    };
     let Outputs {
         queue,
         status,
@@ -139,8 +156,11 @@ pub async fn run(
                 backoff = Duration::from_millis(200);
                 metrics::gauge!("cloudradar_collector_mqtt_connected").set(1.0);
                 tracing::info!("connected to MQTT broker");
-                for filter in [FRAMES_FILTER, STATUS_FILTER] {
-                    if let Err(e) = client.subscribe(filter, QoS::AtLeastOnce).await {
+                for (filter, qos) in [
+                    (frames_filter, QoS::AtLeastOnce),
+                    (STATUS_FILTER, QoS::AtMostOnce),
+                ] {
+                    if let Err(e) = client.subscribe(filter, qos).await {
                         tracing::warn!(error = %e, filter, "subscribe failed");
                     }
                 }
@@ -192,7 +212,9 @@ async fn handle(
                 }
                 Err(e) => tracing::debug!(receiver, error = %e, "unreadable status"),
             }
-            let _ = client.ack(&p).await;
+            if p.qos != QoS::AtMostOnce {
+                let _ = client.ack(&p).await;
+            }
         }
         Some((receiver, "frames")) => match validate(receiver, &p.payload, limits) {
             Ok(seq) => {
@@ -202,14 +224,23 @@ async fn handle(
                     seq,
                     payload: p.payload.to_vec(),
                     publish: p,
+                    valid: true,
                 };
                 // Waits while the queue is full: backpressure on the broker.
                 let _ = queue.send(accepted).await;
             }
             Err(r) => {
                 r.record(receiver);
-                // A malformed batch never becomes valid: acknowledge and drop it.
-                let _ = client.ack(&p).await;
+                // A malformed batch never becomes valid: it is acknowledged (in
+                // order, by the queue's consumer) and dropped.
+                let rejected = Accepted {
+                    receiver: receiver.to_string(),
+                    seq: 0,
+                    payload: Vec::new(),
+                    publish: p,
+                    valid: false,
+                };
+                let _ = queue.send(rejected).await;
             }
         },
         _ => {

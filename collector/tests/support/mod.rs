@@ -222,7 +222,9 @@ pub fn publish(
     if let Some((u, p)) = creds {
         opts.set_credentials(u, p);
     }
-    let (client, mut conn) = Client::new(opts, 100);
+    // Room for every request: publishing happens inside the event loop's
+    // iteration, so a full request queue would block it for good.
+    let (client, mut conn) = Client::new(opts, msgs.len() + 10);
     let mut sent = 0;
     let mut acked = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
