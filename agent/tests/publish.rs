@@ -215,3 +215,55 @@ fn refused_credentials_keep_the_data_spooled() {
             .unwrap_or(false)
     });
 }
+
+#[test]
+fn serial_input_through_a_socat_pty_pair() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (
+        dir.path().join("tty-receiver"),
+        dir.path().join("tty-agent"),
+    );
+    let socat = Command::new("socat")
+        .arg(format!("pty,raw,echo=0,link={}", a.display()))
+        .arg(format!("pty,raw,echo=0,link={}", b.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("socat installed");
+    let _socat = Proc(socat);
+    wait_for(Duration::from_secs(10), || a.exists() && b.exists());
+    let port = free_port();
+    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let got = subscriber(port);
+    let _agent = agent(
+        &dir.path().join("agent"),
+        port,
+        &format!("serial:{}:115200", b.display()),
+        &["--dedup-window-ms", "0", "--batch-interval-ms", "100"],
+    );
+    // The receiver end writes 2,000 real frames as Beast, with garbage in between.
+    let text = std::fs::read_to_string(format!("{DATA}/long_flight.csv")).expect("recording");
+    let mut bytes = Vec::new();
+    let mut sent = 0;
+    for line in text.lines().skip(100).take(2_000) {
+        let (_, rx) = cloudradar_shared::format::csv::parse_line(line).expect("line");
+        cloudradar_shared::format::beast::write(&rx, &mut bytes);
+        if sent % 100 == 0 {
+            bytes.extend_from_slice(b"noise");
+        }
+        sent += 1;
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let mut tty = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&a)
+        .expect("pty");
+    tty.write_all(&bytes).expect("write");
+    tty.flush().expect("flush");
+    // All frames of that slice pass the CRC (pyModeS: no bad frame in lines 101-2100).
+    wait_for(Duration::from_secs(30), || {
+        unique_frames(&got.lock().expect("lock")) >= 2_000
+    });
+    assert_eq!(unique_frames(&got.lock().expect("lock")), 2_000);
+}

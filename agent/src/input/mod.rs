@@ -48,6 +48,44 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs `attempt` (connect and read until the stream ends) again and
+/// again, waiting with `backoff` in between, until cancelled or nobody
+/// takes the frames any more.
+async fn reconnecting<F, Fut>(
+    label: &str,
+    mut backoff: Backoff,
+    tx: &mpsc::Sender<Arrival>,
+    cancel: &CancellationToken,
+    mut attempt: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    while !cancel.is_cancelled() {
+        let result = tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = attempt() => r,
+        };
+        if tx.is_closed() {
+            break;
+        }
+        match result {
+            Ok(()) => {
+                tracing::warn!(input = label, "receiver closed the stream");
+                backoff.reset();
+            }
+            Err(e) => tracing::warn!(input = label, error = %e, "receiver unavailable"),
+        }
+        metrics::counter!("cloudradar_agent_input_reconnects_total", "input" => label.to_string())
+            .increment(1);
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
 /// Exponential backoff with ±20% jitter, capped (PiAware: 5 s → 60 s).
 #[derive(Debug, Clone)]
 pub struct Backoff {

@@ -6,7 +6,7 @@ use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
 
 use super::stream::read_frames;
-use super::{Arrival, Backoff, Format};
+use super::{Arrival, Backoff, Format, reconnecting};
 
 pub async fn run(
     device: &str,
@@ -16,31 +16,12 @@ pub async fn run(
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = Backoff::new(1_000, 30_000);
-    while !cancel.is_cancelled() {
-        let result = match tokio_serial::new(device, baud).open_native_async() {
-            Ok(port) => {
-                tracing::info!(input = label, baud, "serial port open");
-                backoff.reset();
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    r = read_frames(port, format, label, &tx) => r,
-                }
-            }
-            Err(e) => Err(std::io::Error::other(e)),
-        };
-        if tx.is_closed() {
-            break;
-        }
-        if let Err(e) = result {
-            tracing::warn!(input = label, error = %e, "serial port unavailable");
-        }
-        metrics::counter!("cloudradar_agent_input_reconnects_total", "input" => label.to_string())
-            .increment(1);
-        let delay = backoff.next_delay();
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tokio::time::sleep(delay) => {}
-        }
-    }
+    reconnecting(label, Backoff::new(1_000, 30_000), &tx, &cancel, || async {
+        let port = tokio_serial::new(device, baud)
+            .open_native_async()
+            .map_err(std::io::Error::other)?;
+        tracing::info!(input = label, baud, "serial port open");
+        read_frames(port, format, label, &tx).await
+    })
+    .await;
 }

@@ -107,22 +107,8 @@ pub fn write(rx: &Received, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
 
-    fn frames(mut buf: &[u8]) -> (Vec<Received>, usize) {
-        let (mut out, mut garbage) = (Vec::new(), 0);
-        loop {
-            match scan(buf) {
-                Scan::Frame(r, n) => {
-                    out.push(r);
-                    buf = &buf[n..];
-                }
-                Scan::ModeAc(_, n) => buf = &buf[n..],
-                Scan::Garbage(n) => {
-                    garbage += n;
-                    buf = &buf[n..];
-                }
-                Scan::NeedMore => return (out, garbage),
-            }
-        }
+    fn frames(buf: &[u8]) -> (Vec<Received>, usize) {
+        crate::format::scan_all(scan, buf)
     }
 
     #[test]

@@ -115,24 +115,8 @@ mod tests {
         }
     }
 
-    /// Every frame of a stream, with garbage counted.
-    fn parse_all(mut buf: &[u8]) -> (Vec<Received>, usize) {
-        let mut out = Vec::new();
-        let mut garbage = 0;
-        loop {
-            match scan(buf) {
-                Scan::Frame(r, n) => {
-                    out.push(r);
-                    buf = &buf[n..];
-                }
-                Scan::ModeAc(_, n) => buf = &buf[n..],
-                Scan::Garbage(n) => {
-                    garbage += n;
-                    buf = &buf[n..];
-                }
-                Scan::NeedMore => return (out, garbage),
-            }
-        }
+    fn parse_all(buf: &[u8]) -> (Vec<Received>, usize) {
+        crate::format::scan_all(scan, buf)
     }
 
     #[test]

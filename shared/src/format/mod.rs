@@ -48,3 +48,23 @@ pub fn signal_dbfs(level: u8) -> f64 {
     let a = f64::from(level.max(1)) / 255.0;
     10.0 * (a * a).log10()
 }
+
+/// Scans a whole buffer: the frames found and the garbage bytes skipped
+/// (a trailing partial frame is left unread).
+pub fn scan_all(scan: fn(&[u8]) -> Scan, mut buf: &[u8]) -> (Vec<Received>, usize) {
+    let (mut frames, mut garbage) = (Vec::new(), 0);
+    loop {
+        match scan(buf) {
+            Scan::Frame(r, n) => {
+                frames.push(r);
+                buf = &buf[n..];
+            }
+            Scan::ModeAc(_, n) => buf = &buf[n..],
+            Scan::Garbage(n) => {
+                garbage += n;
+                buf = &buf[n..];
+            }
+            Scan::NeedMore => return (frames, garbage),
+        }
+    }
+}
