@@ -245,14 +245,12 @@ fn serial_input_through_a_socat_pty_pair() {
     // The receiver end writes 2,000 real frames as Beast, with garbage in between.
     let text = std::fs::read_to_string(format!("{DATA}/long_flight.csv")).expect("recording");
     let mut bytes = Vec::new();
-    let mut sent = 0;
-    for line in text.lines().skip(100).take(2_000) {
+    for (sent, line) in text.lines().skip(100).take(2_000).enumerate() {
         let (_, rx) = cloudradar_shared::format::csv::parse_line(line).expect("line");
         cloudradar_shared::format::beast::write(&rx, &mut bytes);
         if sent % 100 == 0 {
             bytes.extend_from_slice(b"noise");
         }
-        sent += 1;
     }
     std::thread::sleep(Duration::from_secs(1));
     let mut tty = std::fs::OpenOptions::new()
