@@ -265,3 +265,52 @@ fn serial_input_through_a_socat_pty_pair() {
     });
     assert_eq!(unique_frames(&got.lock().expect("lock")), 2_000);
 }
+
+#[test]
+fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let data = dir.path().join("agent");
+    // Broker down: everything goes to the spool.
+    let mut a = agent(
+        &data,
+        port,
+        &format!("file:{DATA}/long_flight.csv"),
+        &["--dedup-window-ms", "0"],
+    );
+    let spool = data.join("spool");
+    let count = || {
+        std::fs::read_dir(&spool)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".batch"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    wait_for(Duration::from_secs(60), || count() >= 30);
+    let _ = a.0.kill(); // SIGKILL
+    let _ = a.0.wait();
+    let spooled: Vec<u64> = std::fs::read_dir(&spool)
+        .expect("spool")
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .split('-')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(spooled.len() >= 30);
+    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let got = subscriber(port);
+    // Restarted with an input that yields nothing: only the spool is sent.
+    let _b = agent(&data, port, &format!("tcp:127.0.0.1:{}", free_port()), &[]);
+    wait_for(Duration::from_secs(60), || {
+        let g = got.lock().expect("lock");
+        spooled.iter().all(|s| g.iter().any(|(seq, _)| seq == s))
+    });
+    wait_for(Duration::from_secs(30), || count() == 0);
+}
