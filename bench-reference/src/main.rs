@@ -29,20 +29,38 @@ fn rate(frames: &[Vec<u8>], mut f: impl FnMut(&[u8]) -> bool) -> f64 {
     frames.len() as f64 / best
 }
 
+/// rs1090 brings its own (newer) deku; its prelude has the matching trait.
+fn rs1090_decode(b: &[u8]) -> bool {
+    use rs1090::prelude::*;
+    Message::from_bytes((b, 0)).is_ok()
+}
+
 fn main() {
     let long: Vec<Vec<u8>> = std::fs::read_to_string(format!("{DATA}/long_flight.csv"))
         .expect("long_flight.csv")
         .lines()
-        .map(|l| csv::parse_line(l).expect("line").1.frame.as_bytes().to_vec())
+        .map(|l| {
+            csv::parse_line(l)
+                .expect("line")
+                .1
+                .frame
+                .as_bytes()
+                .to_vec()
+        })
         .collect();
     let lax: Vec<Vec<u8>> = std::fs::read_to_string(format!("{DATA}/lax-messages.txt"))
         .expect("lax-messages.txt")
         .lines()
-        .filter_map(|l| Frame::from_hex(l.trim().trim_start_matches('*').trim_end_matches(';')).ok())
+        .filter_map(|l| {
+            Frame::from_hex(l.trim().trim_start_matches('*').trim_end_matches(';')).ok()
+        })
         .map(|f| f.as_bytes().to_vec())
         .collect();
     let opts = DecodeOptions::default();
-    println!("{:<16} {:>14} {:>14} {:>14} {:>10} {:>10}", "recording", "cloudradar/s", "adsb_deku/s", "rs1090/s", "x deku", "x rs1090");
+    println!(
+        "{:<16} {:>14} {:>14} {:>14} {:>10} {:>10}",
+        "recording", "cloudradar/s", "adsb_deku/s", "rs1090/s", "x deku", "x rs1090"
+    );
     for (name, frames) in [("long_flight.csv", &long), ("lax-messages", &lax)] {
         let ours = rate(frames, |b| {
             Frame::new(b)
@@ -52,7 +70,7 @@ fn main() {
                 .unwrap_or(false)
         });
         let deku = rate(frames, |b| adsb_deku::Frame::from_bytes((b, 0)).is_ok());
-        let rs = rate(frames, |b| rs1090::prelude::Message::from_bytes((b, 0)).is_ok());
+        let rs = rate(frames, rs1090_decode);
         println!(
             "{name:<16} {ours:>14.0} {deku:>14.0} {rs:>14.0} {:>10.1} {:>10.1}",
             ours / deku,
