@@ -55,6 +55,24 @@ fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
     );
     let receivers = get_json(http, "/api/v1/receivers");
     assert_eq!(receivers["receivers"].as_array().map(Vec::len), Some(2));
+    // Keyset pagination: a full page names its last id, the next page starts after it.
+    let page = get_json(http, "/api/v1/positions?limit=5");
+    let ids: Vec<i64> = page["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert_eq!(page["next"].as_i64(), ids.last().copied());
+    let next = get_json(http, &format!("/api/v1/positions?limit=5&after={}", ids[4]));
+    assert!(
+        next["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"].as_i64().unwrap() > ids[4])
+    );
     drop(c);
 }
 

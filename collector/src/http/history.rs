@@ -32,6 +32,38 @@ fn limit(q: &HashMap<String, String>) -> Result<i64, AppError> {
     Ok(l)
 }
 
+/// The selection every history query shares: aircraft, time window and page.
+struct Window {
+    icao: Option<i64>,
+    from: i64,
+    to: i64,
+    after: i64,
+    limit: i64,
+}
+
+impl Window {
+    fn parse(q: &HashMap<String, String>) -> Result<Self, AppError> {
+        Ok(Self {
+            icao: q
+                .get("icao")
+                .map(|v| parse_icao(v))
+                .transpose()?
+                .map(i64::from),
+            from: param::<i64>(q, "from")?.unwrap_or(0),
+            to: param::<i64>(q, "to")?.unwrap_or(i64::MAX),
+            after: param::<i64>(q, "after")?.unwrap_or(0),
+            limit: limit(q)?,
+        })
+    }
+
+    /// The cursor for the next page: the last id when the page is full.
+    fn next(&self, rows: &[Value]) -> Option<i64> {
+        rows.last()
+            .and_then(|r| r["id"].as_i64())
+            .filter(|_| rows.len() as i64 == self.limit)
+    }
+}
+
 /// `GET /api/v1/receivers`.
 pub async fn receivers(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
     let rows = s
@@ -98,11 +130,7 @@ pub async fn flights(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let icao = q
-        .get("icao")
-        .map(|v| parse_icao(v))
-        .transpose()?
-        .map(i64::from);
+    let w = Window::parse(&q)?;
     let callsign = q.get("callsign").map(|c| c.trim().to_ascii_uppercase());
     if callsign
         .as_ref()
@@ -112,10 +140,6 @@ pub async fn flights(
             "callsign: 1-8 letters and digits".into(),
         ));
     }
-    let from = param::<i64>(&q, "from")?.unwrap_or(0);
-    let to = param::<i64>(&q, "to")?.unwrap_or(i64::MAX);
-    let after = param::<i64>(&q, "after")?.unwrap_or(0);
-    let limit = limit(&q)?;
     let rows = s
         .reader
         .query(move |c| {
@@ -126,23 +150,23 @@ pub async fn flights(
                  ORDER BY id LIMIT ?6",
             )?;
             let rows = st
-                .query_map(params![after, icao, callsign, from, to, limit], |r| {
-                    Ok(json!({
-                        "id": r.get::<_, i64>(0)?,
-                        "hex": format!("{:06x}", r.get::<_, i64>(1)?),
-                        "callsign": r.get::<_, String>(2)?,
-                        "first_seen_ms": r.get::<_, i64>(3)?,
-                        "last_seen_ms": r.get::<_, i64>(4)?,
-                    }))
-                })?
+                .query_map(
+                    params![w.after, w.icao, callsign, w.from, w.to, w.limit],
+                    |r| {
+                        Ok(json!({
+                            "id": r.get::<_, i64>(0)?,
+                            "hex": format!("{:06x}", r.get::<_, i64>(1)?),
+                            "callsign": r.get::<_, String>(2)?,
+                            "first_seen_ms": r.get::<_, i64>(3)?,
+                            "last_seen_ms": r.get::<_, i64>(4)?,
+                        }))
+                    },
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await?;
-    let next = rows
-        .last()
-        .and_then(|r| r["id"].as_i64())
-        .filter(|_| rows.len() as i64 == limit);
+    let next = w.next(&rows);
     Ok(Json(json!({ "flights": rows, "next": next })))
 }
 
@@ -151,15 +175,7 @@ pub async fn positions(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
-    let icao = q
-        .get("icao")
-        .map(|v| parse_icao(v))
-        .transpose()?
-        .map(i64::from);
-    let from = param::<i64>(&q, "from")?.unwrap_or(0);
-    let to = param::<i64>(&q, "to")?.unwrap_or(i64::MAX);
-    let after = param::<i64>(&q, "after")?.unwrap_or(0);
-    let limit = limit(&q)?;
+    let w = Window::parse(&q)?;
     let (south, west, north, east) = match q.get("bbox") {
         None => (-90.0, -180.0, 90.0, 180.0),
         Some(b) => {
@@ -193,7 +209,9 @@ pub async fn positions(
             )?;
             let rows = st
                 .query_map(
-                    params![after, icao, from, to, south, north, west, east, limit],
+                    params![
+                        w.after, w.icao, w.from, w.to, south, north, west, east, w.limit
+                    ],
                     |r| {
                         Ok(json!({
                             "id": r.get::<_, i64>(0)?,
@@ -211,9 +229,6 @@ pub async fn positions(
             Ok(rows)
         })
         .await?;
-    let next = rows
-        .last()
-        .and_then(|r| r["id"].as_i64())
-        .filter(|_| rows.len() as i64 == limit);
+    let next = w.next(&rows);
     Ok(Json(json!({ "positions": rows, "next": next })))
 }
