@@ -291,17 +291,14 @@ fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
     wait_for(Duration::from_secs(60), || count() >= 30);
     let _ = a.0.kill(); // SIGKILL
     let _ = a.0.wait();
+    // Only complete batches count: a `.tmp` file is a write the kill interrupted,
+    // which was never spooled (the agent removes those at start).
     let spooled: Vec<u64> = std::fs::read_dir(&spool)
         .expect("spool")
         .filter_map(Result::ok)
-        .filter_map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .split('-')
-                .next()?
-                .parse()
-                .ok()
-        })
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| name.ends_with(".batch"))
+        .filter_map(|name| name.split('-').next()?.parse().ok())
         .collect();
     assert!(spooled.len() >= 30);
     let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
