@@ -69,7 +69,11 @@ pub async fn start(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let db = config.database_path();
-    let (writer, writer_handle) = Writer::start(db.clone(), config.flight_gap_s as i64 * 1000)?;
+    let (writer, writer_handle) = Writer::start(
+        db.clone(),
+        config.flight_gap_s as i64 * 1000,
+        config.retention(),
+    )?;
     let last_id: i64 =
         store::open(&db)?.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
             r.get(0)

@@ -45,6 +45,10 @@ pub struct Config {
     pub dedup_window_ms: u64,
     /// Largest accepted batch, bytes (compressed).
     pub max_batch_bytes: usize,
+    /// Days positions are kept.
+    pub retention_positions_days: u64,
+    /// Days raw messages and receptions are kept.
+    pub retention_messages_days: u64,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
 }
@@ -77,6 +81,8 @@ impl Default for Config {
             flight_gap_s: 1800,
             dedup_window_ms: 1000,
             max_batch_bytes: 1 << 20,
+            retention_positions_days: 30,
+            retention_messages_days: 7,
             log_format: LogFormat::Text,
         }
     }
@@ -155,6 +161,18 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+    }
+
+    /// Retention periods for the store. Applied-batch records are kept at
+    /// least eight days, longer than an agent's default spool age, so a
+    /// batch re-sent after a long outage is still recognised.
+    pub fn retention(&self) -> crate::store::Retention {
+        let day = 86_400_000i64;
+        crate::store::Retention {
+            positions_ms: self.retention_positions_days as i64 * day,
+            messages_ms: self.retention_messages_days as i64 * day,
+            batches_ms: (self.retention_messages_days.max(8)) as i64 * day,
+        }
     }
 
     /// The SQLite database path.

@@ -1,16 +1,18 @@
 //! SQLite storage: the schema and its migrations, one writer thread that
-//! commits processed batches in transactions, and read connections for
-//! the HTTP API.
+//! commits processed batches in transactions and expires old rows, and
+//! read connections for the HTTP API.
 //!
 //! Talks to: the processor (sends [`WriteBatch`]es to the writer) and the
 //! HTTP layer (queries through [`Reader`]).
 
 mod migrate;
 mod reader;
+mod retention;
 mod rows;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, open};
 pub use reader::Reader;
+pub use retention::{Pruned, Retention};
 pub use rows::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
 pub use writer::{StatusRow, Writer, WriterHandle};

@@ -6,12 +6,13 @@
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::oneshot;
 
+use super::retention::Retention;
 use super::rows::WriteBatch;
 
 /// What the writer reports per batch: `Ok(true)` applied, `Ok(false)` a
@@ -82,12 +83,16 @@ pub struct Writer {
 
 impl Writer {
     /// Opens the database and starts the writer thread.
-    pub fn start(path: PathBuf, flight_gap_ms: i64) -> anyhow::Result<(Self, WriterHandle)> {
+    pub fn start(
+        path: PathBuf,
+        flight_gap_ms: i64,
+        retention: Retention,
+    ) -> anyhow::Result<(Self, WriterHandle)> {
         let conn = super::open(&path)?;
         let (tx, rx) = mpsc::sync_channel::<Job>(256);
         let handle = thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, rx, flight_gap_ms))
+            .spawn(move || run(conn, rx, flight_gap_ms, retention))
             .context("starting the SQLite writer thread")?;
         Ok((
             Self {
@@ -105,8 +110,21 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64) {
-    while let Ok(first) = rx.recv() {
+/// How often expired rows are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
+
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64, retention: Retention) {
+    let mut last_prune = Instant::now();
+    loop {
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            prune(&conn, &retention);
+        }
+        let first = match rx.recv_timeout(PRUNE_EVERY) {
+            Ok(j) => j,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut jobs = vec![first];
         while jobs.len() < GROUP {
             match rx.try_recv() {
@@ -138,6 +156,37 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64) {
                 }
             }
         }
+    }
+}
+
+fn prune(conn: &Connection, retention: &Retention) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    match retention.prune(conn, now, Duration::from_millis(250)) {
+        Ok(p) => {
+            let deleted = p.positions + p.messages + p.receptions + p.batches;
+            if deleted > 0 {
+                metrics::counter!("cloudradar_collector_rows_expired_total")
+                    .increment(deleted as u64);
+                tracing::debug!(
+                    positions = p.positions,
+                    messages = p.messages,
+                    receptions = p.receptions,
+                    batches = p.batches,
+                    "expired rows deleted"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+    }
+    if let Ok(pages) = conn.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get::<_, i64>(0),
+    ) {
+        metrics::gauge!("cloudradar_collector_sqlite_database_bytes").set(pages as f64);
     }
 }
 
