@@ -58,8 +58,11 @@ done
 
 for i in $(seq 1 "$receivers"); do
     port=$((beast_base + i - 1))
+    # The simulator prints "receiver sim-N at LAT,LON: ..."; the agent reports that position.
+    pos=$(awk -v id="sim-$i" '$2 == id { sub(":", "", $4); print $4 }' "$dir/sim.out")
     "$bin/cloudradar-agent" --receiver-id "sim-$i" --data-dir "$dir/agent-$i" \
         --mqtt-url "mqtt://127.0.0.1:$mqtt_port" --input "tcp:127.0.0.1:$port:beast" \
+        --lat "${pos%,*}" --lon "${pos#*,}" \
         2>"$dir/agent-$i.log" &
     pids+=($!)
 done

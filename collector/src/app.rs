@@ -20,8 +20,9 @@ use crate::health::Health;
 use crate::http::{self, AppState};
 use crate::ingest::{self, Connection, StatusUpdate};
 use crate::pipeline::{self, Shared, now_ms};
-use crate::process::Processor;
+use crate::process::{Processor, ReceiverPositions};
 use crate::store::{self, Reader, StatusRow, Writer};
+use cloudradar_shared::cpr::Position;
 
 /// A running collector.
 #[derive(Debug)]
@@ -74,11 +75,13 @@ pub async fn start(
         config.flight_gap_s as i64 * 1000,
         config.retention(),
     )?;
-    let last_id: i64 =
-        store::open(&db)?.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
-            r.get(0)
-        })?;
-    let processor = Processor::new(last_id, config.dedup_window_ms);
+    let conn = store::open(&db)?;
+    let last_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+        r.get(0)
+    })?;
+    let positions: ReceiverPositions = Arc::new(RwLock::new(known_receiver_positions(&conn)?));
+    drop(conn);
+    let processor = Processor::new(last_id, config.dedup_window_ms, positions.clone());
     let limits = Limits {
         max_encoded: config.max_batch_bytes,
         ..Limits::default()
@@ -190,6 +193,11 @@ pub async fn start(
             tokio::select! { _ = status_cancel.cancelled() => None, u = status_rx.recv() => u }
         {
             tracing::info!(receiver = %u.receiver, state = ?u.status.state, "receiver status");
+            if let (Some(lat), Some(lon), Ok(mut p)) =
+                (u.status.lat, u.status.lon, positions.write())
+            {
+                p.insert(u.receiver.clone(), Position { lat, lon });
+            }
             status_writer
                 .status(StatusRow {
                     receiver: u.receiver,
@@ -227,6 +235,24 @@ pub async fn start(
         tracker,
         writer,
     })
+}
+
+/// Receiver positions stored from earlier status messages.
+fn known_receiver_positions(
+    conn: &rusqlite::Connection,
+) -> anyhow::Result<HashMap<String, Position>> {
+    let mut st = conn
+        .prepare("SELECT id, lat, lon FROM receivers WHERE lat IS NOT NULL AND lon IS NOT NULL")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Position {
+                lat: r.get(1)?,
+                lon: r.get(2)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Connects to Redis, retrying until it answers (it may start after us).

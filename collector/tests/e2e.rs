@@ -66,6 +66,8 @@ fn simulator_agent_collector_sqlite_api() {
         .arg(format!("mqtt://127.0.0.1:{mqtt}"))
         .arg("--input")
         .arg(format!("tcp:127.0.0.1:{beast}:beast"))
+        // The simulator's first receiver stands at the airport (its default centre).
+        .args(["--lat", "52.3086", "--lon", "4.7639"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -82,6 +84,16 @@ fn simulator_agent_collector_sqlite_api() {
             })
             .unwrap_or(0);
         with_pos >= 10
+    });
+    // Surface positions need the receiver's position as reference: the agent's
+    // status message carries it to the collector.
+    wait_for(Duration::from_secs(60), || {
+        get_json(http, "/api/v1/aircraft")["aircraft"]
+            .as_array()
+            .is_some_and(|v| {
+                v.iter()
+                    .any(|x| x["alt_baro"] == "ground" && x.get("lat").is_some())
+            })
     });
     let stats = get_json(http, "/api/v1/stats");
     assert!(

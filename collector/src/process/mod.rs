@@ -15,6 +15,9 @@ mod live;
 pub use live::{LiveAircraft, Snapshot};
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use cloudradar_shared::cpr::Position;
 
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::signal_dbfs;
@@ -26,6 +29,10 @@ use dedup::Dedup;
 
 /// Receptions older than this are not used for "heard by".
 const HEARD_MS: u64 = 60_000;
+
+/// Receiver positions (from their status messages), the CPR reference for
+/// what each receiver hears.
+pub type ReceiverPositions = Arc<RwLock<HashMap<String, Position>>>;
 
 /// Per-receiver running counters.
 #[derive(Debug, Default, Clone)]
@@ -50,6 +57,7 @@ pub struct Processor {
     heard_by: HashMap<u32, Vec<(String, u64)>>,
     receivers: HashMap<String, ReceiverCounters>,
     applied: HashMap<String, std::collections::BTreeSet<u64>>,
+    positions: ReceiverPositions,
     total_messages: u64,
 }
 
@@ -58,8 +66,9 @@ pub struct Processor {
 const REMEMBERED_SEQS: usize = 10_000;
 
 impl Processor {
-    /// A processor whose message ids continue after `last_message_id`.
-    pub fn new(last_message_id: i64, dedup_window_ms: u64) -> Self {
+    /// A processor whose message ids continue after `last_message_id`,
+    /// resolving positions against the receivers in `positions`.
+    pub fn new(last_message_id: i64, dedup_window_ms: u64, positions: ReceiverPositions) -> Self {
         Self {
             tracker: Tracker::new(TrackerOptions::default()),
             dedup: Dedup::new(dedup_window_ms),
@@ -68,6 +77,7 @@ impl Processor {
             heard_by: HashMap::new(),
             receivers: HashMap::new(),
             applied: HashMap::new(),
+            positions,
             total_messages: 0,
         }
     }
@@ -90,6 +100,11 @@ impl Processor {
             seen.pop_first();
         }
         let mut touched: HashMap<u32, AircraftRow> = HashMap::new();
+        let reference = self
+            .positions
+            .read()
+            .ok()
+            .and_then(|p| p.get(&batch.receiver_id).copied());
         let counters = self.receivers.entry(batch.receiver_id.clone()).or_default();
         counters.last_seen_ms = now_ms;
         for wf in &batch.frames {
@@ -108,7 +123,7 @@ impl Processor {
             let rssi = (wf.signal != 0).then(|| signal_dbfs(wf.signal));
             // Only the first reception of a transmission updates the state.
             let fields = match (&msg, new) {
-                (Some(m), true) => self.tracker.update(m, time, rssi),
+                (Some(m), true) => self.tracker.update_from(m, time, rssi, reference),
                 _ => None,
             };
             let icao = msg.as_ref().map(|m| m.address.icao);

@@ -80,8 +80,23 @@ impl Tracker {
     /// Applies one decoded message received at `now_ms` (Unix ms) and
     /// returns what it said, including the position it resolved, if any.
     /// `None` for an address/parity reply from an address not recently
-    /// confirmed (not applied).
+    /// confirmed (not applied). The receiver position of the options is
+    /// the CPR reference and range centre.
     pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Option<Fields> {
+        let receiver = self.options.receiver;
+        self.update_from(msg, now_ms, rssi, receiver)
+    }
+
+    /// Like [`Tracker::update`] for a message heard by a receiver at
+    /// `receiver` (a collector tracks many receivers: each message is
+    /// resolved and range-checked against the one that heard it).
+    pub fn update_from(
+        &mut self,
+        msg: &Message,
+        now_ms: u64,
+        rssi: Option<f64>,
+        receiver: Option<Position>,
+    ) -> Option<Fields> {
         let k = key(msg);
         let trust_window = self.options.trust_window_ms;
         let ac = match msg.crc {
@@ -101,7 +116,14 @@ impl Tracker {
         };
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
-            position(ac, me, now_ms, &self.options, &mut fields);
+            position(
+                ac,
+                me,
+                now_ms,
+                receiver,
+                self.options.max_range_m,
+                &mut fields,
+            );
         }
         ac.apply(&fields, now_ms);
         if rssi.is_some() {
@@ -142,7 +164,14 @@ impl Tracker {
 }
 
 /// Decodes the position carried by `me`, if any, into `fields`.
-fn position(ac: &mut Aircraft, me: &Me, now_ms: u64, opts: &TrackerOptions, fields: &mut Fields) {
+fn position(
+    ac: &mut Aircraft,
+    me: &Me,
+    now_ms: u64,
+    receiver: Option<Position>,
+    max_range_m: f64,
+    fields: &mut Fields,
+) {
     let (cpr, surface, tc, nic_b) = match me {
         Me::AirbornePosition(p) => (p.cpr, false, p.tc, p.nic_b),
         Me::SurfacePosition(s) => (s.cpr, true, s.tc, false),
@@ -158,10 +187,10 @@ fn position(ac: &mut Aircraft, me: &Me, now_ms: u64, opts: &TrackerOptions, fiel
     } else {
         ac.even = Some(pending);
     }
-    let Some((pos, global)) = resolve(ac, cpr, surface, now_ms, opts) else {
+    let Some((pos, global)) = resolve(ac, cpr, surface, now_ms, receiver) else {
         return;
     };
-    if !plausible(ac, pos, surface, now_ms, opts) {
+    if !plausible(ac, pos, surface, now_ms, receiver, max_range_m) {
         ac.rejected_positions += 1;
         if global {
             // A bad pair: start pairing again from this message alone.
@@ -194,7 +223,7 @@ fn resolve(
     cpr: CprRaw,
     surface: bool,
     now_ms: u64,
-    opts: &TrackerOptions,
+    receiver: Option<Position>,
 ) -> Option<(Position, bool)> {
     let window = if surface {
         SURFACE_PAIR_MS
@@ -205,7 +234,7 @@ fn resolve(
         .position
         .filter(|(_, at)| now_ms.saturating_sub(*at) <= REFERENCE_AGE_MS)
         .map(|(p, _)| p)
-        .or(opts.receiver);
+        .or(receiver);
     if let (Some(e), Some(o)) = (ac.even, ac.odd)
         && e.surface == surface
         && o.surface == surface
@@ -230,7 +259,7 @@ fn resolve(
     // ambiguity is beyond any receiver's range.
     let reference = match ac.position {
         Some((p, at)) if now_ms.saturating_sub(at) <= REFERENCE_AGE_MS => p,
-        _ if !surface => opts.receiver?,
+        _ if !surface => receiver?,
         _ => return None,
     };
     cpr::local(cpr, reference, kind).ok().map(|p| (p, false))
@@ -242,10 +271,11 @@ fn plausible(
     pos: Position,
     surface: bool,
     now_ms: u64,
-    opts: &TrackerOptions,
+    receiver: Option<Position>,
+    max_range_m: f64,
 ) -> bool {
-    if let Some(rx) = opts.receiver
-        && distance_m(rx, pos) > opts.max_range_m
+    if let Some(rx) = receiver
+        && distance_m(rx, pos) > max_range_m
     {
         return false;
     }
