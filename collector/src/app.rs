@@ -138,7 +138,9 @@ pub async fn start(
 
     let (client, eventloop) = ingest::connect(&connection, "cloudradar-collector");
     let (queue_tx, queue_rx) = mpsc::channel(config.queue_capacity.max(1));
+    metrics::gauge!("cloudradar_collector_queue_capacity").set(config.queue_capacity.max(1) as f64);
     let (status_tx, mut status_rx) = mpsc::channel::<StatusUpdate>(1000);
+    tracker.spawn(crate::disk::run(config.data_dir.clone(), cancel.clone()));
     tracker.spawn(ingest::run(
         client.clone(),
         eventloop,
@@ -193,6 +195,11 @@ pub async fn start(
             tokio::select! { _ = status_cancel.cancelled() => None, u = status_rx.recv() => u }
         {
             tracing::info!(receiver = %u.receiver, state = ?u.status.state, "receiver status");
+            let online = u.status.state == State::Online;
+            metrics::gauge!("cloudradar_collector_receiver_online", "receiver" => u.receiver.clone())
+                .set(if online { 1.0 } else { 0.0 });
+            metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => u.receiver.clone())
+                .set(now_ms() as f64 / 1000.0);
             if let (Some(lat), Some(lon), Ok(mut p)) =
                 (u.status.lat, u.status.lon, positions.write())
             {
@@ -201,7 +208,7 @@ pub async fn start(
             status_writer
                 .status(StatusRow {
                     receiver: u.receiver,
-                    online: u.status.state == State::Online,
+                    online,
                     lat: u.status.lat,
                     lon: u.status.lon,
                     version: u.status.version,

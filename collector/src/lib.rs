@@ -3,12 +3,14 @@
 //! Data flow: `broker` (embedded MQTT) → `ingest` (subscribe, validate) →
 //! `buffer` (Redis Streams or embedded queue) → `pipeline` + `process`
 //! (decode, state, de-duplication) → `store` (SQLite) → `http` (API).
-//! `app` wires them; `config` holds the settings; `health` feeds `/readyz`.
+//! `app` wires them; `config` holds the settings; `health` feeds `/readyz`;
+//! `disk` watches the data directory's space.
 
 pub mod app;
 pub mod broker;
 pub mod buffer;
 pub mod config;
+pub mod disk;
 pub mod health;
 pub mod http;
 pub mod ingest;

@@ -183,6 +183,11 @@ pub async fn run_redis_processor(
             if let (Ok(len), Ok(p)) = (redis.len().await, redis.pending().await) {
                 metrics::gauge!("cloudradar_collector_redis_stream_length").set(len as f64);
                 metrics::gauge!("cloudradar_collector_redis_pending").set(p as f64);
+                metrics::gauge!("cloudradar_collector_redis_stream_max_length")
+                    .set(redis.max_len() as f64);
+            }
+            if let Ok(Some(lag)) = redis.lag().await {
+                metrics::gauge!("cloudradar_collector_redis_consumer_lag").set(lag as f64);
             }
         }
         let read = tokio::select! {

@@ -18,7 +18,19 @@ pub fn init_logging(format: LogFormat) {
     };
 }
 
-/// Installs the Prometheus recorder; `None` if one is already installed.
+/// Histogram buckets, seconds: from a fast SQLite commit to a long lag.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0, 300.0,
+];
+
+/// Installs the Prometheus recorder, histograms exported as Prometheus
+/// histograms (so `histogram_quantile` works across instances); `None` if
+/// one is already installed.
 pub fn init_metrics() -> Option<PrometheusHandle> {
-    PrometheusBuilder::new().install_recorder().ok()
+    PrometheusBuilder::new()
+        .set_buckets(BUCKETS)
+        .ok()?
+        .install_recorder()
+        .ok()
 }

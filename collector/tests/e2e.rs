@@ -126,4 +126,73 @@ fn simulator_agent_collector_sqlite_api() {
             .unwrap_or(false),
         "{one}"
     );
+    receiver_views_are_filled(http);
+    stream_sends_aircraft_events(http);
+    metrics_cover_receivers_and_routes(http);
+}
+
+/// Coverage and per-minute rates come from what the receiver heard.
+fn receiver_views_are_filled(http: u16) {
+    let cov = get_json(http, "/api/v1/receivers/sim-1/coverage");
+    let sectors = cov["max_range_m"].as_array().expect("sectors").clone();
+    assert_eq!(sectors.len(), 36, "{cov}");
+    let filled: Vec<f64> = sectors.iter().filter_map(|v| v.as_f64()).collect();
+    assert!(filled.len() >= 3, "aircraft in several directions: {cov}");
+    assert!(
+        filled.iter().all(|r| *r > 0.0 && *r < 650_000.0),
+        "plausible ranges: {cov}"
+    );
+    let rates = get_json(http, "/api/v1/receivers/sim-1/rates?minutes=10");
+    let points = rates["points"].as_array().expect("points");
+    assert!(
+        points
+            .iter()
+            .any(|p| p["messages_per_s"].as_f64().unwrap_or(0.0) > 0.0),
+        "{rates}"
+    );
+    let list = get_json(http, "/api/v1/receivers");
+    assert!(
+        list["receivers"][0]["range_m"].as_f64().unwrap_or(0.0) > 0.0,
+        "{list}"
+    );
+    let (code, body) = get(http, "/api/v1/receivers/nobody/coverage").expect("http");
+    assert_eq!(code, 404, "{body}");
+    let (code, body) = get(http, "/api/v1/receivers/sim-1/rates?minutes=0").expect("http");
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("minutes"), "{body}");
+}
+
+/// The live stream sends readsb-shaped aircraft lists as SSE events.
+fn stream_sends_aircraft_events(http: u16) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", http)).expect("http");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("http");
+    write!(
+        s,
+        "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("http");
+    let mut seen = String::new();
+    let mut buf = [0u8; 65536];
+    while seen.matches("event: aircraft").count() < 2 {
+        let n = s.read(&mut buf).expect("stream data within 10 s");
+        assert!(n > 0, "stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    assert!(seen.contains("data: {\"now\":"), "{seen}");
+}
+
+/// Per-receiver and per-route series exist once traffic has flowed.
+fn metrics_cover_receivers_and_routes(http: u16) {
+    let (_, text) = get(http, "/metrics").expect("http");
+    for needle in [
+        "cloudradar_collector_frames_received_total{receiver=\"sim-1\"}",
+        "cloudradar_collector_receiver_online{receiver=\"sim-1\"} 1",
+        "cloudradar_collector_http_request_duration_seconds_bucket{route=\"/api/v1/receivers/{id}/coverage\"",
+        "cloudradar_collector_data_dir_free_bytes",
+        "cloudradar_collector_queue_capacity",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
 }

@@ -13,10 +13,10 @@ apt_install() {
     local sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     if [ "$apt_updated" -eq 0 ]; then
-        $sudo apt-get update -qq
+        $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
         apt_updated=1
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -o DPkg::Lock::Timeout=600 -y -qq "$@" >/dev/null
 }
 
 install_test_tools() {

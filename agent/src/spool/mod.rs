@@ -152,6 +152,7 @@ impl Spool {
 
     fn gauges(&self) {
         metrics::gauge!("cloudradar_agent_spool_bytes").set(self.total as f64);
+        metrics::gauge!("cloudradar_agent_spool_max_bytes").set(self.max_bytes as f64);
         metrics::gauge!("cloudradar_agent_spool_batches").set(self.entries.len() as f64);
     }
 }

@@ -147,6 +147,53 @@ impl RedisBuffer {
         self.conn.xlen(&self.stream).await
     }
 
+    /// Entries not yet delivered to the group (`lag` of `XINFO GROUPS`,
+    /// Redis 7+); `None` when the server does not report it.
+    pub async fn lag(&mut self) -> RedisResult<Option<u64>> {
+        let v: Value = redis::cmd("XINFO")
+            .arg("GROUPS")
+            .arg(&self.stream)
+            .query_async(&mut self.conn)
+            .await?;
+        let Value::Array(groups) = v else {
+            return Ok(None);
+        };
+        for g in groups {
+            let pairs: Vec<(Value, Value)> = match g {
+                Value::Array(flat) => flat
+                    .chunks_exact(2)
+                    .filter_map(|kv| match kv {
+                        [k, v] => Some((k.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+                Value::Map(m) => m,
+                _ => continue,
+            };
+            let field = |name: &str| {
+                pairs.iter().find_map(|(k, v)| match k {
+                    Value::BulkString(b) if b == name.as_bytes() => Some(v.clone()),
+                    Value::SimpleString(s) if s == name => Some(v.clone()),
+                    _ => None,
+                })
+            };
+            let is_ours =
+                matches!(field("name"), Some(Value::BulkString(b)) if b == GROUP.as_bytes());
+            if is_ours {
+                return Ok(match field("lag") {
+                    Some(Value::Int(n)) => u64::try_from(n).ok(),
+                    _ => None,
+                });
+            }
+        }
+        Ok(None)
+    }
+
+    /// The stream's approximate bound.
+    pub fn max_len(&self) -> usize {
+        self.maxlen
+    }
+
     /// Entries delivered but not yet acknowledged.
     pub async fn pending(&mut self) -> RedisResult<usize> {
         let v: Value = redis::cmd("XPENDING")

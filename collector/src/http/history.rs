@@ -1,4 +1,4 @@
-//! History from SQLite: receivers, totals, flights and positions, with
+//! History from SQLite: totals, flights and positions, with
 //! parameters checked (a bad one is a 400 that names it) and keyset
 //! pagination (`after` = the last id or time of the previous page).
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::live::parse_icao;
 use super::{AppError, AppState};
 
-fn param<T: std::str::FromStr>(
+pub(super) fn param<T: std::str::FromStr>(
     q: &HashMap<String, String>,
     name: &str,
 ) -> Result<Option<T>, AppError> {
@@ -62,35 +62,6 @@ impl Window {
             .and_then(|r| r["id"].as_i64())
             .filter(|_| rows.len() as i64 == self.limit)
     }
-}
-
-/// `GET /api/v1/receivers`.
-pub async fn receivers(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
-    let rows = s
-        .reader
-        .query(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT id, first_seen_ms, last_seen_ms, online, lat, lon, version, frames, batches FROM receivers ORDER BY id",
-            )?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(json!({
-                        "id": r.get::<_, String>(0)?,
-                        "first_seen_ms": r.get::<_, i64>(1)?,
-                        "last_seen_ms": r.get::<_, i64>(2)?,
-                        "online": r.get::<_, i64>(3)? != 0,
-                        "lat": r.get::<_, Option<f64>>(4)?,
-                        "lon": r.get::<_, Option<f64>>(5)?,
-                        "version": r.get::<_, Option<String>>(6)?,
-                        "frames": r.get::<_, i64>(7)?,
-                        "batches": r.get::<_, i64>(8)?,
-                    }))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await?;
-    Ok(Json(json!({ "receivers": rows })))
 }
 
 /// `GET /api/v1/stats`: totals and pipeline health.

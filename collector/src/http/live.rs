@@ -10,18 +10,22 @@ use super::{AppError, AppState};
 
 /// `GET /api/v1/aircraft` and `/data/aircraft.json`: the pre-serialised snapshot.
 pub async fn aircraft_json(State(s): State<AppState>) -> impl IntoResponse {
+    ([("content-type", "application/json")], current_json(&s))
+}
+
+/// The latest snapshot's JSON (an empty list before the first one).
+pub fn current_json(s: &AppState) -> bytes::Bytes {
     let body = s
         .shared
         .snapshot
         .read()
-        .map(|snap| snap.json.0.clone())
+        .map(|snap| snap.json.clone())
         .unwrap_or_default();
-    let bytes = if body.is_empty() {
-        br#"{"now":0,"messages":0,"aircraft":[]}"#.to_vec()
+    if body.is_empty() {
+        bytes::Bytes::from_static(br#"{"now":0,"messages":0,"aircraft":[]}"#)
     } else {
-        body.as_ref().clone()
-    };
-    ([("content-type", "application/json")], bytes)
+        body
+    }
 }
 
 /// `GET /data/receiver.json` in readsb's shape.

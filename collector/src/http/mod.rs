@@ -7,7 +7,11 @@
 mod error;
 mod history;
 mod live;
+mod observe;
 mod ops;
+mod receivers;
+mod stream;
+mod web;
 
 pub use error::AppError;
 
@@ -43,15 +47,19 @@ pub fn router(state: AppState) -> Router {
         .route("/data/receiver.json", get(live::receiver_json))
         .route("/api/v1/aircraft", get(live::aircraft_json))
         .route("/api/v1/aircraft/{icao}", get(live::aircraft_one))
-        .route("/api/v1/receivers", get(history::receivers))
+        .route("/api/v1/stream", get(stream::stream))
+        .route("/api/v1/receivers", get(receivers::list))
+        .route("/api/v1/receivers/{id}/coverage", get(receivers::coverage))
+        .route("/api/v1/receivers/{id}/rates", get(receivers::rates))
         .route("/api/v1/stats", get(history::stats))
         .route("/api/v1/flights", get(history::flights))
         .route("/api/v1/positions", get(history::positions))
-        .fallback(error::not_found)
+        .fallback(web::serve)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(10),
         ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(axum::middleware::from_fn(observe::record))
         .with_state(state)
 }

@@ -40,14 +40,7 @@ pub struct Snapshot {
     /// Aircraft, sorted by address.
     pub aircraft: Vec<LiveAircraft>,
     /// `{"now":…,"messages":…,"aircraft":[…]}` as readsb writes it.
-    pub json: bytes_json::Json,
-}
-
-/// Pre-serialised JSON bytes.
-pub mod bytes_json {
-    /// Shared immutable JSON text.
-    #[derive(Debug, Clone, Default)]
-    pub struct Json(pub std::sync::Arc<Vec<u8>>);
+    pub json: bytes::Bytes,
 }
 
 #[derive(Serialize)]
@@ -97,6 +90,6 @@ pub(super) fn snapshot(
     Snapshot {
         now_ms,
         aircraft,
-        json: bytes_json::Json(std::sync::Arc::new(json)),
+        json: bytes::Bytes::from(json),
     }
 }

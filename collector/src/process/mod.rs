@@ -9,12 +9,14 @@
 //! Talks to: the buffer (input batches), the store (output rows), the HTTP
 //! layer (live snapshot).
 
+mod coverage;
 mod dedup;
 mod live;
 
+pub use coverage::{SECTOR_DEGREES, SECTORS};
 pub use live::{LiveAircraft, Snapshot};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use cloudradar_shared::cpr::Position;
@@ -24,7 +26,10 @@ use cloudradar_shared::format::signal_dbfs;
 use cloudradar_shared::state::{AltBaro, Tracker, TrackerOptions};
 use cloudradar_shared::wire::Batch;
 
-use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
+use crate::store::{
+    AircraftRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow, WriteBatch,
+};
+use coverage::Coverage;
 use dedup::Dedup;
 
 /// Receptions older than this are not used for "heard by".
@@ -59,7 +64,11 @@ pub struct Processor {
     applied: HashMap<String, std::collections::BTreeSet<u64>>,
     positions: ReceiverPositions,
     total_messages: u64,
+    coverage: Coverage,
 }
+
+/// A position older than this does not place an aircraft for coverage.
+const COVERAGE_POSITION_AGE_MS: u64 = 5_000;
 
 /// Batch sequence numbers remembered per receiver to skip re-sent batches
 /// without touching the state (the database is the authority across restarts).
@@ -79,6 +88,7 @@ impl Processor {
             applied: HashMap::new(),
             positions,
             total_messages: 0,
+            coverage: Coverage::default(),
         }
     }
 
@@ -107,6 +117,11 @@ impl Processor {
             .and_then(|p| p.get(&batch.receiver_id).copied());
         let counters = self.receivers.entry(batch.receiver_id.clone()).or_default();
         counters.last_seen_ms = now_ms;
+        metrics::counter!("cloudradar_collector_frames_received_total", "receiver" => batch.receiver_id.clone())
+            .increment(batch.frames.len() as u64);
+        metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => batch.receiver_id.clone())
+            .set(now_ms as f64 / 1000.0);
+        let mut minutes: BTreeMap<i64, ReceiverMinuteRow> = BTreeMap::new();
         for wf in &batch.frames {
             counters.frames += 1;
             self.total_messages += 1;
@@ -142,9 +157,34 @@ impl Processor {
                 timestamp: wf.timestamp as i64,
                 signal: i64::from(wf.signal),
             });
+            let minute = (time / 60_000) as i64;
+            let per_minute = minutes.entry(minute).or_insert(ReceiverMinuteRow {
+                minute,
+                frames: 0,
+                accepted: 0,
+                positions: 0,
+            });
+            per_minute.frames += 1;
             match (&msg, new, &fields) {
-                (Some(_), _, Some(_)) | (Some(_), false, _) => counters.accepted += 1,
+                (Some(_), _, Some(_)) | (Some(_), false, _) => {
+                    counters.accepted += 1;
+                    per_minute.accepted += 1;
+                }
                 _ => counters.rejected += 1,
+            }
+            if fields.as_ref().is_some_and(|f| f.lat.is_some()) {
+                per_minute.positions += 1;
+            }
+            if let (Some(rx), Some(icao), Some(_)) = (reference, icao, msg.as_ref()) {
+                let at = self
+                    .tracker
+                    .get(icao, false)
+                    .and_then(|a| a.position())
+                    .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS);
+                if let Some((pos, _)) = at {
+                    out.coverage
+                        .extend(self.coverage.record(&batch.receiver_id, rx, pos, time));
+                }
             }
             if let (Some(icao), Some(_)) = (icao, msg.as_ref()) {
                 let heard = self.heard_by.entry(icao).or_default();
@@ -207,6 +247,7 @@ impl Processor {
         out.flights
             .dedup_by(|a, b| a.icao == b.icao && a.callsign == b.callsign);
         out.aircraft = touched.into_values().collect();
+        out.minutes = minutes.into_values().collect();
         out
     }
 

@@ -14,5 +14,8 @@ mod writer;
 pub use migrate::{SCHEMA_VERSION, open};
 pub use reader::Reader;
 pub use retention::{Pruned, Retention};
-pub use rows::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
+pub use rows::{
+    AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow,
+    WriteBatch,
+};
 pub use writer::{StatusRow, Writer, WriterHandle};

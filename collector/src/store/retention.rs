@@ -35,6 +35,8 @@ pub struct Pruned {
     pub receptions: usize,
     /// Applied-batch records deleted.
     pub batches: usize,
+    /// Per-minute receiver counts deleted (kept as long as positions).
+    pub minutes: usize,
 }
 
 impl Retention {
@@ -48,7 +50,7 @@ impl Retention {
     ) -> rusqlite::Result<Pruned> {
         let started = Instant::now();
         let mut out = Pruned::default();
-        let steps: [(&str, i64, Tally); 4] = [
+        let steps: [(&str, i64, Tally); 5] = [
             (
                 "DELETE FROM positions WHERE rowid IN (SELECT rowid FROM positions WHERE time_ms < ?1 LIMIT ?2)",
                 self.positions_ms,
@@ -68,6 +70,11 @@ impl Retention {
                 "DELETE FROM applied_batches WHERE (receiver, seq) IN (SELECT receiver, seq FROM applied_batches WHERE applied_ms < ?1 LIMIT ?2)",
                 self.batches_ms,
                 |p, n| p.batches += n,
+            ),
+            (
+                "DELETE FROM receiver_minutes WHERE (receiver, minute) IN (SELECT receiver, minute FROM receiver_minutes WHERE minute < ?1 / 60000 LIMIT ?2)",
+                self.positions_ms,
+                |p, n| p.minutes += n,
             ),
         ];
         for (sql, keep_ms, add) in steps {
@@ -128,7 +135,8 @@ mod tests {
                 positions: 1,
                 messages: 2,
                 receptions: 2,
-                batches: 2
+                batches: 2,
+                minutes: 0,
             }
         );
         let count = |t: &str| -> i64 {

@@ -79,6 +79,30 @@ pub struct FlightRow {
     pub time_ms: i64,
 }
 
+/// A receiver's counts for one minute (added to what is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiverMinuteRow {
+    /// Unix time / 60.
+    pub minute: i64,
+    /// Frames received.
+    pub frames: i64,
+    /// Frames decoded and trusted.
+    pub accepted: i64,
+    /// Positions decoded from this receiver's frames.
+    pub positions: i64,
+}
+
+/// A new furthest range in one bearing sector of a receiver's coverage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageRow {
+    /// Sector index: bearing / 10 degrees.
+    pub sector: i64,
+    /// Range, metres.
+    pub range_m: f64,
+    /// When, Unix ms.
+    pub time_ms: i64,
+}
+
 /// Everything one received batch produced, committed in one transaction
 /// together with the (receiver, seq) that makes it idempotent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,4 +125,8 @@ pub struct WriteBatch {
     pub aircraft: Vec<AircraftRow>,
     /// Flights touched.
     pub flights: Vec<FlightRow>,
+    /// This receiver's counts per minute.
+    pub minutes: Vec<ReceiverMinuteRow>,
+    /// This receiver's coverage records broken.
+    pub coverage: Vec<CoverageRow>,
 }

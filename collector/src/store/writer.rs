@@ -166,7 +166,7 @@ fn prune(conn: &Connection, retention: &Retention) {
         .unwrap_or(0);
     match retention.prune(conn, now, Duration::from_millis(250)) {
         Ok(p) => {
-            let deleted = p.positions + p.messages + p.receptions + p.batches;
+            let deleted = p.positions + p.messages + p.receptions + p.batches + p.minutes;
             if deleted > 0 {
                 metrics::counter!("cloudradar_collector_rows_expired_total")
                     .increment(deleted as u64);
@@ -270,7 +270,33 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
     for f in &b.flights {
         upsert_flight(tx, f.icao, &f.callsign, f.time_ms, flight_gap_ms)?;
     }
+    receiver_stats(tx, b)?;
     Ok(true)
+}
+
+fn receiver_stats(tx: &Transaction<'_>, b: &WriteBatch) -> anyhow::Result<()> {
+    let mut minute = tx.prepare_cached(
+        "INSERT INTO receiver_minutes (receiver, minute, frames, accepted, positions) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (receiver, minute) DO UPDATE SET frames = frames + ?3, accepted = accepted + ?4,
+           positions = positions + ?5",
+    )?;
+    for m in &b.minutes {
+        minute.execute(params![
+            b.receiver,
+            m.minute,
+            m.frames,
+            m.accepted,
+            m.positions
+        ])?;
+    }
+    let mut cover = tx.prepare_cached(
+        "INSERT INTO receiver_coverage (receiver, sector, max_range_m, time_ms) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (receiver, sector) DO UPDATE SET max_range_m = ?3, time_ms = ?4 WHERE ?3 > max_range_m",
+    )?;
+    for c in &b.coverage {
+        cover.execute(params![b.receiver, c.sector, c.range_m, c.time_ms])?;
+    }
+    Ok(())
 }
 
 fn status(tx: &Transaction<'_>, s: &StatusRow) -> anyhow::Result<()> {

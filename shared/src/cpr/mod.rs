@@ -73,6 +73,16 @@ pub fn distance_m(a: Position, b: Position) -> f64 {
     2.0 * 6_371_000.0 * h.sqrt().min(1.0).asin()
 }
 
+/// Initial great-circle bearing from `a` to `b`, degrees clockwise from
+/// true north in `[0, 360)`.
+pub fn bearing_deg(a: Position, b: Position) -> f64 {
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dlon = (b.lon - a.lon).to_radians();
+    let y = dlon.sin() * la2.cos();
+    let x = la1.cos() * la2.sin() - la1.sin() * la2.cos() * dlon.cos();
+    modulo(y.atan2(x).to_degrees(), 360.0)
+}
+
 #[inline]
 fn modulo(x: f64, y: f64) -> f64 {
     x - y * (x / y).floor()
@@ -85,5 +95,25 @@ fn wrap_lon(lon: f64) -> f64 {
         180.0_f64.copysign(lon).min(180.0)
     } else {
         l
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(lat: f64, lon: f64) -> Position {
+        Position { lat, lon }
+    }
+
+    #[test]
+    fn bearing_points_the_right_way() {
+        assert!((bearing_deg(p(0.0, 0.0), p(1.0, 0.0)) - 0.0).abs() < 1e-9);
+        assert!((bearing_deg(p(0.0, 0.0), p(0.0, 1.0)) - 90.0).abs() < 1e-9);
+        assert!((bearing_deg(p(0.0, 0.0), p(-1.0, 0.0)) - 180.0).abs() < 1e-9);
+        assert!((bearing_deg(p(0.0, 0.0), p(0.0, -1.0)) - 270.0).abs() < 1e-9);
+        // London to Paris: initial bearing 148.1 degrees (great circle).
+        let b = bearing_deg(p(51.5074, -0.1278), p(48.8566, 2.3522));
+        assert!((b - 148.1).abs() < 0.2, "{b}");
     }
 }

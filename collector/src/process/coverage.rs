@@ -1,0 +1,102 @@
+//! Receiver coverage: the furthest distance at which each receiver heard
+//! an aircraft, per 10-degree bearing sector (what a polar range plot
+//! shows). Any frame a receiver hears from an aircraft whose position is
+//! fresh counts, not only position messages.
+
+use std::collections::HashMap;
+
+use cloudradar_shared::cpr::{Position, bearing_deg, distance_m};
+
+use crate::store::CoverageRow;
+
+/// Sectors around the receiver.
+pub const SECTORS: usize = 36;
+/// Degrees per sector.
+pub const SECTOR_DEGREES: f64 = 360.0 / SECTORS as f64;
+/// Ranges beyond this are not believed (radio horizon at FL450 is ~480 km).
+const MAX_PLAUSIBLE_M: f64 = 650_000.0;
+
+/// The best range per receiver and sector seen by this process (the
+/// database keeps the best across restarts).
+#[derive(Debug, Default)]
+pub struct Coverage {
+    best: HashMap<String, [f64; SECTORS]>,
+}
+
+impl Coverage {
+    /// Records that `receiver` at `from` heard an aircraft at `to`; returns
+    /// a row when it is a new furthest range for that sector.
+    pub fn record(
+        &mut self,
+        receiver: &str,
+        from: Position,
+        to: Position,
+        time_ms: u64,
+    ) -> Option<CoverageRow> {
+        let range = distance_m(from, to);
+        if !range.is_finite() || range > MAX_PLAUSIBLE_M {
+            return None;
+        }
+        let sector = ((bearing_deg(from, to) / SECTOR_DEGREES) as usize).min(SECTORS - 1);
+        let best = match self.best.get_mut(receiver) {
+            Some(b) => b,
+            None => self
+                .best
+                .entry(receiver.to_string())
+                .or_insert([0.0; SECTORS]),
+        };
+        let slot = best.get_mut(sector)?;
+        if range <= *slot {
+            return None;
+        }
+        *slot = range;
+        Some(CoverageRow {
+            sector: sector as i64,
+            range_m: range,
+            time_ms: time_ms as i64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_new_records_per_sector_are_reported() {
+        let mut c = Coverage::default();
+        let rx = Position {
+            lat: 52.0,
+            lon: 4.0,
+        };
+        let north = |d: f64| Position {
+            lat: 52.0 + d,
+            lon: 4.0,
+        };
+        let first = c.record("r", rx, north(0.5), 1).unwrap();
+        assert_eq!(first.sector, 0);
+        assert!(
+            (first.range_m - 55_597.0).abs() < 100.0,
+            "{}",
+            first.range_m
+        );
+        assert!(c.record("r", rx, north(0.3), 2).is_none());
+        assert!(c.record("r", rx, north(0.8), 3).is_some());
+        // East is another sector; another receiver has its own records.
+        let east = c
+            .record(
+                "r",
+                rx,
+                Position {
+                    lat: 52.0,
+                    lon: 5.0,
+                },
+                4,
+            )
+            .unwrap();
+        assert_eq!(east.sector, 8); // ~89.6 degrees
+        assert!(c.record("s", rx, north(0.3), 5).is_some());
+        // Implausible ranges are ignored.
+        assert!(c.record("r", rx, north(8.0), 6).is_none());
+    }
+}
