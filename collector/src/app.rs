@@ -70,6 +70,15 @@ pub async fn start(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let db = config.database_path();
+    let backups = crate::backup::Backups::from_config(&config)
+        .await
+        .map(Arc::new);
+    if let Some(b) = &backups
+        && config.restore_on_start
+        && !db.exists()
+    {
+        restore_on_start(b).await?;
+    }
     let (writer, writer_handle) = Writer::start(
         db.clone(),
         config.flight_gap_s as i64 * 1000,
@@ -92,6 +101,11 @@ pub async fn start(
         health: health.clone(),
     };
     let tracker = TaskTracker::new();
+    if let Some(b) = backups.clone().filter(|_| config.backup_interval_hours > 0) {
+        let every = std::time::Duration::from_secs(config.backup_interval_hours * 3600);
+        let stop = cancel.clone();
+        tracker.spawn(async move { b.schedule(every, stop).await });
+    }
 
     // Broker: embedded unless an external one is configured.
     let broker_open = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -223,6 +237,12 @@ pub async fn start(
         shared,
         reader: Reader::new(db),
         metrics,
+        auth: std::sync::Arc::new(http::Auth::new(
+            &config.http_auth_tokens,
+            &config.http_basic_users,
+            config.http_public_read,
+        )),
+        backups,
     });
     let listener = tokio::net::TcpListener::bind(config.http_listen)
         .await
@@ -245,6 +265,24 @@ pub async fn start(
 }
 
 /// Receiver positions stored from earlier status messages.
+/// The database is missing: restore the newest backup if there is one.
+/// A backup that exists but cannot be restored stops the start, so an
+/// empty database never silently replaces the history.
+async fn restore_on_start(b: &crate::backup::Backups) -> anyhow::Result<()> {
+    let found = b
+        .list()
+        .await
+        .context("database missing; looking for a backup to restore (set restore_on_start = false to start empty)")?;
+    if found.is_empty() {
+        tracing::info!("no database and no backup: starting empty");
+        return Ok(());
+    }
+    b.restore(crate::backup::Which::Latest, false)
+        .await
+        .context("database missing; restoring the latest backup (set restore_on_start = false to start empty)")?;
+    Ok(())
+}
+
 fn known_receiver_positions(
     conn: &rusqlite::Connection,
 ) -> anyhow::Result<HashMap<String, Position>> {

@@ -51,6 +51,34 @@ pub struct Config {
     pub retention_messages_days: u64,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
+    /// Bearer tokens accepted by the HTTP API and dashboard. With no tokens
+    /// and no basic-auth users, the HTTP API is open (demo default).
+    pub http_auth_tokens: Vec<String>,
+    /// HTTP basic-auth users, `user:password` each.
+    pub http_basic_users: Vec<String>,
+    /// With credentials configured, still let anyone read (GET) the API and
+    /// dashboard; administrative endpoints keep requiring credentials.
+    pub http_public_read: bool,
+    /// S3 bucket for database backups; without it, backup is off.
+    pub backup_bucket: Option<String>,
+    /// Key prefix in the bucket; backups go to `<prefix>/<date>/...`.
+    pub backup_prefix: String,
+    /// S3 endpoint URL for S3-compatible stores (AWS when unset).
+    pub backup_endpoint: Option<String>,
+    /// S3 region.
+    pub backup_region: String,
+    /// Path-style addressing (`endpoint/bucket/key`), which most
+    /// S3-compatible servers need.
+    pub backup_path_style: bool,
+    /// Daily backups kept (the newest of each of the last N days with one).
+    pub backup_keep_daily: u32,
+    /// Weekly backups kept (the newest of each of the last M ISO weeks with one).
+    pub backup_keep_weekly: u32,
+    /// Hours between in-process backups; 0 leaves it to `cloudradar-collector backup`.
+    pub backup_interval_hours: u64,
+    /// When the database is missing at start and a backup exists, restore
+    /// the latest one before serving.
+    pub restore_on_start: bool,
 }
 
 /// Log output format.
@@ -84,6 +112,18 @@ impl Default for Config {
             retention_positions_days: 30,
             retention_messages_days: 7,
             log_format: LogFormat::Text,
+            http_auth_tokens: Vec::new(),
+            http_basic_users: Vec::new(),
+            http_public_read: false,
+            backup_bucket: None,
+            backup_prefix: "cloudradar".into(),
+            backup_endpoint: None,
+            backup_region: "us-east-1".into(),
+            backup_path_style: false,
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            backup_interval_hours: 0,
+            restore_on_start: true,
         }
     }
 }
@@ -124,6 +164,46 @@ pub struct Overrides {
     /// See `log_format`.
     #[arg(long, env = "CLOUDRADAR_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Bearer tokens for the HTTP API, comma-separated.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_HTTP_AUTH_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub http_auth_tokens: Option<Vec<String>>,
+    /// Basic-auth users for the HTTP API, `user:password`, comma-separated.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_HTTP_BASIC_USERS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub http_basic_users: Option<Vec<String>>,
+    /// Anyone may read the API and dashboard even with credentials set.
+    #[arg(long, env = "CLOUDRADAR_HTTP_PUBLIC_READ")]
+    pub http_public_read: Option<bool>,
+    /// S3 bucket for backups.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_BUCKET")]
+    pub backup_bucket: Option<String>,
+    /// Key prefix for backups.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_PREFIX")]
+    pub backup_prefix: Option<String>,
+    /// S3 endpoint URL (S3-compatible stores).
+    #[arg(long, env = "CLOUDRADAR_BACKUP_ENDPOINT")]
+    pub backup_endpoint: Option<String>,
+    /// S3 region.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_REGION")]
+    pub backup_region: Option<String>,
+    /// Path-style S3 addressing.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_PATH_STYLE")]
+    pub backup_path_style: Option<bool>,
+    /// Hours between in-process backups (0 = off).
+    #[arg(long, env = "CLOUDRADAR_BACKUP_INTERVAL_HOURS")]
+    pub backup_interval_hours: Option<u64>,
+    /// Restore the latest backup when the database is missing at start.
+    #[arg(long, env = "CLOUDRADAR_RESTORE_ON_START")]
+    pub restore_on_start: Option<bool>,
 }
 
 impl Config {
@@ -141,8 +221,20 @@ impl Config {
             http_listen,
             mqtt_listen,
             allow_anonymous,
-            log_format
+            log_format,
+            http_public_read,
+            backup_prefix,
+            backup_region,
+            backup_path_style,
+            backup_interval_hours,
+            restore_on_start
         );
+        if let Some(t) = &o.http_auth_tokens {
+            c.http_auth_tokens = t.iter().filter(|x| !x.is_empty()).cloned().collect();
+        }
+        if let Some(u) = &o.http_basic_users {
+            c.http_basic_users = u.iter().filter(|x| !x.is_empty()).cloned().collect();
+        }
         macro_rules! set_opt {
             ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
         }
@@ -151,8 +243,18 @@ impl Config {
             mqtt_username,
             mqtt_password,
             credentials_file,
-            redis_url
+            redis_url,
+            backup_bucket,
+            backup_endpoint
         );
+        c.validate().map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}",
+                o.config
+                    .as_ref()
+                    .map_or("configuration".into(), |p| p.display().to_string())
+            )
+        })?;
         Ok(c)
     }
 
@@ -176,6 +278,28 @@ impl Config {
     }
 
     /// The SQLite database path.
+    /// Checks values serde cannot: each names its key.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(bad) = self.http_basic_users.iter().find(|u| {
+            !matches!(u.split_once(':'), Some((user, pass)) if !user.is_empty() && !pass.is_empty())
+        }) {
+            let user = bad.split(':').next().unwrap_or_default();
+            return Err(format!(
+                "http_basic_users: expected user:password, got an entry for {user:?} without one"
+            ));
+        }
+        if self.http_auth_tokens.iter().any(|t| t.len() < 16) {
+            return Err("http_auth_tokens: each token needs at least 16 characters".into());
+        }
+        if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
+            return Err("backup_prefix: no leading or trailing '/'".into());
+        }
+        if self.backup_bucket.as_deref() == Some("") {
+            return Err("backup_bucket: empty".into());
+        }
+        Ok(())
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("cloudradar.sqlite")
     }
@@ -185,6 +309,13 @@ impl Config {
         let mut c = self.clone();
         if c.mqtt_password.is_some() {
             c.mqtt_password = Some("********".into());
+        }
+        for t in &mut c.http_auth_tokens {
+            *t = "********".into();
+        }
+        for u in &mut c.http_basic_users {
+            let user = u.split(':').next().unwrap_or_default();
+            *u = format!("{user}:********");
         }
         toml::to_string(&c).unwrap_or_default()
     }

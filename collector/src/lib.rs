@@ -7,6 +7,7 @@
 //! `disk` watches the data directory's space.
 
 pub mod app;
+pub mod backup;
 pub mod broker;
 pub mod buffer;
 pub mod config;

@@ -1,4 +1,5 @@
 use clap::{Parser, Subcommand};
+use cloudradar_collector::backup::{Backups, Which, keys};
 use cloudradar_collector::config::{Config, Overrides};
 use cloudradar_collector::{app, telemetry};
 use tokio_util::sync::CancellationToken;
@@ -20,6 +21,22 @@ struct Cli {
 enum Command {
     /// Run the collector (the default).
     Serve,
+    /// Back up the database to S3 now (safe while the collector runs).
+    Backup,
+    /// Restore the database from S3 (stop the collector first).
+    Restore {
+        /// The newest backup taken on or before this date (YYYY-MM-DD).
+        #[arg(long, conflicts_with = "latest")]
+        at: Option<String>,
+        /// The newest backup (the default).
+        #[arg(long)]
+        latest: bool,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the backups in the bucket.
+    Backups,
 }
 
 #[tokio::main]
@@ -42,7 +59,39 @@ async fn main() -> anyhow::Result<()> {
             running.wait().await;
             Ok(())
         }
+        Command::Backup => {
+            let report = backups(&config).await?.backup().await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Restore {
+            at,
+            latest: _,
+            force,
+        } => {
+            let which = match at {
+                None => Which::Latest,
+                Some(d) => Which::AtOrBefore(keys::parse_date_end(&d).ok_or_else(|| {
+                    anyhow::anyhow!("--at: expected a date as YYYY-MM-DD, got {d:?}")
+                })?),
+            };
+            let report = backups(&config).await?.restore(which, force).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Backups => {
+            for (t, key) in backups(&config).await?.list().await? {
+                println!("{}\t{key}", t.compact());
+            }
+            Ok(())
+        }
     }
+}
+
+async fn backups(config: &Config) -> anyhow::Result<Backups> {
+    Backups::from_config(config)
+        .await
+        .ok_or_else(|| anyhow::anyhow!("backup_bucket is not set (--backup-bucket, CLOUDRADAR_BACKUP_BUCKET or the config file)"))
 }
 
 async fn shutdown_signal() {

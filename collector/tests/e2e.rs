@@ -166,7 +166,8 @@ fn receiver_views_are_filled(http: u16) {
 fn stream_sends_aircraft_events(http: u16) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", http)).expect("http");
-    s.set_read_timeout(Some(Duration::from_secs(10))).expect("http");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("http");
     write!(
         s,
         "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"

@@ -19,8 +19,25 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -o DPkg::Lock::Timeout=600 -y -qq "$@" >/dev/null
 }
 
+# Tools built from crates.io live inside the repository (target/tools), so
+# nothing is cached outside it.
+cargo_tool() {
+    # cargo_tool <binary> <crate@version> [cargo install flags...]
+    local bin=$1 crate=$2
+    shift 2
+    if [ -x "target/tools/bin/$bin" ]; then
+        return 0
+    fi
+    echo "==> installing $crate into target/tools (missing $bin)"
+    CARGO_TARGET_DIR=target/tools-build cargo install --quiet --locked \
+        --root target/tools "$crate" "$@"
+    rm -rf target/tools-build
+}
+
 install_test_tools() {
     apt_install redis-server redis-server
     apt_install mosquitto mosquitto mosquitto-clients
     apt_install socat socat
+    # A local S3-compatible server for the backup and restore tests.
+    cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
 }

@@ -12,6 +12,12 @@ pub enum AppError {
     BadRequest(String),
     /// Nothing there.
     NotFound(String),
+    /// Credentials missing or wrong.
+    Unauthorized(String),
+    /// Not allowed in this configuration.
+    Forbidden(String),
+    /// A dependency is not available (e.g. backup not configured).
+    Unavailable(String),
     /// A failure on our side.
     Internal(anyhow::Error),
 }
@@ -21,6 +27,9 @@ impl IntoResponse for AppError {
         let (status, code, message) = match self {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
             Self::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 (

@@ -4,6 +4,8 @@
 //!
 //! Talks to: the live snapshot (processing) and the SQLite read pool.
 
+mod admin;
+mod auth;
 mod error;
 mod history;
 mod live;
@@ -13,6 +15,7 @@ mod receivers;
 mod stream;
 mod web;
 
+pub use auth::Auth;
 pub use error::AppError;
 
 use std::time::Duration;
@@ -35,6 +38,10 @@ pub struct AppState {
     pub reader: Reader,
     /// Prometheus exposition.
     pub metrics: Option<PrometheusHandle>,
+    /// Who may call the API.
+    pub auth: std::sync::Arc<Auth>,
+    /// Backups to S3, when configured.
+    pub backups: Option<std::sync::Arc<crate::backup::Backups>>,
 }
 
 /// Builds the router.
@@ -48,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/aircraft", get(live::aircraft_json))
         .route("/api/v1/aircraft/{icao}", get(live::aircraft_one))
         .route("/api/v1/stream", get(stream::stream))
+        .route("/api/v1/admin/backup", axum::routing::post(admin::backup))
         .route("/api/v1/receivers", get(receivers::list))
         .route("/api/v1/receivers/{id}/coverage", get(receivers::coverage))
         .route("/api/v1/receivers/{id}/rates", get(receivers::rates))
@@ -60,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(10),
         ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::check,
+        ))
         .layer(axum::middleware::from_fn(observe::record))
         .with_state(state)
 }

@@ -66,7 +66,19 @@ pub struct Collector {
 
 /// Starts the collector binary with `args` and waits until `/readyz` says ready.
 pub fn start_collector(data_dir: &Path, mqtt: u16, http: u16, extra: &[&str]) -> Collector {
+    start_collector_env(data_dir, mqtt, http, extra, &[])
+}
+
+/// [`start_collector`] with extra environment variables.
+pub fn start_collector_env(
+    data_dir: &Path,
+    mqtt: u16,
+    http: u16,
+    extra: &[&str],
+    envs: &[(&str, String)],
+) -> Collector {
     let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--http-listen")
@@ -109,9 +121,21 @@ pub fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
 
 /// HTTP GET with extra headers.
 pub fn get_with(port: u16, path: &str, headers: &[(&str, &str)]) -> std::io::Result<(u16, String)> {
+    request(port, "GET", path, headers)
+}
+
+/// An HTTP request without a body: (status, body).
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -315,5 +339,50 @@ impl Redis {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+/// A local S3-compatible server (`s3s-fs`, installed by `scripts/test.sh`
+/// into `target/tools/bin`) with one bucket and fixed credentials.
+pub struct S3 {
+    pub proc: Proc,
+    pub port: u16,
+    pub root: std::path::PathBuf,
+}
+
+/// Credentials the test S3 server accepts.
+pub const S3_KEY: &str = "cloudradar-test-key";
+/// Secret for [`S3_KEY`].
+pub const S3_SECRET: &str = "cloudradar-test-secret";
+
+impl S3 {
+    /// Starts the server on a free port with `bucket` created.
+    pub fn start(root: &Path, bucket: &str) -> Self {
+        let bin = std::env::var("S3S_FS").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/tools/bin/s3s-fs").to_string()
+        });
+        std::fs::create_dir_all(root.join(bucket)).expect("bucket dir");
+        let port = free_port();
+        let child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {bin} (run scripts/test.sh to install it): {e}"));
+        wait_for(Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Self {
+            proc: Proc(child),
+            port,
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// The endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 }
