@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the GitHub Actions workflows with actionlint: syntax, expressions,
-# action inputs, permissions, and the run: scripts through shellcheck when
-# shellcheck is installed (actionlint skips that check otherwise).
+# action inputs, permissions, and the run: scripts through ShellCheck when it
+# is installed (actionlint skips that check otherwise).
 #
 # Which actionlint, in order:
 #   1. `actionlint` on PATH;
