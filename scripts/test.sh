@@ -17,3 +17,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> cargo test"
 cargo test --workspace --locked
+
+echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"
+scripts/check-observability.sh
