@@ -193,7 +193,7 @@ def check_config(label, toml_text, env):
         f.write(toml_text)
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDRADAR_")}
     r = subprocess.run([collector, "--check-config", "--config", path],
-                       env={**clean, **env}, capture_output=True, text=True)
+                       env={**clean, "RUST_BACKTRACE": "0", **env}, capture_output=True, text=True)
     if r.returncode != 0:
         errors.append(f"{label}: cloudradar-collector --check-config rejects the config:\n{r.stderr.strip()}")
         return None
