@@ -193,8 +193,22 @@ def pods(docs):
             yield f"{kind}/{name}", spec["jobTemplate"]["spec"]["template"]["spec"]
 
 
+def image_env(binary):
+    """CLOUDRADAR_* values the image sets (ENV lines of its Dockerfile)."""
+    text = open(f"deploy/docker/{binary}.Dockerfile").read().replace("\\\n", " ")
+    return dict(re.findall(r"\b(CLOUDRADAR_[A-Z0-9_]+)=(\S+)", text))
+
+
+def run_check_config(path, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDRADAR_")}
+    return subprocess.run([collector, "--check-config", "--config", path],
+                          env={**clean, "RUST_BACKTRACE": "0", **env}, capture_output=True, text=True)
+
+
 def check_config(label, toml_text, env):
-    """Runs --check-config on the file; returns the effective config."""
+    """Runs --check-config on the file with the pod's environment (image ENV,
+    then the manifest's env); returns the effective config. A key the file
+    sets but an environment variable silently overrides is an error."""
     path = f"{out}/{label}.toml"
     if not has_backup:
         # The backup keys belong to the `backup` command, which this binary
@@ -205,13 +219,18 @@ def check_config(label, toml_text, env):
         toml_text = "\n".join(kept) + "\n"
     with open(path, "w") as f:
         f.write(toml_text)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDRADAR_")}
-    r = subprocess.run([collector, "--check-config", "--config", path],
-                       env={**clean, "RUST_BACKTRACE": "0", **env}, capture_output=True, text=True)
+    r = run_check_config(path, env)
     if r.returncode != 0:
         errors.append(f"{label}: cloudradar-collector --check-config rejects the config:\n{r.stderr.strip()}")
         return None
-    return tomllib.loads(r.stdout)
+    effective = tomllib.loads(r.stdout)
+    file_only = tomllib.loads(run_check_config(path, {}).stdout)
+    for key in tomllib.loads(toml_text):
+        if key in file_only and effective.get(key) != file_only[key]:
+            var = "CLOUDRADAR_" + key.upper()
+            errors.append(f"{label}: the file sets {key} = {file_only[key]!r} but {var} "
+                          f"(image ENV or manifest env) overrides it with {effective.get(key)!r}")
+    return effective
 
 
 def port_of(addr):
@@ -257,7 +276,8 @@ for overlay in overlays:
                 errors.append(f"{label}: ConfigMap {vol['configMap']['name']} has no key {key}")
                 continue
             env.pop("CLOUDRADAR_CONFIG")
-            effective = check_config(f"{overlay}-{where.replace('/', '-')}", data[key], env)
+            effective = check_config(f"{overlay}-{where.replace('/', '-')}", data[key],
+                                     {**image_env(binary), **env})
             if effective is None:
                 continue
             ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
