@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # cloudradar-collector: MQTT broker (1883), HTTP API, /metrics, /healthz, /readyz (8080).
 # Build from the repository root: docker build -f deploy/docker/collector.Dockerfile -t cloudradar-collector .
+# Run read-only: docker run --read-only --tmpfs /tmp -v cloudradar-data:/data -p 1883:1883 -p 8080:8080 cloudradar-collector
 
 FROM rust:1-bookworm AS builder
 WORKDIR /src
