@@ -1,0 +1,26 @@
+terraform {
+  required_version = ">= 1.6.0, < 2.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.80"
+    }
+  }
+
+  # Partial configuration: terraform init -backend-config=backend.hcl
+  # (copy backend.hcl.example; values from the bootstrap stack's outputs).
+  backend "s3" {}
+}
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      Project   = var.project
+      ManagedBy = "terraform"
+      Stack     = "main"
+    }
+  }
+}
