@@ -18,7 +18,7 @@ source scripts/lib/install.sh
 apt_install promtool prometheus
 if ! python3 -c 'import yaml' 2>/dev/null; then
     # The probe is a command that never exists, so apt_install always installs.
-    apt_install python3-yaml-is-missing python3-yaml
+    python3 -m pip install --quiet --disable-pip-version-check pyyaml 2>/dev/null || apt_install python3-yaml-is-missing python3-yaml
 fi
 
 echo "==> promtool check config"

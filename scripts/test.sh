@@ -20,3 +20,12 @@ cargo test --workspace --locked
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"
 scripts/check-observability.sh
+
+echo "==> metrics used by rules and dashboard exist in live scrapes"
+scripts/check-metrics.sh
+
+echo "==> deploy/ (kustomize, schemas, checkov, terraform fmt, hadolint, drift against the binaries)"
+scripts/check-deploy.sh
+
+echo "==> GitHub workflows (actionlint)"
+scripts/check-workflows.sh

@@ -18,3 +18,4 @@ pub mod identity;
 pub mod input;
 pub mod publish;
 pub mod spool;
+pub mod telemetry;

@@ -1,0 +1,92 @@
+//! The agent's metrics: the Prometheus recorder and every metric's help
+//! text. Failure counters start at zero so alerts see them from the start.
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// Installs the Prometheus recorder; `None` if one is already installed.
+pub fn init_metrics() -> Option<PrometheusHandle> {
+    let handle = PrometheusBuilder::new().install_recorder().ok()?;
+    describe();
+    Some(handle)
+}
+
+fn describe() {
+    use metrics::{describe_counter as c, describe_gauge as g};
+    // Labelled by input or reason: their series appear with the first event.
+    for (name, help) in [
+        ("cloudradar_agent_frames_in_total", "Frames read, by input."),
+        (
+            "cloudradar_agent_frames_rejected_total",
+            "Frames rejected, by reason (CRC, malformed).",
+        ),
+        (
+            "cloudradar_agent_garbage_bytes_total",
+            "Bytes skipped resynchronising a Beast stream, by input.",
+        ),
+        (
+            "cloudradar_agent_garbage_lines_total",
+            "Unreadable AVR lines, by input.",
+        ),
+        (
+            "cloudradar_agent_input_reconnects_total",
+            "Input reconnections, by input.",
+        ),
+    ] {
+        c!(name, help);
+    }
+    for (name, help) in [
+        (
+            "cloudradar_agent_frames_accepted_total",
+            "Frames that passed CRC and de-duplication.",
+        ),
+        (
+            "cloudradar_agent_frames_corrected_total",
+            "Frames accepted after a 1-bit CRC correction.",
+        ),
+        (
+            "cloudradar_agent_frames_duplicate_total",
+            "Frames dropped as repeats within the window.",
+        ),
+        ("cloudradar_agent_batches_total", "Batches built."),
+        (
+            "cloudradar_agent_batches_published_total",
+            "Batches acknowledged by the broker.",
+        ),
+        (
+            "cloudradar_agent_batches_dropped_total",
+            "Spooled batches dropped by the spool's bounds.",
+        ),
+        (
+            "cloudradar_agent_mqtt_reconnects_total",
+            "MQTT reconnections.",
+        ),
+        (
+            "cloudradar_agent_upstream_bytes_total",
+            "Bytes published upstream.",
+        ),
+    ] {
+        c!(name, help);
+        metrics::counter!(name).increment(0);
+    }
+    for (name, help) in [
+        (
+            "cloudradar_agent_input_connected",
+            "1 when the input is connected, by input.",
+        ),
+        (
+            "cloudradar_agent_mqtt_connected",
+            "1 when connected to the broker.",
+        ),
+        (
+            "cloudradar_agent_spool_batches",
+            "Batches in the disk spool.",
+        ),
+        ("cloudradar_agent_spool_bytes", "Bytes in the disk spool."),
+        (
+            "cloudradar_agent_spool_max_bytes",
+            "Bound of the disk spool.",
+        ),
+    ] {
+        g!(name, help);
+    }
+}
