@@ -1,0 +1,275 @@
+// One canvas over the Leaflet map that draws every aircraft (a rotated
+// SVG silhouette, coloured by altitude), their trails, labels and the
+// selected aircraft's full track. Positions are kept in zoom-0 Web
+// Mercator pixels, so a redraw is arithmetic plus canvas calls: 5,000
+// aircraft redraw in a few milliseconds, with no DOM node per aircraft.
+// Hit testing (click, hover) uses the screen positions of the last draw.
+
+import { store, mercator } from './store.js';
+import { altColor } from './colors.js';
+
+// Silhouettes in a 32×32 box, nose up, centred on (16, 16): SVG path data.
+const SHAPES = {
+  jet: 'M16 1.5c1.2 0 1.9 1.4 1.9 3v7.6l11.1 6.6v2.5l-11.1-3.5-.3 7.5 3.5 2.6v2l-5.1-1.3-5.1 1.3v-2l3.5-2.6-.3-7.5L3 21.2v-2.5l11.1-6.6V4.5c0-1.6.7-3 1.9-3z',
+  light: 'M16 3c1 0 1.5 1 1.5 2.2V11l11 1.2v2.6l-11 1.2-.6 7.6 4 .9v2.3l-4.9-.5-4.9.5v-2.3l4-.9-.6-7.6-11-1.2v-2.6l11-1.2V5.2C14.5 4 15 3 16 3z',
+  heli: 'M16 6.5a4.2 4.2 0 0 1 4.2 4.2v4.6c0 2-1.2 3.6-2.9 4.1l-.4 9.1h2.6v1.8h-7v-1.8h2.6l-.4-9.1a4.3 4.3 0 0 1-2.9-4.1v-4.6A4.2 4.2 0 0 1 16 6.5zM3 3.7l1.4-1.4L29 26.9l-1.4 1.4zM27.6 2.3 29 3.7 4.4 28.3 3 26.9z',
+  ground: 'M11 7h10a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H11a2 2 0 0 1-2-2V9a2 2 0 0 1 2-2zm1 2v5h8V9z',
+};
+const PATHS = Object.fromEntries(Object.entries(SHAPES).map(([k, d]) => [k, new Path2D(d)]));
+
+function shapeOf(a) {
+  const c = a.category;
+  if (c === 'A7') return ['heli', 0.85];
+  if (c && c[0] === 'C') return ['ground', 0.6];
+  if (a.alt_baro === 'ground' && !c) return ['ground', 0.6];
+  if (c === 'A1' || c === 'B1' || c === 'B4') return ['light', 0.72];
+  if (c === 'A2') return ['jet', 0.8];
+  if (c === 'A5') return ['jet', 1.1];
+  return ['jet', 0.95];
+}
+
+export class AircraftLayer extends L.Layer {
+  constructor(options = {}) {
+    super(options);
+    this.showTrails = true;
+    this.showLabels = true;
+    this.track = null; // selected aircraft's full track: [[x, y, color], ...]
+    this.drawn = 0;
+    this.drawMs = 0;
+    this._hits = { xs: new Float32Array(0), ys: new Float32Array(0), hex: [] };
+    this._frame = 0;
+  }
+
+  onAdd(map) {
+    this._map = map;
+    const c = (this._canvas = L.DomUtil.create('canvas', 'aircraft-canvas'));
+    map.getContainer().appendChild(c);
+    this._ctx = c.getContext('2d');
+    map.on('move zoom viewreset resize', this.redraw, this);
+    this._resize();
+    this.redraw();
+  }
+
+  onRemove(map) {
+    map.off('move zoom viewreset resize', this.redraw, this);
+    this._canvas.remove();
+  }
+
+  _resize() {
+    const size = this._map.getSize();
+    const dpr = window.devicePixelRatio || 1;
+    const c = this._canvas;
+    if (c.width !== Math.round(size.x * dpr) || c.height !== Math.round(size.y * dpr)) {
+      c.width = Math.round(size.x * dpr);
+      c.height = Math.round(size.y * dpr);
+      c.style.width = `${size.x}px`;
+      c.style.height = `${size.y}px`;
+    }
+    this._dpr = dpr;
+  }
+
+  /** Schedules one redraw on the next animation frame. */
+  redraw() {
+    if (this._frame) return;
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this._draw();
+    });
+  }
+
+  setTrack(points) {
+    this.track = points;
+    this.redraw();
+  }
+
+  /** Zoom-0 mercator -> container pixels: x * scale + ox. */
+  _transform() {
+    const map = this._map;
+    const scale = Math.pow(2, map.getZoom());
+    const origin = map.getPixelOrigin();
+    const pane = map._getMapPanePos ? map._getMapPanePos() : L.point(0, 0);
+    return { scale, ox: pane.x - origin.x, oy: pane.y - origin.y };
+  }
+
+  _draw() {
+    if (!this._map) return;
+    const t0 = performance.now();
+    this._resize();
+    const ctx = this._ctx;
+    const size = this._map.getSize();
+    const W = size.x;
+    const H = size.y;
+    ctx.setTransform(this._dpr, 0, 0, this._dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    const { scale, ox, oy } = this._transform();
+    const margin = 24;
+    const sel = store.selected;
+
+    // Trails: segments grouped by colour, one stroke per colour.
+    if (this.showTrails) {
+      const byColor = new Map();
+      for (const rec of store.aircraft.values()) {
+        const t = rec.trail;
+        if (t.length < 2 || Number.isNaN(rec.x)) continue;
+        for (let i = 1; i < t.length; i++) {
+          const x0 = t[i - 1][0] * scale + ox, y0 = t[i - 1][1] * scale + oy;
+          const x1 = t[i][0] * scale + ox, y1 = t[i][1] * scale + oy;
+          if ((x0 < 0 && x1 < 0) || (x0 > W && x1 > W) || (y0 < 0 && y1 < 0) || (y0 > H && y1 > H)) continue;
+          let arr = byColor.get(t[i][2]);
+          if (!arr) byColor.set(t[i][2], (arr = []));
+          arr.push(x0, y0, x1, y1);
+        }
+      }
+      ctx.lineWidth = 1.6;
+      ctx.globalAlpha = 0.7;
+      ctx.lineCap = 'round';
+      for (const [color, arr] of byColor) {
+        ctx.strokeStyle = color;
+        ctx.beginPath();
+        for (let i = 0; i < arr.length; i += 4) {
+          ctx.moveTo(arr[i], arr[i + 1]);
+          ctx.lineTo(arr[i + 2], arr[i + 3]);
+        }
+        ctx.stroke();
+      }
+      ctx.globalAlpha = 1;
+    }
+
+    // The selected aircraft's full track (from the API), thicker.
+    if (this.track && this.track.length > 1) {
+      ctx.lineWidth = 3;
+      ctx.lineCap = 'round';
+      ctx.lineJoin = 'round';
+      for (let i = 1; i < this.track.length; i++) {
+        const p = this.track[i - 1], q = this.track[i];
+        ctx.strokeStyle = q[2];
+        ctx.beginPath();
+        ctx.moveTo(p[0] * scale + ox, p[1] * scale + oy);
+        ctx.lineTo(q[0] * scale + ox, q[1] * scale + oy);
+        ctx.stroke();
+      }
+    }
+
+    // Aircraft.
+    const n = store.aircraft.size;
+    if (this._hits.xs.length < n) {
+      this._hits.xs = new Float32Array(n * 2);
+      this._hits.ys = new Float32Array(n * 2);
+    }
+    const hx = this._hits.xs, hy = this._hits.ys, hh = (this._hits.hex = []);
+    const labels = [];
+    let drawn = 0;
+    let selRec = null;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = 'rgba(0,0,0,.75)';
+    for (const rec of store.aircraft.values()) {
+      if (Number.isNaN(rec.x)) continue;
+      const x = rec.x * scale + ox;
+      const y = rec.y * scale + oy;
+      if (x < -margin || y < -margin || x > W + margin || y > H + margin) continue;
+      hx[drawn] = x;
+      hy[drawn] = y;
+      hh.push(rec.a.hex);
+      drawn++;
+      if (rec.a.hex === sel) {
+        selRec = rec;
+        continue; // drawn last, on top
+      }
+      this._plane(ctx, rec, x, y, false);
+      if (this.showLabels) labels.push([rec, x, y]);
+    }
+    if (selRec) this._plane(ctx, selRec, selRec.x * scale + ox, selRec.y * scale + oy, true);
+
+    // Labels only when they do not turn into a blur.
+    if (this.showLabels && labels.length && labels.length <= 400) {
+      ctx.font = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+      ctx.textBaseline = 'middle';
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(10,16,24,.85)';
+      ctx.fillStyle = '#dce6f0';
+      for (const [rec, x, y] of labels) {
+        const text = (rec.a.flight ?? '').trim() || rec.a.hex;
+        ctx.strokeText(text, x + 13, y);
+        ctx.fillText(text, x + 13, y);
+      }
+    }
+    if (selRec) {
+      const x = selRec.x * scale + ox, y = selRec.y * scale + oy;
+      const text = (selRec.a.flight ?? '').trim() || selRec.a.hex;
+      ctx.font = '700 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+      ctx.textBaseline = 'middle';
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(10,16,24,.9)';
+      ctx.fillStyle = '#ffffff';
+      ctx.strokeText(text, x + 16, y);
+      ctx.fillText(text, x + 16, y);
+    }
+
+    this.drawn = drawn;
+    this.drawMs = performance.now() - t0;
+    const el = this._map.getContainer();
+    el.dataset.aircraftDrawn = String(drawn);
+    el.dataset.drawMs = this.drawMs.toFixed(1);
+  }
+
+  _plane(ctx, rec, x, y, selected) {
+    const a = rec.a;
+    const [shape, s] = shapeOf(a);
+    const k = (selected ? 1.3 : 1) * s * 0.75;
+    const track = typeof a.track === 'number' ? a.track : (a.mag_heading ?? a.true_heading ?? 0);
+    ctx.save();
+    ctx.translate(x, y);
+    if (shape !== 'ground') ctx.rotate((track * Math.PI) / 180);
+    ctx.scale(k, k);
+    ctx.translate(-16, -16);
+    if (selected) {
+      ctx.shadowColor = 'rgba(255,255,255,.9)';
+      ctx.shadowBlur = 10;
+    }
+    ctx.fillStyle = rec.color;
+    ctx.fill(PATHS[shape]);
+    ctx.shadowBlur = 0;
+    ctx.lineWidth = selected ? 2 : 1.1;
+    ctx.strokeStyle = selected ? '#ffffff' : 'rgba(0,0,0,.8)';
+    ctx.stroke(PATHS[shape]);
+    ctx.restore();
+  }
+
+  /** The hex of the aircraft nearest to a container point, within `radius` px. */
+  hitTest(pt, radius = 14) {
+    const { xs, ys, hex } = this._hits;
+    let best = null;
+    let bestD = radius * radius;
+    for (let i = 0; i < hex.length; i++) {
+      const dx = xs[i] - pt.x, dy = ys[i] - pt.y;
+      const d = dx * dx + dy * dy;
+      if (d <= bestD) {
+        bestD = d;
+        best = hex[i];
+      }
+    }
+    return best;
+  }
+
+  /** Container position of a drawn aircraft (for tests and "locate"). */
+  screenPosition(hex) {
+    const i = this._hits.hex.indexOf(hex);
+    return i < 0 ? null : { x: this._hits.xs[i], y: this._hits.ys[i] };
+  }
+
+  /** Hexes of drawn aircraft, in draw order. */
+  drawnHexes() {
+    return this._hits.hex.slice();
+  }
+}
+
+/** A track from the API ([time_ms, lat, lon, alt, ...] rows) as layer points. */
+export function trackPoints(rows) {
+  const out = [];
+  for (const r of rows) {
+    if (typeof r[1] !== 'number' || typeof r[2] !== 'number') continue;
+    const [x, y] = mercator(r[1], r[2]);
+    out.push([x, y, altColor(r[3] ?? undefined)]);
+  }
+  return out;
+}
