@@ -206,6 +206,38 @@ function syntheticApi(syn, url, req, res) {
     for (let t = now - minutes * 60; t <= now; t += 60) points.push({ t, messages_per_s: 800 + 300 * Math.sin(t / 900) + 50 * Math.sin(t / 97) });
     return json(res, 200, { receiver: m[1], points }), true;
   }
+  m = p.match(/^\/api\/v1\/aircraft\/([0-9a-f]{6})$/);
+  if (m) {
+    const a = syn.state().aircraft.find((x) => x.hex === m[1]);
+    if (!a) return json(res, 404, { code: 'not_found', message: 'not seen' }), true;
+    const rad = (a.track * Math.PI) / 180;
+    const track = Array.from({ length: 120 }, (_, i) => {
+      const back = ((120 - i) * 5 * a.gs) / 3600 / 60;
+      return [Date.now() - (120 - i) * 5000, a.lat - back * Math.cos(rad), a.lon - back * Math.sin(rad) / Math.cos((a.lat * Math.PI) / 180),
+        typeof a.alt_baro === 'number' ? Math.max(0, a.alt_baro - (120 - i) * 40) : null, a.gs, a.track];
+    });
+    return json(res, 200, { hex: a.hex, live: a, track_fields: ['time_ms', 'lat', 'lon', 'alt_baro', 'gs', 'track'], track }), true;
+  }
+  if (p === '/api/v1/flights') {
+    const icao = url.searchParams.get('icao');
+    const cs = url.searchParams.get('callsign');
+    const flights = syn.state().aircraft
+      .filter((a) => (!icao || a.hex === icao) && (!cs || a.flight.trim() === cs))
+      .slice(0, Number(url.searchParams.get('limit') ?? 1000))
+      .map((a, i) => ({ id: i + 1, hex: a.hex, callsign: a.flight.trim(), first_seen_ms: Date.now() - 600_000, last_seen_ms: Date.now() }));
+    return json(res, 200, { flights, next: null }), true;
+  }
+  if (p === '/api/v1/positions') {
+    const a = syn.state().aircraft.find((x) => x.hex === url.searchParams.get('icao'));
+    const rad = ((a?.track ?? 0) * Math.PI) / 180;
+    const positions = !a ? [] : Array.from({ length: 120 }, (_, i) => {
+      const back = ((120 - i) * 5 * a.gs) / 3600 / 60;
+      return { id: i + 1, hex: a.hex, time_ms: Date.now() - (120 - i) * 5000, lat: a.lat - back * Math.cos(rad),
+        lon: a.lon - back * Math.sin(rad) / Math.cos((a.lat * Math.PI) / 180),
+        alt_baro: typeof a.alt_baro === 'number' ? Math.max(0, a.alt_baro - (120 - i) * 40) : null, gs: a.gs, track: a.track };
+    });
+    return json(res, 200, { positions, next: null }), true;
+  }
   if (p === '/api/v1/stats') return json(res, 200, { live_aircraft: synthetic, totals: {}, health: { broker: true, redis: null, sqlite: true } }), true;
   return false;
 }

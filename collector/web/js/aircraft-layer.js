@@ -180,15 +180,39 @@ export class AircraftLayer extends L.Layer {
     }
     if (selRec) this._plane(ctx, selRec, selRec.x * scale + ox, selRec.y * scale + oy, true);
 
-    // Labels only when they do not turn into a blur.
-    if (this.showLabels && labels.length && labels.length <= 400) {
+    // Labels where they fit: an occupancy grid of 8 px cells, aircraft first,
+    // then labels in draw order; a label that would overlap is skipped.
+    if (this.showLabels && labels.length && labels.length <= 1500) {
+      const C = 8;
+      const gw = Math.ceil(W / C) + 1, gh = Math.ceil(H / C) + 1;
+      const grid = new Uint8Array(gw * gh);
+      const mark = (x0, y0, x1, y1, test) => {
+        const cx0 = Math.max(0, Math.floor(x0 / C)), cy0 = Math.max(0, Math.floor(y0 / C));
+        const cx1 = Math.min(gw - 1, Math.floor(x1 / C)), cy1 = Math.min(gh - 1, Math.floor(y1 / C));
+        for (let cy = cy0; cy <= cy1; cy++) {
+          for (let cx = cx0; cx <= cx1; cx++) {
+            if (test) {
+              if (grid[cy * gw + cx] === 2) return false;
+            } else grid[cy * gw + cx] = 2;
+          }
+        }
+        return true;
+      };
+      for (let i = 0; i < drawn; i++) mark(hx[i] - 6, hy[i] - 6, hx[i] + 6, hy[i] + 6, false);
       ctx.font = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
       ctx.textBaseline = 'middle';
       ctx.lineWidth = 3;
       ctx.strokeStyle = 'rgba(10,16,24,.85)';
       ctx.fillStyle = '#dce6f0';
+      const placed = [];
       for (const [rec, x, y] of labels) {
         const text = (rec.a.flight ?? '').trim() || rec.a.hex;
+        const w = text.length * 6.6;
+        if (!mark(x + 11, y - 6, x + 13 + w, y + 6, true)) continue;
+        mark(x + 11, y - 6, x + 13 + w, y + 6, false);
+        placed.push([text, x, y]);
+      }
+      for (const [text, x, y] of placed) {
         ctx.strokeText(text, x + 13, y);
         ctx.fillText(text, x + 13, y);
       }

@@ -46,15 +46,16 @@ function render() {
     ['Vertical rate', f.vrate(a), 'vrate'],
     ['Squawk', a.squawk ?? f.DASH, 'squawk'],
     ['Category', f.category(a.category), 'category'],
-    ['Position', f.latlon(a.lat, a.lon), 'position'],
     ['NIC / NACp', `${a.nic ?? f.DASH} / ${a.nac_p ?? f.DASH}`, 'nic'],
     ['RSSI', f.num(a.rssi, 1, ' dBFS'), 'rssi'],
     ['Messages', typeof a.messages === 'number' ? a.messages.toLocaleString('en-US') : f.DASH, 'messages'],
-    ['Seen', `${f.seconds(a.seen)}${typeof a.seen_pos === 'number' ? ` · pos ${f.seconds(a.seen_pos)}` : ''}`, 'seen'],
+    ['Seen', f.seconds(a.seen), 'seen'],
+    ['Position age', f.seconds(a.seen_pos), 'seen-pos'],
+    ['Position', f.latlon(a.lat, a.lon), 'position', true],
   ];
-  if (!rec) fields.push(['Status', 'no longer in the live view', 'gone']);
+  if (!rec) fields.push(['Status', 'no longer in the live view', 'gone', true]);
   $('details-grid').innerHTML = fields
-    .map(([k, v, id]) => `<div><dt>${k}</dt><dd data-testid="details-${id}" title="${f.esc(v)}">${f.esc(v)}</dd></div>`)
+    .map(([k, v, id, wide]) => `<div${wide ? ' class="wide"' : ''}><dt>${k}</dt><dd data-testid="details-${id}" title="${f.esc(v)}">${f.esc(v)}</dd></div>`)
     .join('');
   const rx = a.receivers ?? [];
   $('details-receivers').innerHTML = rx.length

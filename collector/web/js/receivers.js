@@ -93,7 +93,8 @@ function render() {
     const set = (k, v) => (el.querySelector(`[data-field=${k}]`).textContent = v);
     set('last', ago((nowMs() - r.last_seen_ms) / 1000));
     el.querySelector('[data-field=last]').title = dateTime(r.last_seen_ms);
-    set('first', dateTime(r.first_seen_ms));
+    set('first', dateTime(r.first_seen_ms).slice(5, 16));
+    el.querySelector('[data-field=first]').title = dateTime(r.first_seen_ms);
     set('pos', latlon(r.lat, r.lon));
     set('version', r.version ?? DASH);
     set('frames', (r.frames ?? 0).toLocaleString('en-US'));
@@ -122,14 +123,14 @@ function createCard(r) {
       <span class="rate" title="Messages per second (latest minute)"><b data-field="rate">${DASH}</b> msg/s</span>
     </div>
     <dl class="kv">
-      <div><dt>Last seen</dt><dd data-field="last"></dd></div>
+      <div><dt>Last seen</dt><dd data-field="last" data-testid="receiver-last-seen"></dd></div>
       <div><dt>Aircraft now</dt><dd data-field="aircraft"></dd></div>
       <div><dt>Version</dt><dd data-field="version"></dd></div>
-      <div><dt>Position</dt><dd data-field="pos"></dd></div>
       <div><dt>Frames</dt><dd data-field="frames"></dd></div>
       <div><dt>Batches</dt><dd data-field="batches"></dd></div>
-      <div><dt>First seen</dt><dd data-field="first"></dd></div>
       <div><dt>Max range</dt><dd data-field="maxrange">${DASH}</dd></div>
+      <div class="wide"><dt>Position</dt><dd data-field="pos"></dd></div>
+      <div><dt>First seen</dt><dd data-field="first"></dd></div>
     </dl>
     <div class="card-plots">
       <div class="plot-box">

@@ -128,23 +128,70 @@ function schedule() {
   });
 }
 
+// Rows are pooled and updated in place: replacing them on every snapshot
+// would swallow clicks that straddle an update (mousedown and mouseup on
+// different elements).
+const pool = [];
+let topSpacer = null;
+let bottomSpacer = null;
+
+function makeRow() {
+  const tr = document.createElement('tr');
+  tr.dataset.testid = 'aircraft-row';
+  for (const c of COLUMNS) {
+    const td = document.createElement('td');
+    td.className = `${c.num ? 'num ' : ''}${c.opt ? 'opt ' : ''}${c.cls ?? ''}`.trim();
+    td._html = '';
+    tr.appendChild(td);
+  }
+  return tr;
+}
+
 function renderRows() {
+  const body = $('table-body');
+  if (!topSpacer) {
+    const spacer = () => {
+      const tr = document.createElement('tr');
+      tr.className = 'spacer';
+      tr.innerHTML = `<td colspan="${COLUMNS.length}"></td>`;
+      return tr;
+    };
+    topSpacer = spacer();
+    bottomSpacer = spacer();
+    body.replaceChildren(topSpacer, bottomSpacer);
+  }
   const scroller = $('table-scroll');
   const headH = 34;
   const first = Math.max(0, Math.floor((scroller.scrollTop - headH) / ROW_H) - OVERSCAN);
-  const count = Math.ceil(scroller.clientHeight / ROW_H) + 2 * OVERSCAN;
+  const count = Math.ceil(Math.max(scroller.clientHeight, 600) / ROW_H) + 2 * OVERSCAN;
   const last = Math.min(rows.length, first + count);
+  const needed = last - first;
+  while (pool.length < needed) {
+    const tr = makeRow();
+    pool.push(tr);
+    body.insertBefore(tr, bottomSpacer);
+  }
+  while (pool.length > needed) pool.pop().remove();
+  topSpacer.firstChild.style.height = `${first * ROW_H}px`;
+  bottomSpacer.firstChild.style.height = `${(rows.length - last) * ROW_H}px`;
   const sel = store.selected;
-  let html = `<tr class="spacer"><td colspan="${COLUMNS.length}" style="height:${first * ROW_H}px"></td></tr>`;
-  for (let i = first; i < last; i++) {
-    const rec = rows[i];
+  for (let i = 0; i < needed; i++) {
+    const rec = rows[first + i];
     const a = rec.a;
+    const tr = pool[i];
     const em = emergencyOf(a);
     const cls = `row${em ? ' emergency' : ''}${a.hex === sel ? ' selected' : ''}`;
-    html += `<tr class="${cls}" data-testid="aircraft-row" data-hex="${esc(a.hex)}"${em ? ` title="${esc(em)}"` : ''}>`;
-    for (const c of COLUMNS) html += `<td class="${c.num ? 'num ' : ''}${c.opt ? 'opt ' : ''}${c.cls ?? ''}">${c.cell(a, rec)}</td>`;
-    html += '</tr>';
+    if (tr.className !== cls) tr.className = cls;
+    if (tr.dataset.hex !== a.hex) tr.dataset.hex = a.hex;
+    if (em) tr.title = em;
+    else if (tr.title) tr.removeAttribute('title');
+    const cells = tr.children;
+    for (let j = 0; j < COLUMNS.length; j++) {
+      const html = COLUMNS[j].cell(a, rec);
+      if (cells[j]._html !== html) {
+        cells[j]._html = html;
+        cells[j].innerHTML = html;
+      }
+    }
   }
-  html += `<tr class="spacer"><td colspan="${COLUMNS.length}" style="height:${(rows.length - last) * ROW_H}px"></td></tr>`;
-  $('table-body').innerHTML = html;
 }
