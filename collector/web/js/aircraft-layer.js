@@ -3,7 +3,10 @@
 // selected aircraft's full track. Positions are kept in zoom-0 Web
 // Mercator pixels, so a redraw is arithmetic plus canvas calls: 5,000
 // aircraft redraw in a few milliseconds, with no DOM node per aircraft.
-// Hit testing (click, hover) uses the screen positions of the last draw.
+// A full render goes to an offscreen canvas a margin larger than the map;
+// panning only moves that image, so dragging stays smooth whatever the
+// traffic. Trails get shorter when thousands of aircraft are in view.
+// Hit testing (click, hover) uses the screen positions of the last render.
 
 import { store, mercator } from './store.js';
 import { altColor } from './colors.js';
@@ -15,6 +18,9 @@ const SHAPES = {
   heli: 'M16 6.5a4.2 4.2 0 0 1 4.2 4.2v4.6c0 2-1.2 3.6-2.9 4.1l-.4 9.1h2.6v1.8h-7v-1.8h2.6l-.4-9.1a4.3 4.3 0 0 1-2.9-4.1v-4.6A4.2 4.2 0 0 1 16 6.5zM3 3.7l1.4-1.4L29 26.9l-1.4 1.4zM27.6 2.3 29 3.7 4.4 28.3 3 26.9z',
   ground: 'M11 7h10a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H11a2 2 0 0 1-2-2V9a2 2 0 0 1 2-2zm1 2v5h8V9z',
 };
+/** Extra pixels rendered around the map on each side, so a pan is a blit. */
+const MARGIN = 256;
+
 const PATHS = Object.fromEntries(Object.entries(SHAPES).map(([k, d]) => [k, new Path2D(d)]));
 
 function shapeOf(a) {
@@ -38,6 +44,10 @@ export class AircraftLayer extends L.Layer {
     this.drawMs = 0;
     this._hits = { xs: new Float32Array(0), ys: new Float32Array(0), hex: [] };
     this._frame = 0;
+    this._dirty = true;
+    this._cache = null; // { scale, ox, oy } of the offscreen render
+    this._dx = 0; // current pan offset relative to the offscreen render
+    this._dy = 0;
   }
 
   onAdd(map) {
@@ -45,13 +55,17 @@ export class AircraftLayer extends L.Layer {
     const c = (this._canvas = L.DomUtil.create('canvas', 'aircraft-canvas'));
     map.getContainer().appendChild(c);
     this._ctx = c.getContext('2d');
-    map.on('move zoom viewreset resize', this.redraw, this);
+    this._off = document.createElement('canvas');
+    this._offCtx = this._off.getContext('2d');
+    map.on('move', this._schedule, this);
+    map.on('zoom viewreset resize', this.redraw, this);
     this._resize();
     this.redraw();
   }
 
   onRemove(map) {
-    map.off('move zoom viewreset resize', this.redraw, this);
+    map.off('move', this._schedule, this);
+    map.off('zoom viewreset resize', this.redraw, this);
     this._canvas.remove();
   }
 
@@ -64,12 +78,21 @@ export class AircraftLayer extends L.Layer {
       c.height = Math.round(size.y * dpr);
       c.style.width = `${size.x}px`;
       c.style.height = `${size.y}px`;
+      const M = MARGIN;
+      this._off.width = Math.round((size.x + 2 * M) * dpr);
+      this._off.height = Math.round((size.y + 2 * M) * dpr);
+      this._dirty = true;
     }
     this._dpr = dpr;
   }
 
-  /** Schedules one redraw on the next animation frame. */
+  /** Re-renders on the next animation frame (data, selection or options changed). */
   redraw() {
+    this._dirty = true;
+    this._schedule();
+  }
+
+  _schedule() {
     if (this._frame) return;
     this._frame = requestAnimationFrame(() => {
       this._frame = 0;
@@ -93,25 +116,60 @@ export class AircraftLayer extends L.Layer {
 
   _draw() {
     if (!this._map) return;
-    const t0 = performance.now();
     this._resize();
+    const t = this._transform();
+    const c = this._cache;
+    const pan = c && !this._dirty && c.scale === t.scale ? [t.ox - c.ox, t.oy - c.oy] : null;
+    if (!pan || Math.abs(pan[0]) > MARGIN * 0.8 || Math.abs(pan[1]) > MARGIN * 0.8) {
+      const t0 = performance.now();
+      this._render(t);
+      this._cache = t;
+      this._dirty = false;
+      this.drawMs = performance.now() - t0;
+      this._dx = this._dy = 0;
+    } else {
+      this._dx = pan[0];
+      this._dy = pan[1];
+    }
     const ctx = this._ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this._canvas.width, this._canvas.height);
+    const d = this._dpr;
+    ctx.drawImage(this._off, Math.round((this._dx - MARGIN) * d), Math.round((this._dy - MARGIN) * d));
+    const el = this._map.getContainer();
+    el.dataset.aircraftDrawn = String(this.drawn);
+    el.dataset.drawMs = this.drawMs.toFixed(1);
+  }
+
+  /** Renders everything into the offscreen canvas (map pixels + MARGIN). */
+  _render(tr) {
+    const ctx = this._offCtx;
     const size = this._map.getSize();
-    const W = size.x;
-    const H = size.y;
+    const M = MARGIN;
+    const W = size.x + 2 * M;
+    const H = size.y + 2 * M;
     ctx.setTransform(this._dpr, 0, 0, this._dpr, 0, 0);
     ctx.clearRect(0, 0, W, H);
-    const { scale, ox, oy } = this._transform();
+    const scale = tr.scale;
+    const ox = tr.ox + M;
+    const oy = tr.oy + M;
     const margin = 24;
     const sel = store.selected;
 
-    // Trails: segments grouped by colour, one stroke per colour.
+    // Trails: segments grouped by colour, one stroke per colour; fewer
+    // points per trail when many aircraft are in view.
     if (this.showTrails) {
+      let inView = 0;
+      for (const rec of store.aircraft.values()) {
+        const x = rec.x * scale + ox, y = rec.y * scale + oy;
+        if (x >= 0 && y >= 0 && x <= W && y <= H) inView++;
+      }
+      const keep = inView > 2000 ? 8 : inView > 800 ? 20 : Infinity;
       const byColor = new Map();
       for (const rec of store.aircraft.values()) {
         const t = rec.trail;
         if (t.length < 2 || Number.isNaN(rec.x)) continue;
-        for (let i = 1; i < t.length; i++) {
+        for (let i = Math.max(1, t.length - keep); i < t.length; i++) {
           const x0 = t[i - 1][0] * scale + ox, y0 = t[i - 1][1] * scale + oy;
           const x1 = t[i][0] * scale + ox, y1 = t[i][1] * scale + oy;
           if ((x0 < 0 && x1 < 0) || (x0 > W && x1 > W) || (y0 < 0 && y1 < 0) || (y0 > H && y1 > H)) continue;
@@ -167,8 +225,8 @@ export class AircraftLayer extends L.Layer {
       const x = rec.x * scale + ox;
       const y = rec.y * scale + oy;
       if (x < -margin || y < -margin || x > W + margin || y > H + margin) continue;
-      hx[drawn] = x;
-      hy[drawn] = y;
+      hx[drawn] = x - M;
+      hy[drawn] = y - M;
       hh.push(rec.a.hex);
       drawn++;
       if (rec.a.hex === sel) {
@@ -198,7 +256,7 @@ export class AircraftLayer extends L.Layer {
         }
         return true;
       };
-      for (let i = 0; i < drawn; i++) mark(hx[i] - 6, hy[i] - 6, hx[i] + 6, hy[i] + 6, false);
+      for (let i = 0; i < drawn; i++) mark(hx[i] + M - 5, hy[i] + M - 5, hx[i] + M + 5, hy[i] + M + 5, false);
       ctx.font = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
       ctx.textBaseline = 'middle';
       ctx.lineWidth = 3;
@@ -230,10 +288,6 @@ export class AircraftLayer extends L.Layer {
     }
 
     this.drawn = drawn;
-    this.drawMs = performance.now() - t0;
-    const el = this._map.getContainer();
-    el.dataset.aircraftDrawn = String(drawn);
-    el.dataset.drawMs = this.drawMs.toFixed(1);
   }
 
   _plane(ctx, rec, x, y, selected) {
@@ -264,8 +318,9 @@ export class AircraftLayer extends L.Layer {
     const { xs, ys, hex } = this._hits;
     let best = null;
     let bestD = radius * radius;
+    const px = pt.x - this._dx, py = pt.y - this._dy;
     for (let i = 0; i < hex.length; i++) {
-      const dx = xs[i] - pt.x, dy = ys[i] - pt.y;
+      const dx = xs[i] - px, dy = ys[i] - py;
       const d = dx * dx + dy * dy;
       if (d <= bestD) {
         bestD = d;
@@ -278,7 +333,7 @@ export class AircraftLayer extends L.Layer {
   /** Container position of a drawn aircraft (for tests and "locate"). */
   screenPosition(hex) {
     const i = this._hits.hex.indexOf(hex);
-    return i < 0 ? null : { x: this._hits.xs[i], y: this._hits.ys[i] };
+    return i < 0 ? null : { x: this._hits.xs[i] + this._dx, y: this._hits.ys[i] + this._dy };
   }
 
   /** Hexes of drawn aircraft, in draw order. */
