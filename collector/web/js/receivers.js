@@ -99,6 +99,12 @@ function render() {
     set('version', r.version ?? DASH);
     set('frames', (r.frames ?? 0).toLocaleString('en-US'));
     set('batches', (r.batches ?? 0).toLocaleString('en-US'));
+    // Until the rates endpoint answers, derive frames/s from the counter.
+    if (c.prev && !c.hasRates && r.last_seen_ms > c.prev.t && r.frames >= c.prev.frames) {
+      const rate = ((r.frames - c.prev.frames) * 1000) / (r.last_seen_ms - c.prev.t);
+      set('rate', r.online ? rate.toFixed(0) : '0');
+    }
+    c.prev = { t: r.last_seen_ms, frames: r.frames };
   }
   updateLiveCounts();
 }
@@ -175,10 +181,12 @@ async function loadDetailsFor(c, id) {
   if (rates.status === 'fulfilled' && Array.isArray(rates.value.points)) {
     rateNa.hidden = true;
     c.chartEl.hidden = false;
+    c.hasRates = true;
     drawRates(c, rates.value.points);
     const last = rates.value.points[rates.value.points.length - 1];
     c.el.querySelector('[data-field=rate]').textContent = last ? last.messages_per_s.toFixed(0) : DASH;
   } else {
+    c.hasRates = false;
     c.chartEl.hidden = true;
     rateNa.hidden = false;
     rateNa.textContent = rates.reason?.status === 404 ? 'Rates not available from this collector' : 'Rates could not be loaded';
