@@ -76,14 +76,22 @@ function watch(page, label) {
   page.on('pageerror', (err) => consoleErrors.push(`${label}: uncaught ${err.message}`));
 }
 
+let current = null; // the page a failed step's screenshot is taken of
+
 async function step(name, fn) {
   const t0 = Date.now();
   try {
     await fn();
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+    return true;
   } catch (e) {
     console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
     failures.push(`${name}: ${e.message.split('\n')[0]}`);
+    if (current && !current.isClosed()) {
+      const file = `failed-${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.png`;
+      await current.screenshot({ path: join(shots, file) }).then(() => log(`screenshot ${join(shots, file)}`), () => {});
+    }
+    return false;
   }
 }
 
@@ -110,13 +118,15 @@ let exitCode = 0;
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   watch(page, 'desktop');
+  current = page;
 
-  await step('page loads', async () => {
+  const loaded = await step('page loads', async () => {
     const res = await page.goto(`${base}/#map`, { waitUntil: 'load' });
     if (!res || !res.ok()) throw new Error(`GET ${base}/ -> ${res?.status()}`);
     const title = await page.title();
     if (!/CloudRadar/.test(title)) throw new Error(`unexpected title ${JSON.stringify(title)}`);
   });
+  if (!loaded) throw new Error(`the dashboard did not load from ${base}/; later checks skipped`);
 
   await step('aircraft are drawn on the map', async () => {
     await page.waitForFunction(() => Number(document.getElementById('map')?.dataset.aircraftDrawn) > 0, null, { timeout: STEP_TIMEOUT });
@@ -220,6 +230,7 @@ try {
   await step('phone layout (390×844)', async () => {
     const phone = await context.newPage();
     watch(phone, 'phone');
+    current = phone;
     await phone.setViewportSize({ width: 390, height: 844 });
     await phone.goto(`${base}/#map`);
     await phone.waitForFunction(() => Number(document.getElementById('map')?.dataset.aircraftDrawn) > 0);
@@ -238,6 +249,7 @@ try {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) throw new Error(`page is ${overflow} px wider than the phone screen`);
     await phone.close();
+    current = page;
   });
 
   await step('no request left localhost', async () => {
@@ -248,7 +260,7 @@ try {
   });
   if (missingOptional.size) notes.push(`collector lacks optional endpoints (page fell back): ${[...missingOptional].join(', ')}`);
 } catch (e) {
-  failures.push(`unexpected: ${e.stack ?? e}`);
+  failures.push(/later checks skipped/.test(e?.message) ? e.message : `unexpected: ${e?.stack ?? e}`);
 } finally {
   await context.close().catch(() => {});
   rmSync(userDataDir, { recursive: true, force: true });

@@ -103,6 +103,14 @@ function render() {
     if (c.prev && !c.hasRates && r.last_seen_ms > c.prev.t && r.frames >= c.prev.frames) {
       const rate = ((r.frames - c.prev.frames) * 1000) / (r.last_seen_ms - c.prev.t);
       set('rate', r.online ? rate.toFixed(0) : '0');
+      // Keep an hour of these so the chart has something to show meanwhile.
+      c.local = [...(c.local ?? []), { t: r.last_seen_ms / 1000, messages_per_s: rate }].slice(-360);
+      if (c.local.length >= 2 && c.ratesMissing) {
+        c.chartEl.hidden = false;
+        c.el.querySelector('[data-field=rate-na]').hidden = true;
+        c.el.querySelector('[data-field=rate-label]').textContent = 'Frames/s · since page opened';
+        drawRates(c, c.local);
+      }
     }
     c.prev = { t: r.last_seen_ms, frames: r.frames };
   }
@@ -145,7 +153,7 @@ function createCard(r) {
         <div class="na" data-field="cov-na" hidden></div>
       </div>
       <div class="plot-box">
-        <div class="label">Messages/s · last hour</div>
+        <div class="label" data-field="rate-label">Messages/s · last hour</div>
         <div class="rate-chart" data-testid="rate-chart"></div>
         <div class="na" data-field="rate-na" hidden></div>
       </div>
@@ -161,9 +169,18 @@ function loadDetails() {
 
 async function loadDetailsFor(c, id) {
   const enc = encodeURIComponent(id);
+  // An endpoint this collector does not have (404) is asked again only every 5 minutes.
+  const now = Date.now();
+  const ask = (kind, url) =>
+    (c.skip?.[kind] ?? 0) > now
+      ? Promise.reject(Object.assign(new Error('HTTP 404'), { status: 404 }))
+      : getJson(url).catch((e) => {
+          if (e.status === 404) c.skip = { ...c.skip, [kind]: now + 300000 };
+          throw e;
+        });
   const [cov, rates] = await Promise.allSettled([
-    getJson(`api/v1/receivers/${enc}/coverage`),
-    getJson(`api/v1/receivers/${enc}/rates?minutes=60`),
+    ask('coverage', `api/v1/receivers/${enc}/coverage`),
+    ask('rates', `api/v1/receivers/${enc}/rates?minutes=60`),
   ]);
   const covNa = c.el.querySelector('[data-field=cov-na]');
   if (cov.status === 'fulfilled' && Array.isArray(cov.value.max_range_m)) {
@@ -182,14 +199,24 @@ async function loadDetailsFor(c, id) {
     rateNa.hidden = true;
     c.chartEl.hidden = false;
     c.hasRates = true;
+    c.ratesMissing = false;
+    c.el.querySelector('[data-field=rate-label]').textContent = 'Messages/s · last hour';
     drawRates(c, rates.value.points);
     const last = rates.value.points[rates.value.points.length - 1];
     c.el.querySelector('[data-field=rate]').textContent = last ? last.messages_per_s.toFixed(0) : DASH;
   } else {
     c.hasRates = false;
-    c.chartEl.hidden = true;
-    rateNa.hidden = false;
-    rateNa.textContent = rates.reason?.status === 404 ? 'Rates not available from this collector' : 'Rates could not be loaded';
+    c.ratesMissing = true;
+    if (c.local?.length >= 2) {
+      rateNa.hidden = true;
+      c.chartEl.hidden = false;
+      c.el.querySelector('[data-field=rate-label]').textContent = 'Frames/s · since page opened';
+      drawRates(c, c.local);
+    } else {
+      c.chartEl.hidden = true;
+      rateNa.hidden = false;
+      rateNa.textContent = rates.reason?.status === 404 ? 'Rates not available from this collector' : 'Rates could not be loaded';
+    }
   }
 }
 
