@@ -195,7 +195,16 @@ async function loadDetailsFor(c, id) {
     covNa.textContent = cov.reason?.status === 404 ? 'Coverage not available from this collector' : 'Coverage could not be loaded';
   }
   const rateNa = c.el.querySelector('[data-field=rate-na]');
-  if (rates.status === 'fulfilled' && Array.isArray(rates.value.points)) {
+  if (rates.status === 'fulfilled' && Array.isArray(rates.value.points) && rates.value.points.length < 2) {
+    // One point per minute: a line needs two.
+    c.hasRates = true;
+    c.ratesMissing = false;
+    c.chartEl.hidden = true;
+    rateNa.hidden = false;
+    rateNa.textContent = 'Collecting data (one point per minute)…';
+    const last = rates.value.points[0];
+    if (last) c.el.querySelector('[data-field=rate]').textContent = last.messages_per_s.toFixed(0);
+  } else if (rates.status === 'fulfilled' && Array.isArray(rates.value.points)) {
     rateNa.hidden = true;
     c.chartEl.hidden = false;
     c.hasRates = true;
@@ -240,12 +249,24 @@ function drawPolar(canvas, cov) {
   ctx.fillStyle = '#8496a9';
   ctx.font = '9px system-ui, sans-serif';
   for (let ring = step; ring <= outer; ring += step) {
-    const r = (ring / outer) * R;
     ctx.beginPath();
-    ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+    ctx.arc(cx, cy, (ring / outer) * R, 0, 2 * Math.PI);
     ctx.stroke();
-    ctx.fillText(`${ring}`, cx + 2, cy - r + 9);
   }
+  // Ring labels last, outlined, along the south-east diagonal.
+  const ringLabels = () => {
+    ctx.font = '9px system-ui, sans-serif';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#0d131b';
+    ctx.fillStyle = '#8496a9';
+    for (let ring = step; ring <= outer; ring += step) {
+      const r = (ring / outer) * R;
+      const text = ring === outer ? `${ring} NM` : `${ring}`;
+      const x = cx + r * Math.SQRT1_2 - 2, y = cy + r * Math.SQRT1_2 + 3;
+      ctx.strokeText(text, x, y);
+      ctx.fillText(text, x, y);
+    }
+  };
   for (let deg = 0; deg < 360; deg += 30) {
     const rad = ((deg - 90) * Math.PI) / 180;
     ctx.beginPath();
@@ -262,7 +283,7 @@ function drawPolar(canvas, cov) {
   }
   ctx.textAlign = 'start';
   ctx.textBaseline = 'alphabetic';
-  if (!vals.length) return;
+  if (!vals.length) return ringLabels();
 
   const sector = cov.sector_degrees || 360 / ranges.length;
   ctx.beginPath();
@@ -279,9 +300,7 @@ function drawPolar(canvas, cov) {
   ctx.fill();
   ctx.strokeStyle = 'rgba(76, 194, 255, .9)';
   ctx.stroke();
-  ctx.fillStyle = '#8496a9';
-  ctx.font = '9px system-ui, sans-serif';
-  ctx.fillText('NM', 2, 152);
+  ringLabels();
 }
 
 function chartWidth(c) {
