@@ -91,8 +91,26 @@ export function initMap() {
   on('select', (hex) => {
     layer.setTrack(null);
     layer.redraw();
-    if (hex) loadTrack(hex);
+    if (hex) {
+      loadTrack(hex);
+      requestAnimationFrame(() => keepClearOfPanel(hex));
+    }
   });
+}
+
+/** Pans so the selected aircraft is not hidden under the details panel (the bottom sheet on phones). */
+function keepClearOfPanel(hex) {
+  const panel = document.getElementById('details');
+  const p = layer.screenPosition(hex);
+  if (!p || panel.hidden || document.body.dataset.view !== 'map') return;
+  const m = map.getContainer().getBoundingClientRect();
+  const r = panel.getBoundingClientRect();
+  const x = m.left + p.x, y = m.top + p.y;
+  if (x < r.left - 16 || x > r.right + 16 || y < r.top - 16 || y > r.bottom + 16) return;
+  const sheet = r.width > m.width * 0.8; // phone bottom sheet
+  const dx = sheet ? 0 : x - (m.left + (r.left - m.left) / 2);
+  const dy = sheet ? y - (m.top + (r.top - m.top) / 2) : 0;
+  map.panBy([dx, dy], { animate: false });
 }
 
 function fitAll() {
