@@ -10,32 +10,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN_DIR:-target/debug}
 work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
+trap 'stack_stop; rm -rf "$work"' EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-    for _ in $(seq 1 150); do
-        if curl -sf "$1" >/dev/null; then return 0; fi
-        sleep 0.2
-    done
-    echo "no answer from $1" >&2
-    return 1
-}
-
-redis_port=$(port); s3_port=$(port); mqtt=$(port); http=$(port); agent_http=$(port); beast=$(port)
+redis_port=$(free_port); s3_port=$(free_port); mqtt=$(free_port); http=$(free_port); agent_http=$(free_port); beast=$(free_port)
 token=metrics-check-token-0123456789
 
 redis-server --port "$redis_port" --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
-pids+=($!)
+stack_pids+=($!)
 mkdir -p "$work/s3/backups"
 target/tools/bin/s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key k --secret-key secret-key "$work/s3" >"$work/s3.log" 2>&1 &
-pids+=($!)
+stack_pids+=($!)
 
 AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=secret-key AWS_EC2_METADATA_DISABLED=true \
     "$bin/cloudradar-collector" --data-dir "$work/collector" \
@@ -43,23 +29,17 @@ AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=secret-key AWS_EC2_METADATA_DISABLED=t
     --redis-url "redis://127.0.0.1:$redis_port" \
     --backup-bucket backups --backup-endpoint "http://127.0.0.1:$s3_port" --backup-path-style true \
     --http-auth-tokens "$token" --http-public-read true >"$work/collector.log" 2>&1 &
-pids+=($!)
+stack_pids+=($!)
 wait_http "http://127.0.0.1:$http/readyz"
 
-"$bin/cloudradar-sim" --aircraft 40 --seed 3 --receivers 1 --beast-port-base "$beast" >/dev/null 2>"$work/sim.log" &
-pids+=($!)
-sleep 1
-"$bin/cloudradar-agent" --receiver-id metrics-check --data-dir "$work/agent" \
-    --mqtt-url "mqtt://127.0.0.1:$mqtt" --input "tcp:127.0.0.1:$beast:beast" \
-    --lat 52.3086 --lon 4.7639 --http-listen "127.0.0.1:$agent_http" >"$work/agent.log" 2>&1 &
-pids+=($!)
+start_sim_and_agents "$bin" "$work" 40 1 "$beast" "$mqtt" --http-listen "127.0.0.1:$agent_http"
 wait_http "http://127.0.0.1:$agent_http/metrics"
 
 # Traffic, one malformed batch (rejections by reason), the API used (route
 # latency), a backup taken, gauges refreshed.
 sleep 6
-mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u metrics-check -P x -i bad-publisher -q 1 \
-    -t cloudradar/v1/metrics-check/frames -m 'not a batch'
+mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u sim-1 -P x -i bad-publisher -q 1 \
+    -t cloudradar/v1/sim-1/frames -m 'not a batch'
 sleep 2
 curl -sf "http://127.0.0.1:$http/api/v1/aircraft" >/dev/null
 curl -sf -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$http/api/v1/admin/backup" >"$work/backup.json" \

@@ -21,12 +21,12 @@ cargo build --release --locked --bins
 bin=target/release
 
 mkdir -p "$dir"
-pids=()
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
 cleanup() {
     echo
     echo "==> stopping"
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    stack_stop
 }
 trap cleanup EXIT INT TERM
 
@@ -34,7 +34,7 @@ redis_args=()
 if command -v redis-server >/dev/null 2>&1; then
     redis_port=$((mqtt_port + 4000))
     redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly yes --dir "$dir" >"$dir/redis.log" 2>&1 &
-    pids+=($!)
+    stack_pids+=($!)
     redis_args=(--redis-url "redis://127.0.0.1:$redis_port")
     echo "==> Redis on 127.0.0.1:$redis_port"
 else
@@ -44,32 +44,14 @@ fi
 "$bin/cloudradar-collector" --data-dir "$dir/collector" --http-listen "$http" \
     --mqtt-listen "127.0.0.1:$mqtt_port" --allow-anonymous true "${redis_args[@]}" \
     2>"$dir/collector.log" &
-pids+=($!)
-
-"$bin/cloudradar-sim" --aircraft "$aircraft" --receivers "$receivers" \
-    --beast-port-base "$beast_base" 2>"$dir/sim.log" >"$dir/sim.out" &
-pids+=($!)
-
-# Wait for the collector and the simulator's servers.
-for _ in $(seq 1 100); do
-    if curl -fs "http://$http/readyz" >/dev/null 2>&1 && [ -s "$dir/sim.out" ]; then break; fi
-    sleep 0.2
-done
-
-for i in $(seq 1 "$receivers"); do
-    port=$((beast_base + i - 1))
-    # The simulator prints "receiver sim-N at LAT,LON: ..."; the agent reports that position.
-    pos=$(awk -v id="sim-$i" '$2 == id { sub(":", "", $4); print $4 }' "$dir/sim.out")
-    "$bin/cloudradar-agent" --receiver-id "sim-$i" --data-dir "$dir/agent-$i" \
-        --mqtt-url "mqtt://127.0.0.1:$mqtt_port" --input "tcp:127.0.0.1:$port:beast" \
-        --lat "${pos%,*}" --lon "${pos#*,}" \
-        2>"$dir/agent-$i.log" &
-    pids+=($!)
-done
+stack_pids+=($!)
+wait_http "http://$http/readyz" 100
+start_sim_and_agents "$bin" "$dir" "$aircraft" "$receivers" "$beast_base" "$mqtt_port"
 
 cat <<MSG
 
 CloudRadar demo is running ($aircraft aircraft, $receivers receivers).
+  Dashboard:                     http://$http/
   Live aircraft (readsb format): http://$http/data/aircraft.json
   API:                           http://$http/api/v1/aircraft   /api/v1/receivers   /api/v1/stats
   Metrics:                       http://$http/metrics

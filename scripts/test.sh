@@ -27,5 +27,8 @@ scripts/check-metrics.sh
 echo "==> deploy/ (kustomize, schemas, checkov, terraform fmt, hadolint, drift against the binaries)"
 scripts/check-deploy.sh
 
+echo "==> dashboard in headless Chromium against a live collector, simulator and agents"
+scripts/check-dashboard.sh
+
 echo "==> GitHub workflows (actionlint)"
 scripts/check-workflows.sh
