@@ -127,6 +127,7 @@ fn simulator_agent_collector_sqlite_api() {
         "{one}"
     );
     receiver_views_are_filled(http);
+    history_exports_as_csv_and_geojson(http);
     stream_sends_aircraft_events(http);
     metrics_cover_receivers_and_routes(http);
 }
@@ -160,6 +161,38 @@ fn receiver_views_are_filled(http: u16) {
     let (code, body) = get(http, "/api/v1/receivers/sim-1/rates?minutes=0").expect("http");
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("minutes"), "{body}");
+}
+
+/// Positions as GeoJSON points and CSV rows; flights as CSV only.
+fn history_exports_as_csv_and_geojson(http: u16) {
+    let geo = get_json(http, "/api/v1/positions?format=geojson&limit=5");
+    assert_eq!(geo["type"], "FeatureCollection", "{geo}");
+    let features = geo["features"].as_array().expect("features");
+    assert_eq!(features.len(), 5, "{geo}");
+    let c = &features[0]["geometry"]["coordinates"];
+    assert!(c[0].as_f64().is_some() && c[1].as_f64().is_some(), "{geo}");
+    assert!(features[0]["properties"]["hex"].is_string(), "{geo}");
+    assert!(
+        geo["next"].as_i64().is_some(),
+        "a full page has a cursor: {geo}"
+    );
+    let (code, csv) = get(http, "/api/v1/positions?format=csv&limit=3").expect("http");
+    assert_eq!(code, 200, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0], "id,hex,time_ms,lat,lon,alt_baro,gs,track",
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    let (code, csv) = get(http, "/api/v1/flights?format=csv").expect("http");
+    assert_eq!(code, 200, "{csv}");
+    assert!(
+        csv.starts_with("id,hex,callsign,first_seen_ms,last_seen_ms\n"),
+        "{csv}"
+    );
+    let (code, body) = get(http, "/api/v1/flights?format=geojson").expect("http");
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("format"), "{body}");
 }
 
 /// The live stream sends readsb-shaped aircraft lists as SSE events.

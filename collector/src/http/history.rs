@@ -9,6 +9,9 @@ use axum::extract::{Query, State};
 use rusqlite::params;
 use serde_json::{Value, json};
 
+use axum::response::Response;
+
+use super::export::{Format, respond};
 use super::live::parse_icao;
 use super::{AppError, AppState};
 
@@ -100,7 +103,8 @@ pub async fn stats(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
 pub async fn flights(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
+    let format = Format::parse(&q, false)?;
     let w = Window::parse(&q)?;
     let callsign = q.get("callsign").map(|c| c.trim().to_ascii_uppercase());
     if callsign
@@ -138,14 +142,21 @@ pub async fn flights(
         })
         .await?;
     let next = w.next(&rows);
-    Ok(Json(json!({ "flights": rows, "next": next })))
+    Ok(respond(
+        format,
+        "flights",
+        &["id", "hex", "callsign", "first_seen_ms", "last_seen_ms"],
+        rows,
+        next,
+    ))
 }
 
 /// `GET /api/v1/positions?icao=&from=&to=&bbox=s,w,n,e&after=&limit=`.
 pub async fn positions(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
+    let format = Format::parse(&q, true)?;
     let w = Window::parse(&q)?;
     let (south, west, north, east) = match q.get("bbox") {
         None => (-90.0, -180.0, 90.0, 180.0),
@@ -201,5 +212,13 @@ pub async fn positions(
         })
         .await?;
     let next = w.next(&rows);
-    Ok(Json(json!({ "positions": rows, "next": next })))
+    Ok(respond(
+        format,
+        "positions",
+        &[
+            "id", "hex", "time_ms", "lat", "lon", "alt_baro", "gs", "track",
+        ],
+        rows,
+        next,
+    ))
 }

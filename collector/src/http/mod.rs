@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod error;
+mod export;
 mod history;
 mod live;
 mod observe;
