@@ -11,6 +11,7 @@ mod export;
 mod history;
 mod live;
 mod observe;
+pub mod openapi;
 mod ops;
 mod receivers;
 mod stream;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/data/receiver.json", get(live::receiver_json))
         .route("/api/v1/aircraft", get(live::aircraft_json))
         .route("/api/v1/aircraft/{icao}", get(live::aircraft_one))
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/stream", get(stream::stream))
         .route("/api/v1/admin/backup", axum::routing::post(admin::backup))
         .route("/api/v1/receivers", get(receivers::list))
