@@ -60,6 +60,14 @@ pub fn write_synced(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// Hands out strictly increasing batch sequence numbers.
 #[derive(Debug)]
 pub struct Sequence {
@@ -71,6 +79,12 @@ pub struct Sequence {
 impl Sequence {
     /// Opens the sequence kept in `dir/sequence`, starting after anything
     /// reserved before (and after `at_least`, e.g. the newest spooled batch).
+    ///
+    /// A new sequence starts at the current time in microseconds, not at 1:
+    /// an agent reinstalled with its old receiver id but an empty data
+    /// directory must not reuse numbers the collector has already applied
+    /// (it would drop those batches as re-sends). Numbers handed out before
+    /// are far below: at most one per batch plus a block per restart.
     pub fn open(dir: &Path, at_least: u64) -> anyhow::Result<Self> {
         let path = dir.join("sequence");
         let stored = match fs::read_to_string(&path) {
@@ -78,7 +92,10 @@ impl Sequence {
                 .trim()
                 .parse::<u64>()
                 .with_context(|| format!("{} is corrupt", path.display()))?,
-            Err(_) => 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => now_us(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading {}", path.display()));
+            }
         };
         let next = stored.max(at_least + 1);
         let mut s = Self {
@@ -129,7 +146,28 @@ mod tests {
         let mut s = Sequence::open(dir.path(), 0).unwrap();
         let n = s.take().unwrap();
         assert!(n > *used.last().unwrap());
-        let mut s2 = Sequence::open(dir.path(), 5000).unwrap();
-        assert!(s2.take().unwrap() > 5000);
+        let mut s2 = Sequence::open(dir.path(), n + 5000).unwrap();
+        assert!(s2.take().unwrap() > n + 5000);
+    }
+
+    /// Regression: a reinstalled agent (same receiver id, empty data
+    /// directory) started again at 1 and the collector dropped its batches
+    /// as re-sends of the old installation's.
+    #[test]
+    fn a_reinstalled_agent_continues_above_the_old_installation() {
+        let old = tempfile::tempdir().unwrap();
+        let mut s = Sequence::open(old.path(), 0).unwrap();
+        let mut last = 0;
+        for _ in 0..3 {
+            // Restarts skip ahead a block each time.
+            for _ in 0..10 {
+                last = s.take().unwrap();
+            }
+            s = Sequence::open(old.path(), 0).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let fresh = tempfile::tempdir().unwrap();
+        let first = Sequence::open(fresh.path(), 0).unwrap().take().unwrap();
+        assert!(first > last, "{first} <= {last}");
     }
 }
