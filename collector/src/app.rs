@@ -183,11 +183,14 @@ pub async fn start(
         }
         Some(url) => {
             let consumer = format!("collector-{}", hostname());
+            // Two connections: the processor's blocking XREADGROUP must not
+            // hold up the writer's XADDs on a shared (multiplexed) one.
             let redis = connect_redis(url, &config, &consumer, &health, &cancel).await?;
+            let redis_writer = connect_redis(url, &config, &consumer, &health, &cancel).await?;
             tracker.spawn(pipeline::run_redis_writer(
                 queue_rx,
                 client.clone(),
-                redis.clone(),
+                redis_writer,
                 health.clone(),
                 cancel.clone(),
             ));

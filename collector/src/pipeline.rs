@@ -131,11 +131,15 @@ pub async fn run_redis_writer(
     health: Health,
     cancel: CancellationToken,
 ) {
+    let mut room = Room::default();
     while let Some(a) = tokio::select! { _ = cancel.cancelled() => None, a = queue.recv() => a } {
         metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
         if !a.valid {
             let _ = client.ack(&a.publish).await;
             continue;
+        }
+        if !room.wait(&mut redis, &cancel).await {
+            return;
         }
         let mut delay = Duration::from_millis(100);
         loop {
@@ -160,6 +164,68 @@ pub async fn run_redis_writer(
     }
 }
 
+/// Keeps the stream's unprocessed backlog under its bound: XADD with
+/// MAXLEN trims the oldest entries whether processed or not, so while the
+/// backlog (the stream length: stored entries are deleted on ack) is near
+/// the bound nothing more is added, and nothing more is acknowledged to
+/// the broker; agents keep their batches spooled.
+#[derive(Debug, Default)]
+struct Room {
+    checked: Option<std::time::Instant>,
+    warned: Option<std::time::Instant>,
+    length: u64,
+    added: u64,
+    full: bool,
+}
+
+/// How often the backlog is measured while it is far from the bound.
+const ROOM_CHECK: Duration = Duration::from_millis(500);
+
+impl Room {
+    /// Returns once there is room for one more entry (`false` if cancelled
+    /// first).
+    async fn wait(&mut self, redis: &mut RedisBuffer, cancel: &CancellationToken) -> bool {
+        // Hold at 90% of the bound, resume below 80% (no flapping).
+        let high_water = (redis.max_len() as u64).saturating_mul(9) / 10;
+        let low_water = (redis.max_len() as u64).saturating_mul(8) / 10;
+        loop {
+            let estimate = self.length + self.added;
+            let stale = self.checked.is_none_or(|t| t.elapsed() >= ROOM_CHECK);
+            if !self.full && !stale && estimate < high_water / 2 {
+                self.added += 1;
+                return true;
+            }
+            if let Ok(len) = redis.len().await {
+                self.length = len as u64;
+                self.added = 0;
+                self.checked = Some(std::time::Instant::now());
+            }
+            let was_full = self.full;
+            self.full = self.length >= if was_full { low_water } else { high_water };
+            metrics::gauge!("cloudradar_collector_redis_backpressure").set(if self.full {
+                1.0
+            } else {
+                0.0
+            });
+            if !was_full && self.full && self.warned.is_none_or(|t| t.elapsed().as_secs() >= 30) {
+                self.warned = Some(std::time::Instant::now());
+                tracing::warn!(
+                    high_water,
+                    "Redis backlog near the stream bound: holding new batches until processing catches up"
+                );
+            }
+            if !self.full {
+                self.added += 1;
+                return true;
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return false,
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
+    }
+}
+
 /// Redis mode, processing side: reclaim and finish pending entries, then
 /// read new ones; XACK after commit.
 pub async fn run_redis_processor(
@@ -174,9 +240,20 @@ pub async fn run_redis_processor(
     // Entries delivered to this consumer before a restart come first.
     let mut pending = true;
     let mut last_gauge = std::time::Instant::now();
+    let mut last_claim = std::time::Instant::now();
     loop {
         if cancel.is_cancelled() {
             break;
+        }
+        // Entries a dead consumer (another collector) left pending.
+        if last_claim.elapsed() > Duration::from_secs(30) {
+            last_claim = std::time::Instant::now();
+            if let Ok(n) = redis.claim_stale(30_000).await
+                && n > 0
+            {
+                tracing::info!(claimed = n, "reclaimed entries from a dead consumer");
+                pending = true;
+            }
         }
         if last_gauge.elapsed() > Duration::from_secs(2) {
             last_gauge = std::time::Instant::now();

@@ -103,3 +103,86 @@ fn collector_sigkill_and_restart_behind_mosquitto_loses_nothing_and_doubles_noth
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(stored(http), (40_000, 80), "nothing applied twice");
 }
+
+/// Regression: XADD MAXLEN trims the oldest entries whether processed or
+/// not, so a backlog larger than `redis_maxlen` (SQLite stalled) silently
+/// lost batches. Now the writer holds new batches near the bound and the
+/// broker keeps them until processing catches up.
+#[test]
+fn a_stalled_store_holds_batches_instead_of_trimming_them_from_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = Redis::start(free_port(), None);
+    let config = dir.path().join("collector.toml");
+    std::fs::write(&config, "redis_maxlen = 50\n").unwrap();
+    let data = dir.path().join("data");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(
+        &data,
+        mqtt,
+        http,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--allow-anonymous",
+            "true",
+            "--redis-url",
+            &redis.url(),
+        ],
+    );
+    // Stall SQLite: an exclusive transaction from outside.
+    let lock = rusqlite::Connection::open(data.join("cloudradar.sqlite")).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let frames = recording(20_000);
+    let msgs = encoded(&batches("rx-a", &frames, 100, 1)); // 200 batches
+    let publisher = std::thread::spawn(move || publish(mqtt, "rx-a", Some(("rx-a", "x")), &msgs));
+    let xlen = || -> i64 {
+        Command::new("redis-cli")
+            .args(["-p", &redis.port.to_string(), "XLEN", "cloudradar:batches"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    // The backlog builds up to the bound while the store is stalled.
+    wait_for(Duration::from_secs(30), || xlen() >= 40);
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, metrics) = get(http, "/metrics").unwrap();
+    let held = metrics.contains("cloudradar_collector_redis_backpressure 1");
+    let backlog = xlen();
+    lock.execute_batch("COMMIT").unwrap();
+    drop(lock);
+    publisher.join().unwrap().expect("every batch acknowledged");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while stored(http).0 != 20_000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    if stored(http).0 != 20_000 {
+        eprintln!("stored {:?} xlen {}", stored(http), xlen());
+        for args in [
+            vec!["XINFO", "GROUPS", "cloudradar:batches"],
+            vec!["XPENDING", "cloudradar:batches", "cloudradar"],
+        ] {
+            let o = Command::new("redis-cli")
+                .arg("-p")
+                .arg(redis.port.to_string())
+                .args(&args)
+                .output()
+                .unwrap();
+            eprintln!(
+                "{args:?}: {}",
+                String::from_utf8_lossy(&o.stdout)
+                    .chars()
+                    .take(600)
+                    .collect::<String>()
+            );
+        }
+    }
+    assert_eq!(stored(http).0, 20_000, "nothing trimmed away");
+    assert!(held, "backpressure reported while the store was stalled");
+    assert!(
+        backlog <= 50,
+        "the stream stayed within its bound: {backlog}"
+    );
+    // Stored entries are deleted from the stream once acknowledged.
+    wait_for(Duration::from_secs(10), || xlen() == 0);
+}

@@ -44,7 +44,12 @@ impl RedisBuffer {
         maxlen: usize,
     ) -> RedisResult<Self> {
         let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new(client).await?;
+        // Blocking reads wait up to their BLOCK time; answers may take that
+        // long without the connection being at fault.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(std::time::Duration::from_secs(5)))
+            .set_connection_timeout(Some(std::time::Duration::from_secs(5)));
+        let conn = ConnectionManager::new_with_config(client, config).await?;
         let mut this = Self {
             conn,
             stream: stream.to_string(),
@@ -133,12 +138,15 @@ impl RedisBuffer {
         Ok(reply.claimed.len())
     }
 
-    /// Acknowledges committed entries.
+    /// Acknowledges committed entries and deletes them, so the stream
+    /// holds only what is not yet stored: its length is the backlog, and
+    /// MAXLEN trimming never has processed entries to hide behind.
     pub async fn ack(&mut self, ids: &[String]) -> RedisResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
         let _: i64 = self.conn.xack(&self.stream, GROUP, ids).await?;
+        let _: i64 = self.conn.xdel(&self.stream, ids).await?;
         Ok(())
     }
 
