@@ -24,7 +24,7 @@ if [ ! -d scripts/web/node_modules/playwright-core ]; then
     npm ci --prefix scripts/web --no-audit --no-fund --silent
 fi
 
-mqtt=$(free_port); http=$(free_port); beast=$(free_port)
+read -r mqtt http beast < <(free_ports 3)
 "$bin/cloudradar-collector" --data-dir "$work/collector" \
     --http-listen "127.0.0.1:$http" --mqtt-listen "127.0.0.1:$mqtt" --allow-anonymous true \
     --http-basic-users "ops:dashboard-check-pw" --http-public-read true \

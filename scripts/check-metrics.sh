@@ -14,7 +14,7 @@ work=$(mktemp -d)
 source scripts/lib/stack.sh
 trap 'stack_stop; rm -rf "$work"' EXIT
 
-redis_port=$(free_port); s3_port=$(free_port); mqtt=$(free_port); http=$(free_port); agent_http=$(free_port); beast=$(free_port)
+read -r redis_port s3_port mqtt http agent_http beast < <(free_ports 6)
 token=metrics-check-token-0123456789
 
 redis-server --port "$redis_port" --save '' --appendonly no --daemonize no >"$work/redis.log" 2>&1 &

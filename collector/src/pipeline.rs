@@ -226,6 +226,9 @@ impl Room {
     }
 }
 
+/// How often the live view is rebuilt.
+const REFRESH: Duration = Duration::from_millis(500);
+
 /// Redis mode, processing side: reclaim and finish pending entries, then
 /// read new ones; XACK after commit.
 pub async fn run_redis_processor(
@@ -236,7 +239,7 @@ pub async fn run_redis_processor(
     shared: Shared,
     cancel: CancellationToken,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut last_refresh = std::time::Instant::now();
     // Entries delivered to this consumer before a restart come first.
     let mut pending = true;
     let mut last_gauge = std::time::Instant::now();
@@ -267,10 +270,16 @@ pub async fn run_redis_processor(
                 metrics::gauge!("cloudradar_collector_redis_consumer_lag").set(lag as f64);
             }
         }
+        if last_refresh.elapsed() >= REFRESH {
+            last_refresh = std::time::Instant::now();
+            refresh(&mut processor, &shared);
+        }
+        // The read is never raced against a timer: dropping it after Redis
+        // delivered entries would leave them pending, unprocessed, until a
+        // reclaim. Its BLOCK time bounds how long the refresh can wait.
         let read = tokio::select! {
             _ = cancel.cancelled() => break,
-            _ = tick.tick() => { refresh(&mut processor, &shared); continue; }
-            r = redis.read(100, 500, pending) => r,
+            r = redis.read(100, REFRESH.as_millis() as usize, pending) => r,
         };
         match read {
             Ok(entries) => {

@@ -9,6 +9,14 @@ use std::time::Duration;
 
 use support::*;
 
+/// The fault tests run one at a time: each stalls or kills something on
+/// purpose, and run together on two cores their timings interfere.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn stored(http: u16) -> (i64, i64) {
     let s = get_json(http, "/api/v1/stats");
     (
@@ -19,6 +27,7 @@ fn stored(http: u16) -> (i64, i64) {
 
 #[test]
 fn redis_restart_mid_stream_loses_nothing() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let redis_dir = tempfile::tempdir().unwrap();
     let mut redis = Redis::start(free_port(), Some(redis_dir.path()));
@@ -81,6 +90,7 @@ fn mosquitto(dir: &std::path::Path) -> Mosquitto {
 
 #[test]
 fn collector_sigkill_and_restart_behind_mosquitto_loses_nothing_and_doubles_nothing() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let broker = mosquitto(dir.path());
     let redis = Redis::start(free_port(), None);
@@ -110,6 +120,7 @@ fn collector_sigkill_and_restart_behind_mosquitto_loses_nothing_and_doubles_noth
 /// broker keeps them until processing catches up.
 #[test]
 fn a_stalled_store_holds_batches_instead_of_trimming_them_from_redis() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let redis = Redis::start(free_port(), None);
     let config = dir.path().join("collector.toml");
@@ -152,7 +163,9 @@ fn a_stalled_store_holds_batches_instead_of_trimming_them_from_redis() {
     lock.execute_batch("COMMIT").unwrap();
     drop(lock);
     publisher.join().unwrap().expect("every batch acknowledged");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    // Well under the 30 s reclaim period: a read dropped after Redis had
+    // delivered its entries left them pending until a reclaim (regression).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while stored(http).0 != 20_000 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -10,9 +10,16 @@ stack_stop() {
     wait 2>/dev/null || true
 }
 
-# A free TCP port on loopback.
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# free_ports <n>: n distinct free TCP ports on loopback, on one line (all
+# held open until chosen, so none is handed out twice).
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
 }
 
 # wait_http <url> [tries of 0.2 s]: until the URL answers 2xx.
