@@ -76,12 +76,6 @@ fn digest(db: &Path) -> Vec<(String, i64, u64)> {
         .collect()
 }
 
-fn receptions(http: u16) -> i64 {
-    get_json(http, "/api/v1/stats")["totals"]["receptions"]
-        .as_i64()
-        .unwrap_or(-1)
-}
-
 #[test]
 fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
     let dir = tempfile::tempdir().unwrap();

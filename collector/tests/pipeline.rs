@@ -7,12 +7,6 @@ use std::time::Duration;
 
 use support::*;
 
-fn receptions(http: u16) -> i64 {
-    get_json(http, "/api/v1/stats")["totals"]["receptions"]
-        .as_i64()
-        .unwrap_or(-1)
-}
-
 #[test]
 fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
     let dir = tempfile::tempdir().unwrap();

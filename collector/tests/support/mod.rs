@@ -187,6 +187,13 @@ fn dechunk(body: &str) -> String {
     out
 }
 
+/// Receptions stored, from `/api/v1/stats` (-1 when unreadable).
+pub fn receptions(http: u16) -> i64 {
+    get_json(http, "/api/v1/stats")["totals"]["receptions"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
 /// GET returning parsed JSON.
 pub fn get_json(port: u16, path: &str) -> serde_json::Value {
     let (status, body) = get(port, path).expect("GET");
