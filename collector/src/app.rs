@@ -133,7 +133,22 @@ pub async fn start(
                 open: broker_open.clone(),
             };
             let internal = Some((broker::INTERNAL_USER.to_string(), internal_password));
-            broker::start(config.mqtt_listen, access, config.max_batch_bytes)?;
+            let tls = match (
+                config.mqtt_tls_listen,
+                &config.mqtt_tls_cert_file,
+                &config.mqtt_tls_key_file,
+            ) {
+                (Some(listen), Some(cert), Some(key)) => Some(broker::TlsListener {
+                    listen,
+                    cert_file: cert.display().to_string(),
+                    key_file: key.display().to_string(),
+                }),
+                _ => None,
+            };
+            broker::start(config.mqtt_listen, tls, access, config.max_batch_bytes)?;
+            if let Some(t) = config.mqtt_tls_listen {
+                tracing::info!(listen = %t, "embedded MQTT broker: TLS listener");
+            }
             tracing::info!(listen = %config.mqtt_listen, anonymous = config.allow_anonymous, "embedded MQTT broker started");
             let host = if config.mqtt_listen.ip().is_unspecified() {
                 "127.0.0.1".to_string()

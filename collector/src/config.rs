@@ -20,6 +20,13 @@ pub struct Config {
     pub http_listen: SocketAddr,
     /// Address the embedded MQTT broker listens on (ignored with `mqtt_url`).
     pub mqtt_listen: SocketAddr,
+    /// Address of the embedded broker's MQTT-over-TLS listener (agents
+    /// across the internet use `mqtts://`); off unless set.
+    pub mqtt_tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain for the TLS listener.
+    pub mqtt_tls_cert_file: Option<PathBuf>,
+    /// PEM private key for the TLS listener.
+    pub mqtt_tls_key_file: Option<PathBuf>,
     /// External MQTT broker (`mqtt://host:port`); when set, no embedded broker runs.
     pub mqtt_url: Option<String>,
     /// Username the collector uses on an external broker.
@@ -97,6 +104,9 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             mqtt_listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
+            mqtt_tls_listen: None,
+            mqtt_tls_cert_file: None,
+            mqtt_tls_key_file: None,
             mqtt_url: None,
             mqtt_username: None,
             mqtt_password: None,
@@ -144,6 +154,15 @@ pub struct Overrides {
     #[arg(long, env = "CLOUDRADAR_MQTT_LISTEN")]
     pub mqtt_listen: Option<SocketAddr>,
     /// See `mqtt_url`.
+    /// MQTT-over-TLS listen address of the embedded broker.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_LISTEN")]
+    pub mqtt_tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain for the TLS listener.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_CERT_FILE")]
+    pub mqtt_tls_cert_file: Option<PathBuf>,
+    /// PEM private key for the TLS listener.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_KEY_FILE")]
+    pub mqtt_tls_key_file: Option<PathBuf>,
     #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
     pub mqtt_url: Option<String>,
     /// See `mqtt_username`.
@@ -239,6 +258,9 @@ impl Config {
             ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
         }
         set_opt!(
+            mqtt_tls_listen,
+            mqtt_tls_cert_file,
+            mqtt_tls_key_file,
             mqtt_url,
             mqtt_username,
             mqtt_password,
@@ -290,6 +312,11 @@ impl Config {
         }
         if self.http_auth_tokens.iter().any(|t| t.len() < 16) {
             return Err("http_auth_tokens: each token needs at least 16 characters".into());
+        }
+        if self.mqtt_tls_listen.is_some()
+            && (self.mqtt_tls_cert_file.is_none() || self.mqtt_tls_key_file.is_none())
+        {
+            return Err("mqtt_tls_listen: needs mqtt_tls_cert_file and mqtt_tls_key_file".into());
         }
         if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
             return Err("backup_prefix: no leading or trailing '/'".into());

@@ -38,6 +38,7 @@ install_test_tools() {
     apt_install redis-server redis-server
     apt_install mosquitto mosquitto mosquitto-clients
     apt_install socat socat
+    apt_install openssl openssl
     # A local S3-compatible server for the backup and restore tests.
     cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
 }

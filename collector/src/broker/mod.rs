@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
+use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings, TlsConfig};
 
 /// The username the collector's own subscriber uses on the embedded broker.
 pub const INTERNAL_USER: &str = "cloudradar-collector";
@@ -57,34 +57,80 @@ impl Access {
     }
 }
 
-/// Starts the broker on `listen`.
-pub fn start(listen: SocketAddr, access: Access, max_payload: usize) -> anyhow::Result<()> {
+/// A TLS listener: address, PEM certificate chain and PEM private key.
+#[derive(Debug, Clone)]
+pub struct TlsListener {
+    /// Address.
+    pub listen: SocketAddr,
+    /// Certificate chain file.
+    pub cert_file: String,
+    /// Private key file.
+    pub key_file: String,
+}
+
+fn server(
+    name: &str,
+    listen: SocketAddr,
+    tls: Option<TlsConfig>,
+    access: Access,
+    max_payload: usize,
+) -> ServerSettings {
+    let mut server = ServerSettings {
+        name: name.into(),
+        listen,
+        tls,
+        next_connection_delay_ms: 1,
+        connections: ConnectionSettings {
+            connection_timeout_ms: 60_000,
+            max_payload_size: max_payload + 1024,
+            max_inflight_count: 500,
+            auth: None,
+            external_auth: None,
+            dynamic_filters: true,
+        },
+    };
+    server.set_auth_handler(move |_client_id, user, password| {
+        let ok = access.allows(&user, &password);
+        if !ok {
+            metrics::counter!("cloudradar_collector_mqtt_auth_refused_total").increment(1);
+        }
+        async move { ok }
+    });
+    server
+}
+
+/// Starts the broker on `listen` (plain MQTT) and, when given, a TLS
+/// listener (MQTT over TLS for agents across the internet; the same
+/// credentials apply).
+pub fn start(
+    listen: SocketAddr,
+    tls: Option<TlsListener>,
+    access: Access,
+    max_payload: usize,
+) -> anyhow::Result<()> {
     let mut v4 = HashMap::new();
     v4.insert(
         "v4".to_string(),
-        ServerSettings {
-            name: "v4".into(),
-            listen,
-            tls: None,
-            next_connection_delay_ms: 1,
-            connections: ConnectionSettings {
-                connection_timeout_ms: 60_000,
-                max_payload_size: max_payload + 1024,
-                max_inflight_count: 500,
-                auth: None,
-                external_auth: None,
-                dynamic_filters: true,
-            },
-        },
+        server("v4", listen, None, access.clone(), max_payload),
     );
-    if let Some(server) = v4.get_mut("v4") {
-        server.set_auth_handler(move |_client_id, user, password| {
-            let ok = access.allows(&user, &password);
-            if !ok {
-                metrics::counter!("cloudradar_collector_mqtt_auth_refused_total").increment(1);
-            }
-            async move { ok }
-        });
+    if let Some(t) = &tls {
+        for (key, path) in [
+            ("mqtt_tls_cert_file", &t.cert_file),
+            ("mqtt_tls_key_file", &t.key_file),
+        ] {
+            std::fs::File::open(path).with_context(|| format!("{key}: cannot read {path}"))?;
+        }
+        let config = TlsConfig::Rustls {
+            capath: None,
+            certpath: t.cert_file.clone(),
+            keypath: t.key_file.clone(),
+        };
+        v4.insert(
+            "v4-tls".to_string(),
+            server("v4-tls", t.listen, Some(config), access, max_payload),
+        );
+        std::net::TcpListener::bind(t.listen)
+            .with_context(|| format!("MQTT TLS listen address {} is not available", t.listen))?;
     }
     let config = Config {
         id: 0,

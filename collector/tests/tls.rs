@@ -1,0 +1,163 @@
+//! The embedded broker's MQTT-over-TLS listener: a receiver publishing over
+//! TLS (Mosquitto's client, verifying the server against a test CA) is
+//! stored like one on the plain port; a client that does not trust the
+//! certificate, or speaks plain MQTT to the TLS port, gets nothing in.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+/// A test CA and a server certificate for localhost, made with openssl.
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for (ca, key, cert) in [
+        ("ca", "ca.key", "ca.pem"),
+        ("other-ca", "other.key", "other.pem"),
+    ] {
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={ca}"),
+        ]);
+    }
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    // A DNS name: clients send it as SNI (an IP address in SNI is invalid
+    // and rustls refuses the handshake).
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+fn mosquitto_pub(port: u16, cafile: Option<&Path>, payload: &Path) -> std::process::Output {
+    let mut cmd = Command::new("mosquitto_pub");
+    cmd.args([
+        "-h",
+        "localhost",
+        "-p",
+        &port.to_string(),
+        "-i",
+        "rx-a",
+        "-u",
+        "rx-a",
+        "-P",
+        "pw-a",
+    ])
+    .args(["-q", "1", "-t", "cloudradar/v1/rx-a/frames", "-f"])
+    .arg(payload);
+    if let Some(ca) = cafile {
+        cmd.arg("--cafile").arg(ca);
+    }
+    cmd.output().expect("mosquitto_pub")
+}
+
+#[test]
+fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "rx-a:pw-a\n").unwrap();
+    let (mqtt, tls, http) = (free_port(), free_port(), free_port());
+    let tls_listen = format!("127.0.0.1:{tls}");
+    let cert = dir.path().join("server.pem");
+    let key = dir.path().join("server.key");
+    let _c = start_collector(
+        &dir.path().join("data"),
+        mqtt,
+        http,
+        &[
+            "--credentials-file",
+            creds.to_str().unwrap(),
+            "--mqtt-tls-listen",
+            &tls_listen,
+            "--mqtt-tls-cert-file",
+            cert.to_str().unwrap(),
+            "--mqtt-tls-key-file",
+            key.to_str().unwrap(),
+        ],
+    );
+    let frames = recording(3_000);
+    let payloads = encoded(&batches("rx-a", &frames, 1_000, 1));
+    let files: Vec<_> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, (_, bytes))| {
+            let f = dir.path().join(format!("batch-{i}.bin"));
+            std::fs::write(&f, bytes).unwrap();
+            f
+        })
+        .collect();
+
+    // Not trusted (another CA) and plain MQTT on the TLS port: refused.
+    let untrusted = mosquitto_pub(tls, Some(&dir.path().join("other.pem")), &files[0]);
+    assert!(!untrusted.status.success(), "{untrusted:?}");
+    let plain = mosquitto_pub(tls, None, &files[0]);
+    assert!(!plain.status.success(), "{plain:?}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(receptions(http), 0);
+
+    // Trusted: every batch stored.
+    for f in &files {
+        let out = mosquitto_pub(tls, Some(&dir.path().join("ca.pem")), f);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    wait_for(Duration::from_secs(30), || receptions(http) == 3_000);
+}
