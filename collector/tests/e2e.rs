@@ -151,6 +151,17 @@ fn receiver_views_are_filled(http: u16) {
             .any(|p| p["messages_per_s"].as_f64().unwrap_or(0.0) > 0.0),
         "{rates}"
     );
+    let best = points
+        .iter()
+        .max_by_key(|p| p["aircraft"].as_i64().unwrap_or(0))
+        .expect("a point");
+    assert!(best["aircraft"].as_i64().unwrap_or(0) >= 10, "{best}");
+    assert!(best["max_range_m"].as_f64().unwrap_or(0.0) > 0.0, "{best}");
+    let bands: i64 = best["signal_bands"]
+        .as_array()
+        .map(|b| b.iter().filter_map(|x| x.as_i64()).sum())
+        .unwrap_or(0);
+    assert!(bands > 0, "signal levels recorded: {best}");
     let list = get_json(http, "/api/v1/receivers");
     assert!(
         list["receivers"][0]["range_m"].as_f64().unwrap_or(0.0) > 0.0,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::history::param;
 use super::{AppError, AppState};
 use crate::pipeline::now_ms;
-use crate::process::{SECTOR_DEGREES, SECTORS};
+use crate::process::{SECTOR_DEGREES, SECTORS, SIGNAL_BANDS_DBFS};
 
 /// Minutes averaged for the list's current rate (the last complete ones).
 const RATE_MINUTES: i64 = 5;
@@ -120,8 +120,10 @@ pub async fn coverage(
     })))
 }
 
-/// `GET /api/v1/receivers/{id}/rates?minutes=60`: messages per second,
-/// one point per minute (minutes with no frames are absent).
+/// `GET /api/v1/receivers/{id}/rates?minutes=60`: one point per minute
+/// (minutes with no frames are absent): messages and accepted per second,
+/// rejected frames, positions, distinct aircraft, furthest range and the
+/// signal level distribution over `signal_band_edges_dbfs`.
 pub async fn rates(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -139,19 +141,33 @@ pub async fn rates(
         .reader
         .query(move |c| {
             let mut st = c.prepare_cached(
-                "SELECT minute, frames, accepted FROM receiver_minutes WHERE receiver = ?1 AND minute > ?2 ORDER BY minute",
+                "SELECT minute, frames, accepted, rejected, positions, aircraft, max_range_m,
+                        sig_0, sig_1, sig_2, sig_3, sig_4, sig_5
+                 FROM receiver_minutes WHERE receiver = ?1 AND minute > ?2 ORDER BY minute",
             )?;
             let rows = st
                 .query_map(params![rid, since], |r| {
+                    let signal = (7..13)
+                        .map(|i| r.get::<_, i64>(i))
+                        .collect::<Result<Vec<_>, _>>()?;
                     Ok(json!({
                         "t": r.get::<_, i64>(0)? * 60,
                         "messages_per_s": r.get::<_, i64>(1)? as f64 / 60.0,
                         "accepted_per_s": r.get::<_, i64>(2)? as f64 / 60.0,
+                        "rejected": r.get::<_, i64>(3)?,
+                        "positions": r.get::<_, i64>(4)?,
+                        "aircraft": r.get::<_, i64>(5)?,
+                        "max_range_m": r.get::<_, Option<f64>>(6)?.map(f64::round),
+                        "signal_bands": signal,
                     }))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .await?;
-    Ok(Json(json!({ "receiver": id, "points": points })))
+    Ok(Json(json!({
+        "receiver": id,
+        "signal_band_edges_dbfs": SIGNAL_BANDS_DBFS,
+        "points": points,
+    })))
 }

@@ -25,18 +25,30 @@ pub struct Coverage {
 
 impl Coverage {
     /// Records that `receiver` at `from` heard an aircraft at `to`; returns
-    /// a row when it is a new furthest range for that sector.
-    pub fn record(
+    /// the range (when plausible) and a row when it is a new furthest range
+    /// for that sector.
+    pub fn observe(
         &mut self,
         receiver: &str,
         from: Position,
         to: Position,
         time_ms: u64,
-    ) -> Option<CoverageRow> {
+    ) -> Option<(f64, Option<CoverageRow>)> {
         let range = distance_m(from, to);
         if !range.is_finite() || range > MAX_PLAUSIBLE_M {
             return None;
         }
+        Some((range, self.record(receiver, from, to, range, time_ms)))
+    }
+
+    fn record(
+        &mut self,
+        receiver: &str,
+        from: Position,
+        to: Position,
+        range: f64,
+        time_ms: u64,
+    ) -> Option<CoverageRow> {
         let sector = ((bearing_deg(from, to) / SECTOR_DEGREES) as usize).min(SECTORS - 1);
         let best = match self.best.get_mut(receiver) {
             Some(b) => b,
@@ -73,18 +85,29 @@ mod tests {
             lat: 52.0 + d,
             lon: 4.0,
         };
-        let first = c.record("r", rx, north(0.5), 1).unwrap();
+        let first = c
+            .observe("r", rx, north(0.5), 1)
+            .and_then(|(_, row)| row)
+            .unwrap();
         assert_eq!(first.sector, 0);
         assert!(
             (first.range_m - 55_597.0).abs() < 100.0,
             "{}",
             first.range_m
         );
-        assert!(c.record("r", rx, north(0.3), 2).is_none());
-        assert!(c.record("r", rx, north(0.8), 3).is_some());
+        assert!(
+            c.observe("r", rx, north(0.3), 2)
+                .and_then(|(_, row)| row)
+                .is_none()
+        );
+        assert!(
+            c.observe("r", rx, north(0.8), 3)
+                .and_then(|(_, row)| row)
+                .is_some()
+        );
         // East is another sector; another receiver has its own records.
-        let east = c
-            .record(
+        let (range, east) = c
+            .observe(
                 "r",
                 rx,
                 Position {
@@ -94,9 +117,19 @@ mod tests {
                 4,
             )
             .unwrap();
+        let east = east.unwrap();
+        assert!((range - 68_470.0).abs() < 200.0, "{range}");
         assert_eq!(east.sector, 8); // ~89.6 degrees
-        assert!(c.record("s", rx, north(0.3), 5).is_some());
+        assert!(
+            c.observe("s", rx, north(0.3), 5)
+                .and_then(|(_, row)| row)
+                .is_some()
+        );
         // Implausible ranges are ignored.
-        assert!(c.record("r", rx, north(8.0), 6).is_none());
+        assert!(
+            c.observe("r", rx, north(8.0), 6)
+                .and_then(|(_, row)| row)
+                .is_none()
+        );
     }
 }

@@ -12,11 +12,13 @@
 mod coverage;
 mod dedup;
 mod live;
+mod minutes;
 
 pub use coverage::{SECTOR_DEGREES, SECTORS};
 pub use live::{LiveAircraft, Snapshot};
+pub use minutes::SIGNAL_BANDS_DBFS;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use cloudradar_shared::cpr::Position;
@@ -26,11 +28,10 @@ use cloudradar_shared::format::signal_dbfs;
 use cloudradar_shared::state::{AltBaro, Tracker, TrackerOptions};
 use cloudradar_shared::wire::Batch;
 
-use crate::store::{
-    AircraftRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow, WriteBatch,
-};
+use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
 use coverage::Coverage;
 use dedup::Dedup;
+use minutes::{MinuteAircraft, MinuteStats, Observation};
 
 /// Receptions older than this are not used for "heard by".
 const HEARD_MS: u64 = 60_000;
@@ -65,6 +66,7 @@ pub struct Processor {
     positions: ReceiverPositions,
     total_messages: u64,
     coverage: Coverage,
+    minute_aircraft: HashMap<String, MinuteAircraft>,
 }
 
 /// A position older than this does not place an aircraft for coverage.
@@ -89,6 +91,7 @@ impl Processor {
             positions,
             total_messages: 0,
             coverage: Coverage::default(),
+            minute_aircraft: HashMap::new(),
         }
     }
 
@@ -121,7 +124,11 @@ impl Processor {
             .increment(batch.frames.len() as u64);
         metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => batch.receiver_id.clone())
             .set(now_ms as f64 / 1000.0);
-        let mut minutes: BTreeMap<i64, ReceiverMinuteRow> = BTreeMap::new();
+        let mut minutes = MinuteStats::default();
+        let minute_aircraft = self
+            .minute_aircraft
+            .entry(batch.receiver_id.clone())
+            .or_default();
         for wf in &batch.frames {
             counters.frames += 1;
             self.total_messages += 1;
@@ -157,35 +164,41 @@ impl Processor {
                 timestamp: wf.timestamp as i64,
                 signal: i64::from(wf.signal),
             });
-            let minute = (time / 60_000) as i64;
-            let per_minute = minutes.entry(minute).or_insert(ReceiverMinuteRow {
-                minute,
-                frames: 0,
-                accepted: 0,
-                positions: 0,
-            });
-            per_minute.frames += 1;
-            match (&msg, new, &fields) {
-                (Some(_), _, Some(_)) | (Some(_), false, _) => {
-                    counters.accepted += 1;
-                    per_minute.accepted += 1;
-                }
-                _ => counters.rejected += 1,
+            let accepted = matches!(
+                (&msg, new, &fields),
+                (Some(_), _, Some(_)) | (Some(_), false, _)
+            );
+            if accepted {
+                counters.accepted += 1;
+            } else {
+                counters.rejected += 1;
             }
-            if fields.as_ref().is_some_and(|f| f.lat.is_some()) {
-                per_minute.positions += 1;
-            }
+            let mut range_m = None;
             if let (Some(rx), Some(icao), Some(_)) = (reference, icao, msg.as_ref()) {
                 let at = self
                     .tracker
                     .get(icao, false)
                     .and_then(|a| a.position())
                     .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS);
-                if let Some((pos, _)) = at {
-                    out.coverage
-                        .extend(self.coverage.record(&batch.receiver_id, rx, pos, time));
+                if let Some((pos, _)) = at
+                    && let Some((range, record)) =
+                        self.coverage.observe(&batch.receiver_id, rx, pos, time)
+                {
+                    range_m = Some(range);
+                    out.coverage.extend(record);
                 }
             }
+            minutes.add(
+                Observation {
+                    time_ms: time,
+                    accepted,
+                    position: fields.as_ref().is_some_and(|f| f.lat.is_some()),
+                    icao,
+                    signal_dbfs: rssi,
+                    range_m,
+                },
+                minute_aircraft,
+            );
             if let (Some(icao), Some(_)) = (icao, msg.as_ref()) {
                 let heard = self.heard_by.entry(icao).or_default();
                 match heard.iter_mut().find(|(r, _)| *r == batch.receiver_id) {
@@ -247,7 +260,7 @@ impl Processor {
         out.flights
             .dedup_by(|a, b| a.icao == b.icao && a.callsign == b.callsign);
         out.aircraft = touched.into_values().collect();
-        out.minutes = minutes.into_values().collect();
+        out.minutes = minutes.into_rows();
         out
     }
 

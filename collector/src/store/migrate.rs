@@ -12,6 +12,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_receiver_stats.sql"),
+    include_str!("migrations/0003_receiver_minute_detail.sql"),
 ];
 
 /// The schema version this build writes.

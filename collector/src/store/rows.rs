@@ -79,8 +79,9 @@ pub struct FlightRow {
     pub time_ms: i64,
 }
 
-/// A receiver's counts for one minute (added to what is stored).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A receiver's counts for one minute (added to what is stored; maxima
+/// kept).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReceiverMinuteRow {
     /// Unix time / 60.
     pub minute: i64,
@@ -88,8 +89,16 @@ pub struct ReceiverMinuteRow {
     pub frames: i64,
     /// Frames decoded and trusted.
     pub accepted: i64,
+    /// Frames that failed to decode or were not trusted.
+    pub rejected: i64,
     /// Positions decoded from this receiver's frames.
     pub positions: i64,
+    /// Distinct aircraft heard in the minute so far.
+    pub aircraft: i64,
+    /// Furthest aircraft heard, metres.
+    pub max_range_m: Option<f64>,
+    /// Frames per signal band (see `process::SIGNAL_BANDS_DBFS`).
+    pub signal: [i64; 6],
 }
 
 /// A new furthest range in one bearing sector of a receiver's coverage.
