@@ -11,15 +11,25 @@ use cloudradar_shared::format::{avr, beast};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, SerialFormat};
 use crate::engine::Engine;
-use crate::output::{StreamServer, WireFormat};
+use crate::output::{SerialOutput, StreamServer, WireFormat};
 
 /// Servers of one receiver.
 #[derive(Debug)]
 struct Outputs {
     beast: Option<StreamServer>,
     avr: Option<StreamServer>,
+    serial: Option<SerialOutput>,
+}
+
+/// Port of generated receiver output `offset` (0 = any free port).
+fn generated_port(base: u16, offset: usize) -> u16 {
+    if base == 0 {
+        0
+    } else {
+        base.saturating_add(offset as u16)
+    }
 }
 
 /// Runs until the duration passes or `cancel` fires. Prints each
@@ -31,17 +41,14 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         let given = config.receivers.get(i);
         let beast_at = given.and_then(|g| g.beast_listen).or_else(|| {
             given.is_none().then(|| {
-                SocketAddr::from((
-                    [127, 0, 0, 1],
-                    config.beast_port_base.saturating_add(i as u16),
-                ))
+                SocketAddr::from(([127, 0, 0, 1], generated_port(config.beast_port_base, i)))
             })
         });
         let avr_at = given.and_then(|g| g.avr_listen).or_else(|| {
             given.is_none().then(|| {
                 SocketAddr::from((
                     [127, 0, 0, 1],
-                    config.beast_port_base.saturating_add(1000 + i as u16),
+                    generated_port(config.beast_port_base, 1000 + i),
                 ))
             })
         });
@@ -64,8 +71,16 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
             ),
             None => None,
         };
+        let serial = match config.serial_path(i) {
+            Some(p) => Some(SerialOutput::start(
+                p,
+                format!("{} serial", r.id),
+                cancel.clone(),
+            )?),
+            None => None,
+        };
         println!(
-            "receiver {} at {:.4},{:.4}: beast {} avr {}",
+            "receiver {} at {:.4},{:.4}: beast {} avr {}{}",
             r.id,
             r.position.lat,
             r.position.lon,
@@ -76,8 +91,12 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
             avr.as_ref()
                 .map(|s| s.addr.to_string())
                 .unwrap_or_else(|| "-".into()),
+            serial
+                .as_ref()
+                .map(|s| format!(" serial {} -> {}", s.link.display(), s.device.display()))
+                .unwrap_or_default(),
         );
-        outputs.push(Outputs { beast, avr });
+        outputs.push(Outputs { beast, avr, serial });
     }
     let _ = std::io::stdout().flush();
     let mut truth = match &config.truth {
@@ -112,6 +131,12 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
             },
         );
         for (o, (b, a)) in outputs.iter().zip(beast_out.into_iter().zip(avr_out)) {
+            if let Some(s) = &o.serial {
+                s.send(match config.serial_format {
+                    SerialFormat::Beast => b.clone(),
+                    SerialFormat::Avr => a.clone(),
+                });
+            }
             if let Some(s) = &o.beast {
                 s.send(b);
             }

@@ -1,7 +1,10 @@
 //! Outputs: per receiver, TCP servers speaking Beast (like readsb on
 //! 30005) and AVR (like 30002), so agents and third-party tools connect to
-//! the simulator exactly as to a real receiver.
+//! the simulator exactly as to a real receiver; optionally the same stream
+//! on a pseudo-terminal (`serial.rs`), as a serial receiver would send it.
 
+mod serial;
 mod server;
 
+pub use serial::SerialOutput;
 pub use server::{StreamServer, WireFormat};
