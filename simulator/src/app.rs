@@ -13,7 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SerialFormat};
 use crate::engine::Engine;
+use crate::output::fleet::{FleetSettings, VirtualAgent, now_ms};
 use crate::output::{SerialOutput, StreamServer, WireFormat};
+use cloudradar_shared::wire::WireFrame;
+use tokio_util::task::TaskTracker;
 
 /// Servers of one receiver.
 #[derive(Debug)]
@@ -36,6 +39,25 @@ fn generated_port(base: u16, offset: usize) -> u16 {
 /// receiver's server addresses (one line each) once listening.
 pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()> {
     let mut engine = Engine::new(&config);
+    let fleet_settings = match &config.agents_mqtt {
+        Some(url) => Some(
+            FleetSettings::from_url(url, config.agents_password.clone())
+                .context("key `agents_mqtt`")?,
+        ),
+        None => None,
+    };
+    // The virtual agents stop after the loop, so they flush the last frames.
+    let fleet_cancel = CancellationToken::new();
+    let fleet_tasks = TaskTracker::new();
+    let agents: Vec<VirtualAgent> = match &fleet_settings {
+        Some(s) => engine
+            .receivers
+            .iter()
+            .map(|r| VirtualAgent::start(s, r, &fleet_tasks, fleet_cancel.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let start_ms = now_ms();
     let mut outputs = Vec::new();
     for (i, r) in engine.receivers.iter().enumerate() {
         let given = config.receivers.get(i);
@@ -117,12 +139,23 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         let dt = tick.as_secs_f64() * config.speed;
         let mut beast_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
         let mut avr_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
+        let mut fleet_out: Vec<Vec<WireFrame>> = vec![Vec::new(); agents.len()];
         let mut truth_lines = Vec::new();
         engine.advance(
             dt,
             |rec| {
                 beast::write(&rec.rx, &mut beast_out[rec.receiver]);
                 avr::write(&rec.rx, &mut avr_out[rec.receiver]);
+                if let Some(batch) = fleet_out.get_mut(rec.receiver) {
+                    // Wall-clock reception time: the simulated time on the 12 MHz clock, scaled back.
+                    let sim_ms = rec.rx.timestamp as f64 / 12_000.0;
+                    batch.push(WireFrame {
+                        rx_ms: start_ms + (sim_ms / config.speed) as u64,
+                        timestamp: rec.rx.timestamp,
+                        signal: rec.rx.signal,
+                        frame: rec.rx.frame,
+                    });
+                }
             },
             |tf, _| {
                 if truth.is_some() {
@@ -130,6 +163,9 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
                 }
             },
         );
+        for (agent, frames) in agents.iter().zip(fleet_out) {
+            agent.send(frames);
+        }
         for (o, (b, a)) in outputs.iter().zip(beast_out.into_iter().zip(avr_out)) {
             if let Some(s) = &o.serial {
                 s.send(match config.serial_format {
@@ -167,6 +203,14 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     }
     if let Some(mut w) = truth {
         w.flush()?;
+    }
+    fleet_cancel.cancel();
+    fleet_tasks.close();
+    if tokio::time::timeout(Duration::from_secs(5), fleet_tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("virtual agents did not finish within 5 s");
     }
     Ok(())
 }

@@ -81,6 +81,12 @@ pub struct Config {
     pub serial: Vec<PathBuf>,
     /// Byte format of the serial outputs.
     pub serial_format: SerialFormat,
+    /// Fleet mode: every receiver acts as a CloudRadar agent publishing
+    /// to this broker (`mqtt://host:port`), in the agent's wire format.
+    pub agents_mqtt: Option<String>,
+    /// Password the virtual agents log in with (username = receiver id).
+    #[serde(skip_serializing)]
+    pub agents_password: Option<String>,
 }
 
 impl Default for Config {
@@ -101,6 +107,8 @@ impl Default for Config {
             truth: None,
             serial: Vec::new(),
             serial_format: SerialFormat::Beast,
+            agents_mqtt: None,
+            agents_password: None,
         }
     }
 }
@@ -138,6 +146,12 @@ pub struct Overrides {
     /// See `serial_format`.
     #[arg(long, value_enum, env = "CLOUDRADAR_SIM_SERIAL_FORMAT")]
     pub serial_format: Option<SerialFormat>,
+    /// See `agents_mqtt`.
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT")]
+    pub agents_mqtt: Option<String>,
+    /// See `agents_password`.
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
+    pub agents_password: Option<String>,
 }
 
 impl Config {
@@ -174,6 +188,12 @@ impl Config {
         }
         if let Some(f) = o.serial_format {
             c.serial_format = f;
+        }
+        if o.agents_mqtt.is_some() {
+            c.agents_mqtt = o.agents_mqtt.clone();
+        }
+        if o.agents_password.is_some() {
+            c.agents_password = o.agents_password.clone();
         }
         c.validate().with_context(|| match &o.config {
             Some(p) => format!("scenario {}", p.display()),
