@@ -26,6 +26,9 @@ struct Outputs {
     serial: Option<SerialOutput>,
 }
 
+/// Longest simulated step, seconds.
+const MAX_STEP_S: f64 = 0.1;
+
 /// Port of generated receiver output `offset` (0 = any free port).
 fn generated_port(base: u16, offset: usize) -> u16 {
     if base == 0 {
@@ -136,12 +139,18 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
             _ = cancel.cancelled() => break,
             _ = interval.tick() => {}
         }
-        let dt = tick.as_secs_f64() * config.speed;
+        // Advance in steps of at most 0.1 simulated seconds: frames carry
+        // the state at the end of their step, so this bounds how stale an
+        // encoded position is at any acceleration.
+        let total = tick.as_secs_f64() * config.speed;
+        let steps = (total / MAX_STEP_S).ceil().max(1.0) as usize;
+        let dt = total / steps as f64;
         let mut beast_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
         let mut avr_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
         let mut fleet_out: Vec<Vec<WireFrame>> = vec![Vec::new(); agents.len()];
         let mut truth_lines = Vec::new();
-        engine.advance(
+        for _ in 0..steps {
+            engine.advance(
             dt,
             |rec| {
                 beast::write(&rec.rx, &mut beast_out[rec.receiver]);
@@ -163,6 +172,14 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
                 }
             },
         );
+            // Every aircraft's true state once per simulated second.
+            let now = engine.traffic.elapsed();
+            if truth.is_some() && now + 1e-6 >= next_state {
+                next_state = (now + 1e-6).floor() + 1.0;
+                truth_lines
+                    .push(json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft}));
+            }
+        }
         for (agent, frames) in agents.iter().zip(fleet_out) {
             agent.send(frames);
         }
@@ -183,15 +200,6 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         if let Some(w) = truth.as_mut() {
             for l in truth_lines {
                 writeln!(w, "{l}")?;
-            }
-            let now = engine.traffic.elapsed();
-            if now >= next_state {
-                next_state = now.floor() + 1.0;
-                writeln!(
-                    w,
-                    "{}",
-                    json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft})
-                )?;
             }
         }
         if config
