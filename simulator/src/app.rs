@@ -212,6 +212,9 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     if let Some(mut w) = truth {
         w.flush()?;
     }
+    for s in outputs.iter().filter_map(|o| o.serial.as_ref()) {
+        s.remove_link();
+    }
     fleet_cancel.cancel();
     fleet_tasks.close();
     if tokio::time::timeout(Duration::from_secs(5), fleet_tasks.wait())

@@ -163,6 +163,7 @@ impl Agent {
         let mut last_accepted = 0u64;
         let mut rng = Rng::new(self.seq);
         let mut backoff = Duration::from_secs(1);
+        let mut connected = false;
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
@@ -179,6 +180,7 @@ impl Agent {
                 }
                 e = events.poll() => match e {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        connected = true;
                         backoff = Duration::from_secs(1);
                         tracing::info!(receiver = %self.id, "virtual agent connected");
                         self.status(&client, started, 0.0);
@@ -203,6 +205,10 @@ impl Agent {
             self.accept(frames, &client);
         }
         self.flush(&client);
+        if !connected {
+            // Stopped before the broker answered: still announce, then leave.
+            self.status(&client, started, 0.0);
+        }
         let offline = serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
         let _ = client.try_publish(status_topic(&self.id), QoS::AtLeastOnce, true, offline);
         let _ = client.try_disconnect();

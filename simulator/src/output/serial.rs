@@ -129,6 +129,14 @@ impl SerialOutput {
         })
     }
 
+    /// Removes the symlink now if it still points to this pty (the writer
+    /// thread does it too, but the process may exit first).
+    pub fn remove_link(&self) {
+        if std::fs::read_link(&self.link).is_ok_and(|p| p == self.device) {
+            let _ = std::fs::remove_file(&self.link);
+        }
+    }
+
     /// Queues a chunk (dropped if the writer is far behind).
     pub fn send(&self, bytes: Vec<u8>) {
         if !bytes.is_empty() && self.tx.try_send(bytes).is_err() {
