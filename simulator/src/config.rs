@@ -28,6 +28,21 @@ pub struct ReceiverConfig {
     /// AVR TCP server address (like readsb's 30002).
     #[serde(default)]
     pub avr_listen: Option<SocketAddr>,
+    /// Serial output: a symlink created here points to a pseudo-terminal
+    /// carrying this receiver's stream in `serial_format`.
+    #[serde(default)]
+    pub serial: Option<PathBuf>,
+}
+
+/// Byte format on the serial outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SerialFormat {
+    /// Beast binary (what a Mode-S Beast sends over its serial/USB line).
+    #[default]
+    Beast,
+    /// AVR text with 12 MHz timestamps (`@…;`).
+    Avr,
 }
 
 /// The whole scenario.
@@ -52,7 +67,8 @@ pub struct Config {
     pub receivers: Vec<ReceiverConfig>,
     /// Receivers generated when `receivers` is empty.
     pub receiver_count: usize,
-    /// First Beast port for generated receivers (AVR ports start 1000 higher).
+    /// First Beast port for generated receivers (AVR ports start 1000
+    /// higher); 0 binds every generated server to a free port (printed).
     pub beast_port_base: u16,
     /// Noise model.
     pub noise: Noise,
@@ -60,6 +76,17 @@ pub struct Config {
     pub events: Events,
     /// Ground truth output (JSON lines), if wanted.
     pub truth: Option<PathBuf>,
+    /// Serial outputs (pseudo-terminal symlinks) for the first receivers,
+    /// in order: the first path carries receiver 1, the second receiver 2...
+    pub serial: Vec<PathBuf>,
+    /// Byte format of the serial outputs.
+    pub serial_format: SerialFormat,
+    /// Fleet mode: every receiver acts as a CloudRadar agent publishing
+    /// to this broker (`mqtt://host:port`), in the agent's wire format.
+    pub agents_mqtt: Option<String>,
+    /// Password the virtual agents log in with (username = receiver id).
+    #[serde(skip_serializing)]
+    pub agents_password: Option<String>,
 }
 
 impl Default for Config {
@@ -78,6 +105,10 @@ impl Default for Config {
             noise: Noise::default(),
             events: Events::default(),
             truth: None,
+            serial: Vec::new(),
+            serial_format: SerialFormat::Beast,
+            agents_mqtt: None,
+            agents_password: None,
         }
     }
 }
@@ -109,6 +140,18 @@ pub struct Overrides {
     /// See `truth`.
     #[arg(long, env = "CLOUDRADAR_SIM_TRUTH")]
     pub truth: Option<PathBuf>,
+    /// See `serial` (repeat the flag for further receivers).
+    #[arg(long)]
+    pub serial: Vec<PathBuf>,
+    /// See `serial_format`.
+    #[arg(long, value_enum, env = "CLOUDRADAR_SIM_SERIAL_FORMAT")]
+    pub serial_format: Option<SerialFormat>,
+    /// See `agents_mqtt`.
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT")]
+    pub agents_mqtt: Option<String>,
+    /// See `agents_password`.
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
+    pub agents_password: Option<String>,
 }
 
 impl Config {
@@ -139,6 +182,18 @@ impl Config {
         }
         if o.truth.is_some() {
             c.truth = o.truth.clone();
+        }
+        if !o.serial.is_empty() {
+            c.serial = o.serial.clone();
+        }
+        if let Some(f) = o.serial_format {
+            c.serial_format = f;
+        }
+        if o.agents_mqtt.is_some() {
+            c.agents_mqtt = o.agents_mqtt.clone();
+        }
+        if o.agents_password.is_some() {
+            c.agents_password = o.agents_password.clone();
         }
         c.validate().with_context(|| match &o.config {
             Some(p) => format!("scenario {}", p.display()),
@@ -175,7 +230,26 @@ impl Config {
                 anyhow::bail!("key `{name}`: {p} is not a probability");
             }
         }
+        let receivers = if self.receivers.is_empty() {
+            self.receiver_count.max(1)
+        } else {
+            self.receivers.len()
+        };
+        if self.serial.len() > receivers {
+            anyhow::bail!(
+                "key `serial`: {} paths for {receivers} receivers",
+                self.serial.len()
+            );
+        }
         Ok(())
+    }
+
+    /// The serial output path of receiver `index`, if it has one.
+    pub fn serial_path(&self, index: usize) -> Option<&Path> {
+        self.receivers
+            .get(index)
+            .and_then(|r| r.serial.as_deref())
+            .or_else(|| self.serial.get(index).map(PathBuf::as_path))
     }
 }
 

@@ -36,14 +36,17 @@ pub enum Equipment {
     Tisb,
 }
 
-/// One aircraft's true state.
+/// One aircraft's true state (in the ground truth file: `icao` as six hex
+/// digits and `squawk` as four octal digits, like readsb's `hex`/`squawk`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Aircraft {
     /// 24-bit address.
+    #[serde(serialize_with = "hex24")]
     pub icao: u32,
     /// Callsign.
     pub callsign: String,
     /// Mode A code as `0xABCD` octal digits.
+    #[serde(serialize_with = "squawk_digits")]
     pub squawk: u16,
     /// readsb category code.
     pub category: &'static str,
@@ -74,6 +77,14 @@ pub struct Aircraft {
     pub target_gs: f64,
     /// Transponder working (a failure makes it silent).
     pub transmitting: bool,
+}
+
+fn hex24<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{:06x}", v & 0xFF_FFFF))
+}
+
+fn squawk_digits<S: serde::Serializer>(v: &u16, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:04x}"))
 }
 
 impl Aircraft {
@@ -160,6 +171,18 @@ mod tests {
             target_gs: 450.0,
             transmitting: true,
         }
+    }
+
+    #[test]
+    fn truth_json_uses_hex_address_and_octal_squawk() {
+        let mut a = plane();
+        a.icao = 0x4ca7b1;
+        a.squawk = 0x7700;
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["icao"], "4ca7b1");
+        assert_eq!(v["squawk"], "7700");
+        assert_eq!(v["callsign"], "TEST1");
+        assert_eq!(v["alt_ft"], 35_000.0);
     }
 
     #[test]
