@@ -3,8 +3,8 @@
 //!
 //! Data flow: `input` (TCP, serial, file) → `filter` (CRC, repeats) →
 //! `batch` (group, number, encode) → `publish` (spool, then MQTT with
-//! acknowledgements) with `spool` on disk in between. `identity` keeps the
-//! receiver id and sequence numbers; `config` the settings; `http` the
+//! acknowledgements, over `tls` for `mqtts://`) with `spool` on disk in
+//! between. `identity` keeps the receiver id and sequence numbers; `config` the settings; `http` the
 //! local metrics endpoint; `decode_cmd` the `decode` subcommand.
 
 pub mod app;
@@ -19,3 +19,4 @@ pub mod input;
 pub mod publish;
 pub mod spool;
 pub mod telemetry;
+pub mod tls;
