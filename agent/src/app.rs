@@ -73,7 +73,7 @@ pub async fn run(
             max_frames: config.batch_max_frames,
             interval: Duration::from_millis(config.batch_interval_ms),
         },
-        Filter::new(config.dedup_window_ms),
+        Filter::new(config.dedup_window_ms).with_reduce(config.reduce_interval_ms),
         sequence,
         frames_rx,
         batches_tx,

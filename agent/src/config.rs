@@ -46,6 +46,11 @@ pub struct Config {
     pub batch_interval_ms: u64,
     /// Identical frames within this many milliseconds are sent once (0 = off).
     pub dedup_window_ms: u64,
+    /// Reduce mode: keep every identity/status message but at most one
+    /// position (per CPR format) and one velocity per aircraft in this many
+    /// milliseconds, like readsb's `--net-beast-reduce` (0 = off: full rate,
+    /// what multilateration needs). See the `reduce` module for the rules.
+    pub reduce_interval_ms: u64,
     /// Spool size bound, bytes; the oldest batches are dropped (and counted) beyond it.
     pub spool_max_bytes: u64,
     /// Spooled batches older than this many seconds are dropped (and counted).
@@ -85,6 +90,7 @@ impl Default for Config {
             batch_max_frames: 2000,
             batch_interval_ms: 250,
             dedup_window_ms: 100,
+            reduce_interval_ms: 0,
             spool_max_bytes: 512 * 1024 * 1024,
             spool_max_age_s: 7 * 24 * 3600,
             http_listen: None,
@@ -139,6 +145,9 @@ pub struct Overrides {
     /// See `dedup_window_ms`.
     #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS")]
     pub dedup_window_ms: Option<u64>,
+    /// See `reduce_interval_ms`.
+    #[arg(long, env = "CLOUDRADAR_REDUCE_INTERVAL_MS")]
+    pub reduce_interval_ms: Option<u64>,
     /// See `http_listen`.
     #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
@@ -173,6 +182,7 @@ impl Config {
             mqtt_url,
             batch_interval_ms,
             dedup_window_ms,
+            reduce_interval_ms,
             log_format
         );
         macro_rules! set_opt {
