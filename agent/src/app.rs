@@ -38,11 +38,16 @@ pub async fn run(
     let sequence = Sequence::open(&config.data_dir, spool.newest().unwrap_or(0))?;
     tracing::info!(receiver = %id, spooled = spool.seqs().len(), "agent starting");
 
-    let (host, port) = publish::Settings::host_port(&config.mqtt_url)?;
+    let broker = publish::Broker::parse(&config.mqtt_url)?;
+    let tls = match broker.tls {
+        true => Some(config.tls()?),
+        false => None,
+    };
     let settings = publish::Settings {
         receiver_id: id.clone(),
-        host,
-        port,
+        host: broker.host,
+        port: broker.port,
+        tls,
         credentials: (
             config.mqtt_username.clone().unwrap_or_else(|| id.clone()),
             config.mqtt_password.clone().unwrap_or_default(),
@@ -68,7 +73,7 @@ pub async fn run(
             max_frames: config.batch_max_frames,
             interval: Duration::from_millis(config.batch_interval_ms),
         },
-        Filter::new(config.dedup_window_ms),
+        Filter::new(config.dedup_window_ms).with_reduce(config.reduce_interval_ms),
         sequence,
         frames_rx,
         batches_tx,

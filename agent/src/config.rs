@@ -21,8 +21,17 @@ pub struct Config {
     /// Inputs: `tcp:HOST:PORT[:beast|avr]`, `serial:DEVICE[:BAUD][:beast|avr]`,
     /// `file:PATH[:beast|avr|csv]`.
     pub inputs: Vec<String>,
-    /// Collector broker, `mqtt://host:port`.
+    /// Collector broker: `mqtt://host[:port]` (default port 1883) or, with
+    /// TLS, `mqtts://host[:port]` (default port 8883).
     pub mqtt_url: String,
+    /// For `mqtts://`: PEM bundle of the CA certificates to trust for the
+    /// broker (default: the system's trust store).
+    pub mqtt_ca_file: Option<PathBuf>,
+    /// For `mqtts://`: PEM client certificate (chain) to present, for
+    /// brokers that require one (mutual TLS); needs `mqtt_client_key_file`.
+    pub mqtt_client_cert_file: Option<PathBuf>,
+    /// For `mqtts://`: PEM private key of `mqtt_client_cert_file`.
+    pub mqtt_client_key_file: Option<PathBuf>,
     /// Broker username (defaults to the receiver id).
     pub mqtt_username: Option<String>,
     /// Broker password.
@@ -37,6 +46,11 @@ pub struct Config {
     pub batch_interval_ms: u64,
     /// Identical frames within this many milliseconds are sent once (0 = off).
     pub dedup_window_ms: u64,
+    /// Reduce mode: keep every identity/status message but at most one
+    /// position (per CPR format) and one velocity per aircraft in this many
+    /// milliseconds, like readsb's `--net-beast-reduce` (0 = off: full rate,
+    /// what multilateration needs). See the `reduce` module for the rules.
+    pub reduce_interval_ms: u64,
     /// Spool size bound, bytes; the oldest batches are dropped (and counted) beyond it.
     pub spool_max_bytes: u64,
     /// Spooled batches older than this many seconds are dropped (and counted).
@@ -66,6 +80,9 @@ impl Default for Config {
             data_dir: PathBuf::from("agent-data"),
             inputs: vec!["tcp:127.0.0.1:30005:beast".into()],
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
+            mqtt_ca_file: None,
+            mqtt_client_cert_file: None,
+            mqtt_client_key_file: None,
             mqtt_username: None,
             mqtt_password: None,
             lat: None,
@@ -73,6 +90,7 @@ impl Default for Config {
             batch_max_frames: 2000,
             batch_interval_ms: 250,
             dedup_window_ms: 100,
+            reduce_interval_ms: 0,
             spool_max_bytes: 512 * 1024 * 1024,
             spool_max_age_s: 7 * 24 * 3600,
             http_listen: None,
@@ -100,6 +118,15 @@ pub struct Overrides {
     /// See `mqtt_url`.
     #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
     pub mqtt_url: Option<String>,
+    /// See `mqtt_ca_file`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_CA_FILE")]
+    pub mqtt_ca_file: Option<PathBuf>,
+    /// See `mqtt_client_cert_file`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_CERT_FILE")]
+    pub mqtt_client_cert_file: Option<PathBuf>,
+    /// See `mqtt_client_key_file`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_KEY_FILE")]
+    pub mqtt_client_key_file: Option<PathBuf>,
     /// See `mqtt_username`.
     #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
     pub mqtt_username: Option<String>,
@@ -118,6 +145,9 @@ pub struct Overrides {
     /// See `dedup_window_ms`.
     #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS")]
     pub dedup_window_ms: Option<u64>,
+    /// See `reduce_interval_ms`.
+    #[arg(long, env = "CLOUDRADAR_REDUCE_INTERVAL_MS")]
+    pub reduce_interval_ms: Option<u64>,
     /// See `http_listen`.
     #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
@@ -152,6 +182,7 @@ impl Config {
             mqtt_url,
             batch_interval_ms,
             dedup_window_ms,
+            reduce_interval_ms,
             log_format
         );
         macro_rules! set_opt {
@@ -159,6 +190,9 @@ impl Config {
         }
         set_opt!(
             receiver_id,
+            mqtt_ca_file,
+            mqtt_client_cert_file,
+            mqtt_client_key_file,
             mqtt_username,
             mqtt_password,
             lat,
@@ -188,6 +222,24 @@ impl Config {
         {
             anyhow::bail!("key `receiver_id`: {id:?} must be 1-64 of A-Z a-z 0-9 - _ .");
         }
+        let broker = crate::publish::Broker::parse(&self.mqtt_url)
+            .with_context(|| format!("key `mqtt_url`: {:?}", self.mqtt_url))?;
+        if broker.tls {
+            self.tls()?;
+        } else if let Some(key) = [
+            ("mqtt_ca_file", &self.mqtt_ca_file),
+            ("mqtt_client_cert_file", &self.mqtt_client_cert_file),
+            ("mqtt_client_key_file", &self.mqtt_client_key_file),
+        ]
+        .iter()
+        .find_map(|(k, v)| v.is_some().then_some(k))
+        {
+            anyhow::bail!(
+                "key `{key}` is set but `mqtt_url` {:?} is not `mqtts://`: \
+                 the connection would not use TLS",
+                self.mqtt_url
+            );
+        }
         if self.batch_max_frames == 0 || self.batch_interval_ms == 0 {
             anyhow::bail!("keys `batch_max_frames` and `batch_interval_ms` must be positive");
         }
@@ -198,6 +250,15 @@ impl Config {
             anyhow::bail!("key `lon`: must be within -180..180");
         }
         Ok(())
+    }
+
+    /// The rustls settings for an `mqtts://` broker, files read and checked.
+    pub fn tls(&self) -> anyhow::Result<std::sync::Arc<rustls::ClientConfig>> {
+        crate::tls::client_config(crate::tls::Files {
+            ca: self.mqtt_ca_file.as_deref(),
+            client_cert: self.mqtt_client_cert_file.as_deref(),
+            client_key: self.mqtt_client_key_file.as_deref(),
+        })
     }
 
     /// The configuration as TOML with the password masked.
@@ -240,6 +301,53 @@ mod tests {
         std::fs::write(&p, "batch_intervall_ms = 3\n").unwrap();
         let err = Config::from_file(&p).unwrap_err().to_string();
         assert!(err.contains("batch_intervall_ms"), "{err}");
+    }
+
+    #[test]
+    fn missing_ca_file_names_the_key_and_the_file() {
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                mqtt_url: Some("mqtts://broker.example:8883".into()),
+                mqtt_ca_file: Some("/nonexistent/broker-ca.pem".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("mqtt_ca_file") && err.contains("/nonexistent/broker-ca.pem"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tls_files_without_mqtts_are_refused() {
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                mqtt_url: Some("mqtt://broker.example:1883".into()),
+                mqtt_ca_file: Some("ca.pem".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("mqtt_ca_file") && err.contains("mqtts://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_url_scheme_is_refused() {
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                mqtt_url: Some("ws://broker.example:80".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(err.contains("mqtt_url") && err.contains("ws"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Frame checks before batching: CRC validation with single-bit repair
 //! (DF11/17/18), and dropping identical frames seen again within a short
 //! window (the same message delivered twice by multipath or by two
-//! decoders feeding one agent). Counts good, corrected and rejected frames.
+//! decoders feeding one agent), then, in reduce mode, thinning positions
+//! and velocities ([`crate::reduce`]). Counts good, corrected, rejected,
+//! repeated and reduced frames.
 
 use std::collections::HashMap;
 
@@ -10,6 +12,7 @@ use cloudradar_shared::decode::{CrcStatus, DecodeError, DecodeOptions, decode};
 use cloudradar_shared::wire::WireFrame;
 
 use crate::input::Arrival;
+use crate::reduce::Reducer;
 
 /// Running totals.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +25,8 @@ pub struct Counts {
     pub rejected: u64,
     /// Dropped as a repeat.
     pub duplicates: u64,
+    /// Dropped by reduce mode.
+    pub reduced: u64,
 }
 
 /// The filter.
@@ -30,6 +35,7 @@ pub struct Filter {
     opts: DecodeOptions,
     window_ms: u64,
     recent: HashMap<Frame, u64>,
+    reduce: Option<Reducer>,
     /// Totals so far.
     pub counts: Counts,
 }
@@ -41,13 +47,21 @@ impl Filter {
             opts: DecodeOptions::default(),
             window_ms,
             recent: HashMap::new(),
+            reduce: None,
             counts: Counts::default(),
         }
     }
 
+    /// Also thins positions and velocities to one per `interval_ms` per
+    /// aircraft (0 = full rate, the default).
+    pub fn with_reduce(mut self, interval_ms: u64) -> Self {
+        self.reduce = (interval_ms > 0).then(|| Reducer::new(interval_ms));
+        self
+    }
+
     /// The frame to send, or `None` if it is dropped.
     pub fn accept(&mut self, a: &Arrival) -> Option<WireFrame> {
-        let frame = match decode(&a.rx.frame, &self.opts) {
+        let message = match decode(&a.rx.frame, &self.opts) {
             Ok(m) => {
                 match m.crc {
                     CrcStatus::Corrected { .. } => {
@@ -56,7 +70,7 @@ impl Filter {
                     }
                     _ => self.counts.good += 1,
                 }
-                m.frame
+                m
             }
             Err(e) => {
                 self.counts.rejected += 1;
@@ -70,6 +84,7 @@ impl Filter {
                 return None;
             }
         };
+        let frame = message.frame;
         if self.window_ms > 0 {
             if let Some(&at) = self.recent.get(&frame)
                 && a.rx_ms.abs_diff(at) <= self.window_ms
@@ -83,6 +98,13 @@ impl Filter {
                 self.recent.retain(|_, t| *t >= cutoff);
             }
             self.recent.insert(frame, a.rx_ms);
+        }
+        if let Some(r) = &mut self.reduce
+            && !r.keep(&message, a.rx_ms)
+        {
+            self.counts.reduced += 1;
+            metrics::counter!("cloudradar_agent_frames_reduced_total").increment(1);
+            return None;
         }
         metrics::counter!("cloudradar_agent_frames_accepted_total").increment(1);
         Some(WireFrame {
@@ -133,7 +155,8 @@ mod tests {
                 good: 1,
                 corrected: 1,
                 rejected: 1,
-                duplicates: 0
+                duplicates: 0,
+                reduced: 0,
             }
         );
     }
@@ -154,5 +177,22 @@ mod tests {
                 .is_some()
         );
         assert_eq!(f.counts.duplicates, 1);
+    }
+
+    #[test]
+    fn reduce_mode_thins_positions_after_deduplication() {
+        // Airborne positions of one aircraft (40621d), even format, 200 ms apart.
+        let even = "8D40621D58C382D690C8AC2863A7";
+        let mut full = Filter::new(0);
+        let mut reduced = Filter::new(0).with_reduce(1_000);
+        let kept = |f: &mut Filter| {
+            (0..10)
+                .filter(|i| f.accept(&arrival(even, i * 200)).is_some())
+                .count()
+        };
+        assert_eq!(kept(&mut full), 10);
+        assert_eq!(kept(&mut reduced), 2); // at 0 and 1000 ms
+        assert_eq!(reduced.counts.reduced, 8);
+        assert_eq!(full.counts.reduced, 0);
     }
 }

@@ -1,10 +1,11 @@
 //! Library behind `cloudradar-agent`, the edge agent that runs next to a
 //! receiver.
 //!
-//! Data flow: `input` (TCP, serial, file) → `filter` (CRC, repeats) →
+//! Data flow: `input` (TCP, serial, file) → `filter` (CRC, repeats, and
+//! optionally `reduce`) →
 //! `batch` (group, number, encode) → `publish` (spool, then MQTT with
-//! acknowledgements) with `spool` on disk in between. `identity` keeps the
-//! receiver id and sequence numbers; `config` the settings; `http` the
+//! acknowledgements, over `tls` for `mqtts://`) with `spool` on disk in
+//! between. `identity` keeps the receiver id and sequence numbers; `config` the settings; `http` the
 //! local metrics endpoint; `decode_cmd` the `decode` subcommand.
 
 pub mod app;
@@ -17,5 +18,7 @@ pub mod http;
 pub mod identity;
 pub mod input;
 pub mod publish;
+pub mod reduce;
 pub mod spool;
 pub mod telemetry;
+pub mod tls;

@@ -14,7 +14,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use cloudradar_shared::wire::{ReceiverStatus, State, frames_topic, status_topic};
-use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::{
+    AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +27,51 @@ use crate::spool::Spool;
 /// Batches in flight at once.
 const WINDOW: usize = 32;
 
+/// Where the broker is, from `mqtt_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broker {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// `mqtts://`: connect with TLS.
+    pub tls: bool,
+}
+
+impl Broker {
+    /// Parses `mqtt://host[:port]` (also `tcp://`, or a bare `host[:port]`;
+    /// default port 1883) and `mqtts://host[:port]` (also `ssl://`; default
+    /// port 8883).
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let (tls, rest) = match url.split_once("://") {
+            Some(("mqtt" | "tcp", rest)) => (false, rest),
+            Some(("mqtts" | "ssl", rest)) => (true, rest),
+            Some((scheme, _)) => {
+                anyhow::bail!("unsupported scheme {scheme:?} (mqtt://, mqtts://)")
+            }
+            None => (false, url),
+        };
+        let rest = rest.trim_end_matches('/');
+        let default_port = if tls { 8883 } else { 1883 };
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse()
+                    .map_err(|_| anyhow::anyhow!("bad port {p:?} in {url}"))?,
+            ),
+            None => (rest, default_port),
+        };
+        if host.is_empty() {
+            anyhow::bail!("no host in {url}");
+        }
+        Ok(Self {
+            host: host.to_string(),
+            port,
+            tls,
+        })
+    }
+}
+
 /// Connection and identity settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -34,6 +81,8 @@ pub struct Settings {
     pub host: String,
     /// Broker port.
     pub port: u16,
+    /// TLS settings for an `mqtts://` broker; `None` = plain TCP.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Username and password.
     pub credentials: (String, String),
     /// Receiver position for the status message.
@@ -43,29 +92,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Parses `mqtt://host:port`.
-    pub fn host_port(url: &str) -> anyhow::Result<(String, u16)> {
-        let rest = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
-            .unwrap_or(url)
-            .trim_end_matches('/');
-        match rest.rsplit_once(':') {
-            Some((h, p)) => Ok((
-                h.to_string(),
-                p.parse()
-                    .map_err(|_| anyhow::anyhow!("bad port in {url}"))?,
-            )),
-            None => Ok((rest.to_string(), 1883)),
-        }
-    }
-
     fn options(&self) -> MqttOptions {
         let mut o = MqttOptions::new(self.receiver_id.clone(), self.host.clone(), self.port);
         o.set_keep_alive(Duration::from_secs(20));
         o.set_max_packet_size(4 << 20, 4 << 20);
         o.set_inflight(WINDOW as u16 + 4);
         o.set_credentials(self.credentials.0.clone(), self.credentials.1.clone());
+        if let Some(tls) = &self.tls {
+            o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+                tls.clone(),
+            )));
+        }
         let offline = serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
         o.set_last_will(LastWill::new(
             status_topic(&self.receiver_id),
@@ -172,7 +209,7 @@ pub async fn run(
                         connected = true;
                         backoff.reset();
                         metrics::gauge!("cloudradar_agent_mqtt_connected").set(1.0);
-                        tracing::info!(host = %settings.host, port = settings.port, spooled = unsent.len(), "connected to broker");
+                        tracing::info!(host = %settings.host, port = settings.port, tls = settings.tls.is_some(), spooled = unsent.len(), "connected to broker");
                         publish_status(&client, &settings, &status, &spool, 0.0, &mut order);
                     }
                     Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
@@ -262,5 +299,30 @@ fn publish_status(
         .is_ok()
     {
         order.push_back(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_urls_and_their_default_ports() {
+        let b = |u| Broker::parse(u).unwrap();
+        assert_eq!(
+            b("mqtt://h:1884"),
+            Broker {
+                host: "h".into(),
+                port: 1884,
+                tls: false
+            }
+        );
+        assert_eq!((b("mqtt://h").port, b("mqtt://h").tls), (1883, false));
+        assert_eq!((b("mqtts://h").port, b("mqtts://h/").tls), (8883, true));
+        assert_eq!(b("mqtts://10.0.0.1:9883").port, 9883);
+        assert_eq!(b("h:1").port, 1);
+        assert!(Broker::parse("https://h").is_err());
+        assert!(Broker::parse("mqtt://h:port").is_err());
+        assert!(Broker::parse("mqtts://:8883").is_err());
     }
 }

@@ -47,6 +47,10 @@ fn describe() {
             "cloudradar_agent_frames_duplicate_total",
             "Frames dropped as repeats within the window.",
         ),
+        (
+            "cloudradar_agent_frames_reduced_total",
+            "Frames dropped by reduce mode (positions and velocities thinned).",
+        ),
         ("cloudradar_agent_batches_total", "Batches built."),
         (
             "cloudradar_agent_batches_published_total",

@@ -2,133 +2,15 @@
 //! replayed through the agent arrives whole; a broker outage loses nothing
 //! and keeps the order; wrong credentials keep the data spooled.
 
-use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-use cloudradar_shared::wire::{Limits, decode};
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A free port, never the same one twice in this process.
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("port");
-        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("condition not met within {timeout:?}");
-}
-
-fn mosquitto(dir: &Path, port: u16, extra: &str) -> Proc {
-    let conf = dir.join(format!("mosquitto-{port}.conf"));
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\npersistence false\n{extra}"),
-    )
-    .expect("conf");
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto installed");
-    wait_for(Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Proc(child)
-}
-
-/// Subscribes to every batch; returns (seq -> frame count) as received, in arrival order.
-fn subscriber(port: u16) -> Arc<Mutex<Vec<(u64, usize)>>> {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let sink = got.clone();
-    let mut opts = MqttOptions::new("test-sub", "127.0.0.1", port);
-    opts.set_max_packet_size(4 << 20, 4 << 20);
-    opts.set_clean_session(false);
-    let (client, mut conn) = Client::new(opts, 100);
-    let ready = Arc::new(Mutex::new(false));
-    let r = ready.clone();
-    std::thread::spawn(move || {
-        for e in conn.iter() {
-            match e {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    let _ = client.subscribe("cloudradar/v1/+/frames", QoS::AtLeastOnce);
-                }
-                Ok(Event::Incoming(Packet::SubAck(_))) => *r.lock().expect("lock") = true,
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if let Ok(b) = decode(&p.payload, &Limits::default()) {
-                        sink.lock().expect("lock").push((b.seq, b.frames.len()));
-                    }
-                }
-                Ok(_) => {}
-                Err(_) => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-    });
-    wait_for(Duration::from_secs(10), || *ready.lock().expect("lock"));
-    got
-}
-
-fn agent(data: &Path, mqtt: u16, inputs: &str, extra: &[&str]) -> Proc {
-    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"))
-        .args(["--receiver-id", "rx-test", "--mqtt-url"])
-        .arg(format!("mqtt://127.0.0.1:{mqtt}"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--input", inputs])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("agent");
-    Proc(child)
-}
-
-fn unique_frames(got: &[(u64, usize)]) -> usize {
-    got.iter()
-        .copied()
-        .collect::<BTreeMap<u64, usize>>()
-        .values()
-        .sum()
-}
-
-/// Frames of the CSV recording that pass the CRC (what the agent accepts).
-/// pyModeS 3.6 counts 4 DF11 in long_flight.csv whose parity is not an
-/// interrogator code, and none of them becomes valid by flipping one bit
-/// (checked with pyModeS.util.crc), so 172,432 - 4 pass.
-const LONG_FLIGHT_ACCEPTED: usize = 172_428;
+use common::{
+    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, free_port, mosquitto, subscriber, unique_frames,
+    wait_for,
+};
 
 #[test]
 fn a_replayed_recording_arrives_whole_and_in_order() {
