@@ -153,16 +153,54 @@ struct Agent {
     dropped: u64,
 }
 
+/// Drives the MQTT event loop, forwarding every event; after a connection
+/// error it waits (exponential backoff from 1 s, ±20% jitter, capped at
+/// 60 s) before polling again, which reconnects.
+async fn poll_events(
+    mut events: rumqttc::EventLoop,
+    tx: mpsc::Sender<Result<Event, rumqttc::ConnectionError>>,
+    seed: u64,
+    cancel: CancellationToken,
+) {
+    let mut rng = Rng::new(seed);
+    let mut backoff = Duration::from_secs(1);
+    // Keeps polling during shutdown until the disconnect is sent (the
+    // caller aborts this task afterwards).
+    loop {
+        let e = events.poll().await;
+        match &e {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => backoff = Duration::from_secs(1),
+            Err(err) => {
+                let delay = backoff.mul_f64(rng.range(0.8, 1.2));
+                tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "virtual agent lost the broker");
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+                if tx.send(e).await.is_err() || cancel.is_cancelled() {
+                    return;
+                }
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            Ok(_) => {}
+        }
+        if tx.send(e).await.is_err() {
+            return;
+        }
+    }
+}
+
 impl Agent {
     async fn run(mut self, mut rx: mpsc::Receiver<Vec<WireFrame>>, cancel: CancellationToken) {
-        let (client, mut events) = AsyncClient::new(self.settings.options(&self.id), QUEUE);
+        let (client, events) = AsyncClient::new(self.settings.options(&self.id), QUEUE);
+        // The event loop runs in its own task: `EventLoop::poll` must not be
+        // raced in a select! (a poll dropped half-way through reading or
+        // writing a packet broke the connection at start-up).
+        let (event_tx, mut event_rx) = mpsc::channel(64);
+        let poller = tokio::spawn(poll_events(events, event_tx, self.seq, cancel.clone()));
         let mut flush_tick = tokio::time::interval(self.settings.batch_interval);
         let mut status_tick = tokio::time::interval(self.settings.status_interval);
         status_tick.tick().await;
         let started = std::time::Instant::now();
         let mut last_accepted = 0u64;
-        let mut rng = Rng::new(self.seq);
-        let mut backoff = Duration::from_secs(1);
         let mut connected = false;
         loop {
             tokio::select! {
@@ -178,25 +216,15 @@ impl Agent {
                     last_accepted = self.accepted;
                     self.status(&client, started, rate);
                 }
-                e = events.poll() => match e {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                e = event_rx.recv() => match e {
+                    Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
                         connected = true;
-                        backoff = Duration::from_secs(1);
                         tracing::info!(receiver = %self.id, "virtual agent connected");
                         self.status(&client, started, 0.0);
                     }
-                    Ok(Event::Incoming(Packet::PubAck(_))) => self.published += 1,
-                    Ok(_) => {}
-                    Err(e) => {
-                        // Exponential backoff with ±20% jitter, capped at 60 s.
-                        let delay = backoff.mul_f64(rng.range(0.8, 1.2));
-                        tracing::warn!(receiver = %self.id, error = %e, retry_in_ms = delay.as_millis() as u64, "virtual agent lost the broker");
-                        backoff = (backoff * 2).min(Duration::from_secs(60));
-                        tokio::select! {
-                            _ = cancel.cancelled() => break,
-                            _ = tokio::time::sleep(delay) => {}
-                        }
-                    }
+                    Some(Ok(Event::Incoming(Packet::PubAck(_)))) => self.published += 1,
+                    Some(_) => {}
+                    None => break,
                 },
             }
         }
@@ -213,8 +241,8 @@ impl Agent {
         let _ = client.try_publish(status_topic(&self.id), QoS::AtLeastOnce, true, offline);
         let _ = client.try_disconnect();
         let _ = tokio::time::timeout(Duration::from_secs(3), async {
-            loop {
-                match events.poll().await {
+            while let Some(e) = event_rx.recv().await {
+                match e {
                     Ok(Event::Incoming(Packet::PubAck(_))) => self.published += 1,
                     Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
                     Ok(_) => {}
@@ -222,6 +250,7 @@ impl Agent {
             }
         })
         .await;
+        poller.abort();
         tracing::info!(
             receiver = %self.id,
             accepted = self.accepted,
