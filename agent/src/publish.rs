@@ -143,7 +143,12 @@ pub async fn run(
     let mut last_accepted = 0u64;
     let mut last_status = Instant::now();
     loop {
-        let (client, mut events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
+        let (client, events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
+        // The event loop is polled in its own task: `EventLoop::poll` is not
+        // cancel-safe while connecting, and raced in the select! below a
+        // batch or a tick could drop a half-done (TLS) connect, over and
+        // over on a slow link, each time publishing the "offline" will.
+        let (poller, mut events) = spawn_poller(events);
         let mut unsent: VecDeque<u64> = spool.seqs().into();
         // Publishes requested but not yet handed to the socket (None = status).
         let mut order: VecDeque<Option<u64>> = VecDeque::new();
@@ -163,10 +168,11 @@ pub async fn run(
                     );
                     let _ = tokio::time::timeout(Duration::from_millis(300), async {
                         let _ = client.disconnect().await;
-                        while events.poll().await.is_ok() {}
+                        while let Some(Ok(_)) = events.recv().await {}
                     })
                     .await;
                 }
+                poller.abort();
                 tracing::info!(spooled = spool.seqs().len(), "publisher stopped");
                 return;
             }
@@ -204,7 +210,7 @@ pub async fn run(
                     }
                     None => closing = Some(Instant::now()),
                 },
-                e = events.poll() => match e {
+                e = events.recv() => match e.unwrap_or_else(|| Err("event loop stopped".into())) {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
                         connected = true;
                         backoff.reset();
@@ -224,7 +230,7 @@ pub async fn run(
                         }
                     }
                     Ok(_) => {}
-                    Err(e) => break e.to_string(),
+                    Err(e) => break e,
                 },
                 _ = tick.tick() => {
                     if connected && last_status.elapsed() >= settings.status_interval {
@@ -237,6 +243,7 @@ pub async fn run(
                 }
             }
         };
+        poller.abort();
         metrics::gauge!("cloudradar_agent_mqtt_connected").set(0.0);
         metrics::counter!("cloudradar_agent_mqtt_reconnects_total").increment(1);
         let delay = backoff.next_delay();
@@ -266,6 +273,27 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Polls one connection's event loop until it fails, forwarding every
+/// event (the failure last, as its message).
+fn spawn_poller(
+    mut events: rumqttc::EventLoop,
+) -> (
+    tokio::task::JoinHandle<()>,
+    mpsc::Receiver<Result<Event, String>>,
+) {
+    let (tx, rx) = mpsc::channel(4 * WINDOW + 16);
+    let task = tokio::spawn(async move {
+        loop {
+            let e = events.poll().await.map_err(|e| e.to_string());
+            let failed = e.is_err();
+            if tx.send(e).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    (task, rx)
 }
 
 fn publish_status(

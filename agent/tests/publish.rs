@@ -5,11 +5,12 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, free_port, mosquitto, subscriber, unique_frames,
-    wait_for,
+    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, subscriber,
+    unique_frames, wait_for,
 };
 
 #[test]
@@ -201,4 +202,71 @@ fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
         spooled.iter().all(|s| g.iter().any(|(seq, _)| seq == s))
     });
     wait_for(Duration::from_secs(30), || count() == 0);
+}
+
+/// A TCP relay to `to` whose answers start only after `delay`: a broker
+/// across a slow link (its CONNACK arrives late). Counts connections.
+fn slow_relay(to: u16, delay: Duration) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = connections.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Ok(server) = TcpStream::connect(("127.0.0.1", to)) else {
+                continue;
+            };
+            let pipe = |mut from: TcpStream, mut to: TcpStream, wait: Duration| {
+                std::thread::spawn(move || {
+                    std::thread::sleep(wait);
+                    let mut buf = [0u8; 16384];
+                    while let Ok(n) = from.read(&mut buf) {
+                        if n == 0 || to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            };
+            let (c2, s2) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            pipe(client, server, Duration::ZERO);
+            pipe(s2, c2, delay);
+        }
+    });
+    (port, connections)
+}
+
+/// Regression: the MQTT event loop was polled inside the publisher's
+/// select!, so a connection still waiting for its CONNACK was dropped
+/// whenever a batch or a tick came first; over a slow link the agent never
+/// connected (and each attempt published its "offline" will).
+#[test]
+fn a_slow_broker_link_still_connects_while_batches_keep_coming() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let got = subscriber(port);
+    let (relay, connections) = slow_relay(port, Duration::from_millis(1500));
+    let mut a = agent_at(
+        &dir.path().join("agent"),
+        &format!("mqtt://127.0.0.1:{relay}"),
+        &format!("file:{DATA}/long_flight.csv"),
+        &["--dedup-window-ms", "0"],
+        Stdio::inherit(),
+    );
+    wait_for(Duration::from_secs(60), || {
+        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
+    });
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one connection, not a reconnect loop"
+    );
+    let _ = a.0.kill();
 }
