@@ -235,4 +235,24 @@ mod tests {
         // The newest is kept even with nothing configured.
         assert_eq!(expired(&keys[..2], 0, 0).len(), 1);
     }
+
+    /// Random names never panic, and whatever parses round-trips.
+    #[test]
+    fn random_names_never_panic() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"cloudradar-0123456789TZ./sqlitezst\xff";
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 48) as usize;
+            let name: String = (0..len)
+                .map(|i| alphabet[((x >> (i % 56)) as usize + i) % alphabet.len()] as char)
+                .collect();
+            if let Some(t) = parse(&name) {
+                assert_eq!(parse(&key("", t)), Some(t), "{name}");
+            }
+            let _ = parse_date_end(&name);
+        }
+    }
 }

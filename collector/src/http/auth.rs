@@ -205,4 +205,34 @@ mod tests {
             Decision::Allow
         );
     }
+
+    /// Random Authorization headers never panic and never let anyone in.
+    #[test]
+    fn random_headers_are_refused_without_panicking() {
+        let a = Auth::new(
+            &["0123456789abcdef-token".into()],
+            &["ops:pw".into()],
+            false,
+        );
+        let mut x: u64 = 42;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 40) as usize;
+            let bytes: Vec<u8> = (0..len).map(|i| (x >> (i % 56)) as u8 ^ i as u8).collect();
+            let text = String::from_utf8_lossy(&bytes);
+            for header in [
+                format!("Basic {text}"),
+                format!("Bearer {text}"),
+                text.to_string(),
+            ] {
+                assert_eq!(
+                    a.decide(&Method::GET, "/api/v1/aircraft", Some(&header)),
+                    Decision::Unauthorized,
+                    "{header:?}"
+                );
+            }
+        }
+    }
 }
