@@ -16,6 +16,8 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> cargo test"
+# Installed above, so the cross-check with dump1090 must run, not skip.
+export CLOUDRADAR_REQUIRE_DUMP1090=1
 cargo test --workspace --locked
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"

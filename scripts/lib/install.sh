@@ -39,6 +39,8 @@ install_test_tools() {
     apt_install mosquitto mosquitto mosquitto-clients
     apt_install socat socat
     apt_install openssl openssl
+    # An independent decoder the simulator's output is cross-checked with.
+    apt_install dump1090-mutability dump1090-mutability
     # A local S3-compatible server for the backup and restore tests.
     cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
 }

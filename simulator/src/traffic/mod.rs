@@ -16,6 +16,25 @@ const AIRLINES: [&str; 12] = [
     "KLM", "DLH", "BAW", "AFR", "EZY", "RYR", "UAL", "DAL", "AAL", "SWA", "IBE", "SAS",
 ];
 
+/// The ICAO 24-bit address block of each airline's state of registry
+/// (ICAO Annex 10 Vol III, Part I, Chapter 9, Appendix: allocation of
+/// aircraft addresses). Real addresses in one airspace are spread over many
+/// blocks; sequential addresses would make a single bit error in an
+/// address/parity reply (DF4/5/20/21) land on another simulated aircraft far
+/// more often than it does on real traffic.
+fn address_block(airline: &str) -> (u32, u32) {
+    match airline {
+        "KLM" => (0x48_0000, 0x48_7FFF),         // Netherlands
+        "DLH" => (0x3C_0000, 0x3F_FFFF),         // Germany
+        "BAW" | "EZY" => (0x40_0000, 0x43_FFFF), // United Kingdom
+        "AFR" => (0x38_0000, 0x3B_FFFF),         // France
+        "RYR" => (0x4C_A000, 0x4C_AFFF),         // Ireland
+        "IBE" => (0x34_0000, 0x37_FFFF),         // Spain
+        "SAS" => (0x4A_8000, 0x4A_FFFF),         // Sweden
+        _ => (0xA0_0000, 0xAF_FFFF),             // United States
+    }
+}
+
 /// Scenario events, in simulated seconds from the start.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,7 +57,7 @@ pub struct Traffic {
     centre: Position,
     radius_m: f64,
     rng: Rng,
-    next_icao: u32,
+    used_addresses: std::collections::HashSet<u32>,
     elapsed: f64,
     events: Events,
 }
@@ -51,7 +70,7 @@ impl Traffic {
             centre,
             radius_m: radius_km * 1000.0,
             rng: Rng::new(seed),
-            next_icao: 0x4A0000 + (seed as u32 & 0xFFF) * 16,
+            used_addresses: std::collections::HashSet::new(),
             elapsed: 0.0,
             events,
         };
@@ -64,8 +83,14 @@ impl Traffic {
 
     fn spawn(&mut self, index: usize, initial: bool) -> Aircraft {
         let rng = &mut self.rng;
-        self.next_icao = self.next_icao.wrapping_add(1 + rng.below(7) as u32) & 0xFF_FFFF;
-        let icao = self.next_icao;
+        let airline = AIRLINES[rng.below(AIRLINES.len() as u64) as usize];
+        let (low, high) = address_block(airline);
+        let icao = loop {
+            let a = low + rng.below(u64::from(high - low + 1)) as u32;
+            if self.used_addresses.insert(a) {
+                break a;
+            }
+        };
         let phase = match (index % 20, initial) {
             (0, _) => Phase::Taxi,
             (1..=5, _) => Phase::Departure,
@@ -77,7 +102,6 @@ impl Traffic {
             7 => Equipment::Tisb,
             n => Equipment::Adsb([0, 1, 2, 2, 2][n % 5]),
         };
-        let airline = AIRLINES[rng.below(AIRLINES.len() as u64) as usize];
         let callsign = format!("{airline}{}", 100 + rng.below(8900));
         let squawk = {
             let d = |r: &mut Rng| r.below(8) as u16;
