@@ -17,6 +17,7 @@
 #   DRAIN       seconds allowed after the load to empty Redis (60)
 #   AOF         no | everysec (Redis persistence)             (no)
 #   QOS         0 | 1                                         (1)
+#   PERF        1 = perf record the collector (cpu-clock, all threads) during the run
 #   SHARED_SKY  1 = every receiver sends the same frames (cross-receiver de-dup merges them)
 #   OUT         results folder          (target/bench/pipeline-<time>)
 #   BIN         folder with cloudradar-collector and examples/loadgen
@@ -90,6 +91,12 @@ run_one() {
         --out "$dir/samples.jsonl" --seconds $((duration + drain + 10)) &
     local probe_pid=$!
     stack_pids+=("$probe_pid")
+    if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+        # CPU profile of the collector (all threads) in the middle of the run.
+        (sleep "$warmup"; perf record -e cpu-clock -F 499 -g -p "$collector_pid" -o "$dir/perf.data" \
+            -- sleep $((duration - warmup - 5)) >/dev/null 2>&1) &
+        stack_pids+=($!)
+    fi
     wait "$loadgen_pid" || true
 
     # After the load: how long until everything published is stored?
@@ -110,6 +117,12 @@ run_one() {
     echo "drain after load                   $drained (${t}s)" | tee -a "$dir/summary.txt"
     grep -c -i " warn\| error" "$dir/collector.log" | xargs echo "collector warnings/errors logged:" | tee -a "$dir/summary.txt"
 
+    if [ -f "$dir/perf.data" ]; then
+        perf report -i "$dir/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep . >"$dir/perf-threads.txt" || true
+        perf report -i "$dir/perf.data" --no-children --sort comm,dso,symbol --stdio -g none 2>/dev/null \
+            | grep -v '^#' | grep . | head -80 >"$dir/perf-symbols.txt" || true
+        echo "perf profile: $dir/perf-threads.txt, $dir/perf-symbols.txt"
+    fi
     kill -TERM "$collector_pid" "$redis_pid" 2>/dev/null || true
     wait "$collector_pid" "$redis_pid" 2>/dev/null || true
 }
