@@ -81,6 +81,8 @@ struct Counters {
     published_batches: AtomicU64,
     published_frames: AtomicU64,
     acked_batches: AtomicU64,
+    /// Publishes written to the socket (status messages included).
+    sent_batches: AtomicU64,
     encoded_bytes: AtomicU64,
     late_ticks: AtomicU64,
     errors: AtomicU64,
@@ -173,7 +175,9 @@ async fn main() -> anyhow::Result<()> {
         "published_batches": published,
         "published_frames": c.published_frames.load(Ordering::Relaxed),
         "published_frames_per_s": c.published_frames.load(Ordering::Relaxed) as f64 / secs,
+        "sent_packets": c.sent_batches.load(Ordering::Relaxed),
         "acked_batches": c.acked_batches.load(Ordering::Relaxed),
+        "acked_frames": c.acked_batches.load(Ordering::Relaxed) * args.batch as u64,
         "late_ticks": c.late_ticks.load(Ordering::Relaxed),
         "errors": c.errors.load(Ordering::Relaxed),
         "mean_encoded_bytes_per_batch": if published > 0 { c.encoded_bytes.load(Ordering::Relaxed) / published } else { 0 },
@@ -204,6 +208,8 @@ async fn receiver(
     opts.set_max_packet_size(4 << 20, 4 << 20);
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_inflight(inflight);
+    // The broker wants a login even in anonymous mode (agents send their id).
+    opts.set_credentials(&id, "");
     let (client, mut eventloop) = AsyncClient::new(opts, 64);
     // The event loop runs in its own task; acks are counted there.
     let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
@@ -217,7 +223,9 @@ async fn receiver(
                         Ok(Event::Incoming(Packet::PubAck(_))) => {
                             c.acked_batches.fetch_add(1, Ordering::Relaxed);
                         }
-                        Ok(Event::Outgoing(Outgoing::Publish(_))) => {}
+                        Ok(Event::Outgoing(Outgoing::Publish(_))) => {
+                            c.sent_batches.fetch_add(1, Ordering::Relaxed);
+                        }
                         Ok(_) => {}
                         Err(e) => {
                             c.errors.fetch_add(1, Ordering::Relaxed);
@@ -241,7 +249,8 @@ async fn receiver(
     let _ = client
         .publish(
             status_topic(&id),
-            QoS::AtLeastOnce,
+            // QoS 0 (as the collector subscribes to status): every PubAck counted is a batch's.
+            QoS::AtMostOnce,
             true,
             status.to_string().into_bytes(),
         )

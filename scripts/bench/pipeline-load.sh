@@ -99,16 +99,16 @@ run_one() {
     fi
     wait "$loadgen_pid" || true
 
-    # After the load: how long until everything published is stored?
+    # After the load: how long until everything the broker acknowledged is stored?
     local published stored t=0 drained=no
-    published=$(python3 -c "import json;print(json.load(open('$dir/loadgen.json'))['published_frames'])" 2>/dev/null || echo 0)
+    published=$(python3 -c "import json;d=json.load(open('$dir/loadgen.json'));print(d['acked_frames'] if d['qos'] else d['published_frames'])" 2>/dev/null || echo 0)
     while [ "$t" -lt "$drain" ]; do
         stored=$(curl -fs "http://127.0.0.1:$http_port/metrics" | awk '/^cloudradar_collector_frames_stored_total/ {s+=$2} END {printf "%d", s}')
         if [ "${stored:-0}" -ge "$published" ]; then drained=yes; break; fi
         sleep 1
         t=$((t + 1))
     done
-    echo "published $published frames; stored ${stored:-0}; drained after the load: $drained (${t}s)" | tee "$dir/drain.txt"
+    echo "acknowledged by the broker $published frames; stored ${stored:-0}; drained after the load: $drained (${t}s)" | tee "$dir/drain.txt"
     kill "$probe_pid" 2>/dev/null || true
     wait "$probe_pid" 2>/dev/null || true
 
