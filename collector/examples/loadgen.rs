@@ -299,7 +299,11 @@ async fn receiver(
             .fetch_add(payload.len() as u64, Ordering::Relaxed);
         // Blocks while the request queue is full (in-flight window used up):
         // the schedule then slips and the slip is counted as late ticks.
-        if client.publish(topic.clone(), qos, false, payload).await.is_err() {
+        if client
+            .publish(topic.clone(), qos, false, payload)
+            .await
+            .is_err()
+        {
             c.errors.fetch_add(1, Ordering::Relaxed);
             break;
         }
