@@ -180,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
         "acked_frames": c.acked_batches.load(Ordering::Relaxed) * args.batch as u64,
         "late_ticks": c.late_ticks.load(Ordering::Relaxed),
         "errors": c.errors.load(Ordering::Relaxed),
-        "mean_encoded_bytes_per_batch": if published > 0 { c.encoded_bytes.load(Ordering::Relaxed) / published } else { 0 },
+        "mean_encoded_bytes_per_batch": c.encoded_bytes.load(Ordering::Relaxed).checked_div(published).unwrap_or(0),
         "encode_cpu_s": c.encode_ns.load(Ordering::Relaxed) as f64 / 1e9,
     });
     println!("{summary}");
