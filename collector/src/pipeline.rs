@@ -34,46 +34,68 @@ pub struct Shared {
     pub health: Health,
 }
 
-/// Processes one encoded batch and commits it, retrying the commit until
-/// it works or the collector stops. Returns `false` if cancelled first.
-async fn apply(
-    processor: &mut Processor,
+/// A batch decoded and processed, ready to commit.
+struct Prepared {
+    rows: crate::store::WriteBatch,
+    receiver: String,
+    seq: u64,
+    created_ms: u64,
+    started: std::time::Instant,
+}
+
+/// Decodes and processes one encoded batch; `None` for a malformed one
+/// (validated at ingest, so only if limits changed), which is dropped.
+fn prepare(processor: &mut Processor, payload: &[u8], limits: &Limits) -> Option<Prepared> {
+    let started = std::time::Instant::now();
+    let Ok(batch) = wire::decode(payload, limits) else {
+        metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "malformed")
+            .increment(1);
+        return None;
+    };
+    let rows = processor.process(&batch, now_ms());
+    Some(Prepared {
+        rows,
+        receiver: batch.receiver_id,
+        seq: batch.seq,
+        created_ms: batch.created_ms,
+        started,
+    })
+}
+
+/// Records a committed batch's metrics.
+fn committed(p: &Prepared, applied: bool, health: &Health) {
+    health.set_sqlite(true);
+    if applied {
+        metrics::counter!("cloudradar_collector_batches_stored_total").increment(1);
+        metrics::counter!("cloudradar_collector_frames_stored_total")
+            .increment(p.rows.frames as u64);
+    } else {
+        metrics::counter!("cloudradar_collector_batches_duplicate_total").increment(1);
+    }
+    let lag = now_ms().saturating_sub(p.created_ms) as f64 / 1000.0;
+    metrics::histogram!("cloudradar_collector_batch_lag_seconds").record(lag);
+    metrics::histogram!("cloudradar_collector_process_seconds")
+        .record(p.started.elapsed().as_secs_f64());
+}
+
+/// Commits a prepared batch, retrying until it works or the collector
+/// stops. Returns `false` if cancelled first.
+async fn commit(
+    p: &Prepared,
     writer: &WriterHandle,
-    payload: &[u8],
-    limits: &Limits,
     health: &Health,
     cancel: &CancellationToken,
 ) -> bool {
-    let Ok(batch) = wire::decode(payload, limits) else {
-        // Validated at ingest; unreachable unless limits changed. Drop it.
-        metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "malformed")
-            .increment(1);
-        return true;
-    };
-    let started = std::time::Instant::now();
-    let rows = processor.process(&batch, now_ms());
-    let frames = rows.frames;
     let mut delay = Duration::from_millis(200);
     loop {
-        match writer.write(rows.clone()).await {
+        match writer.write(p.rows.clone()).await {
             Ok(applied) => {
-                health.set_sqlite(true);
-                if applied {
-                    metrics::counter!("cloudradar_collector_batches_stored_total").increment(1);
-                    metrics::counter!("cloudradar_collector_frames_stored_total")
-                        .increment(frames as u64);
-                } else {
-                    metrics::counter!("cloudradar_collector_batches_duplicate_total").increment(1);
-                }
-                let lag = now_ms().saturating_sub(batch.created_ms) as f64 / 1000.0;
-                metrics::histogram!("cloudradar_collector_batch_lag_seconds").record(lag);
-                metrics::histogram!("cloudradar_collector_process_seconds")
-                    .record(started.elapsed().as_secs_f64());
+                committed(p, applied, health);
                 return true;
             }
             Err(e) => {
                 health.set_sqlite(false);
-                tracing::error!(error = %e, receiver = %batch.receiver_id, seq = batch.seq, "batch not stored; retrying");
+                tracing::error!(error = %e, receiver = %p.receiver, seq = p.seq, "batch not stored; retrying");
                 tokio::select! {
                     _ = cancel.cancelled() => return false,
                     _ = tokio::time::sleep(delay) => {}
@@ -82,6 +104,69 @@ async fn apply(
             }
         }
     }
+}
+
+/// Processes one encoded batch and commits it. Returns `false` if
+/// cancelled before the commit.
+async fn apply(
+    processor: &mut Processor,
+    writer: &WriterHandle,
+    payload: &[u8],
+    limits: &Limits,
+    health: &Health,
+    cancel: &CancellationToken,
+) -> bool {
+    match prepare(processor, payload, limits) {
+        Some(p) => commit(&p, writer, health, cancel).await,
+        None => true,
+    }
+}
+
+/// Processes several entries and commits them together: every batch is
+/// handed to the writer before the first commit is awaited, so one
+/// transaction holds many batches (one at a time, the commit round trip
+/// capped throughput at ~150,000 frames/s with half the CPU idle).
+/// Returns the ids done, in order, up to the first one not committed.
+async fn apply_all(
+    processor: &mut Processor,
+    writer: &WriterHandle,
+    entries: Vec<crate::buffer::redis::Entry>,
+    limits: &Limits,
+    health: &Health,
+    cancel: &CancellationToken,
+) -> Vec<String> {
+    let mut done = Vec::with_capacity(entries.len());
+    let mut submitted = Vec::with_capacity(entries.len());
+    for e in entries {
+        let Some(p) = prepare(processor, &e.payload, limits) else {
+            done.push(e.id);
+            continue;
+        };
+        let pending = writer.submit(p.rows.clone()).await;
+        submitted.push((e.id, p, pending));
+    }
+    for (id, p, pending) in submitted {
+        let result = match pending {
+            Ok(commit) => commit.await,
+            Err(e) => Err(e),
+        };
+        let ok = match result {
+            Ok(applied) => {
+                committed(&p, applied, health);
+                true
+            }
+            Err(e) => {
+                health.set_sqlite(false);
+                tracing::error!(error = %e, receiver = %p.receiver, seq = p.seq, "batch not stored; retrying");
+                commit(&p, writer, health, cancel).await
+            }
+        };
+        if !ok {
+            break;
+        }
+        done.push(id);
+    }
+    done
 }
 
 fn refresh(processor: &mut Processor, shared: &Shared) {
@@ -294,22 +379,15 @@ pub async fn run_redis_processor(
                     }
                     continue;
                 }
-                let mut done = Vec::with_capacity(entries.len());
-                for e in entries {
-                    if !apply(
-                        &mut processor,
-                        &writer,
-                        &e.payload,
-                        &limits,
-                        &shared.health,
-                        &cancel,
-                    )
-                    .await
-                    {
-                        break;
-                    }
-                    done.push(e.id);
-                }
+                let done = apply_all(
+                    &mut processor,
+                    &writer,
+                    entries,
+                    &limits,
+                    &shared.health,
+                    &cancel,
+                )
+                .await;
                 if let Err(e) = redis.ack(&done).await {
                     // Not acknowledged: they come back as pending and are applied once (seq dedup).
                     tracing::warn!(error = %e, "XACK failed");

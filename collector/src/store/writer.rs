@@ -57,6 +57,15 @@ pub struct WriterHandle {
 impl WriterHandle {
     /// Queues a batch and waits for its commit.
     pub async fn write(&self, batch: WriteBatch) -> Commit {
+        self.submit(batch).await?.await
+    }
+
+    /// Queues a batch; the returned future resolves at its commit. Batches
+    /// submitted before waiting are grouped into shared transactions.
+    pub async fn submit(
+        &self,
+        batch: WriteBatch,
+    ) -> Result<impl std::future::Future<Output = Commit> + use<>, String> {
         let (tx, rx) = oneshot::channel();
         let sender = self.tx.clone();
         // The queue is bounded; a full queue blocks, so send off the runtime.
@@ -64,7 +73,7 @@ impl WriterHandle {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|_| "writer stopped".to_string())?;
-        rx.await.map_err(|_| "writer stopped".to_string())?
+        Ok(async move { rx.await.map_err(|_| "writer stopped".to_string())? })
     }
 
     /// Queues a receiver status update (fire and forget).
