@@ -261,6 +261,7 @@ pub async fn start(
             config.http_public_read,
         )),
         backups,
+        gzip: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(config.http_listen)
         .await

@@ -129,6 +129,7 @@ fn simulator_agent_collector_sqlite_api() {
     receiver_views_are_filled(http);
     history_exports_as_csv_and_geojson(http);
     stream_sends_aircraft_events(http);
+    aircraft_json_is_gzipped_when_accepted(http);
     metrics_cover_receivers_and_routes(http);
 }
 
@@ -226,6 +227,35 @@ fn stream_sends_aircraft_events(http: u16) {
     }
     assert!(seen.contains("text/event-stream"), "{seen}");
     assert!(seen.contains("data: {\"now\":"), "{seen}");
+}
+
+/// readsb clients (tar1090) ask for gzip; the body inflates to the list.
+fn aircraft_json_is_gzipped_when_accepted(http: u16) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", http)).expect("connect");
+    write!(
+        s,
+        "GET /data/aircraft.json HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(!head.contains("transfer-encoding: chunked"), "{head}");
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(&raw[split + 4..])
+        .read_to_string(&mut json)
+        .expect("gzip body");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert!(
+        v["aircraft"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
 }
 
 /// Per-receiver and per-route series exist once traffic has flowed.

@@ -44,6 +44,8 @@ pub struct AppState {
     pub auth: std::sync::Arc<Auth>,
     /// Backups to S3, when configured.
     pub backups: Option<std::sync::Arc<crate::backup::Backups>>,
+    /// The live snapshot, gzip-compressed once for every client.
+    pub gzip: std::sync::Arc<live::GzipCache>,
 }
 
 /// Builds the router.
