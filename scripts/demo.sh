@@ -18,7 +18,7 @@ dir=.demo
 
 echo "==> building (release; the first build takes several minutes)"
 cargo build --release --locked --bins
-bin=target/release
+bin=${CARGO_TARGET_DIR:-target}/release
 
 mkdir -p "$dir"
 # shellcheck source=scripts/lib/stack.sh
