@@ -151,3 +151,92 @@ fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
     wait_for(Duration::from_secs(60), || receptions(http) == 6_000);
     assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");
 }
+
+/// No secret reaches the logs or `--check-config`: API users and tokens,
+/// receiver credentials, S3 keys.
+#[test]
+fn secrets_never_appear_in_logs_or_the_printed_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "rx-a:receiver-secret-42\n").unwrap();
+    let log = dir.path().join("collector.log");
+    let (mqtt, http) = (free_port(), free_port());
+    let secrets = [
+        "Api-Secret-Pass-9",
+        "token-secret-0123456789abcdef",
+        "receiver-secret-42",
+        "aws-secret-key-77",
+    ];
+    let args = [
+        "--data-dir".to_string(),
+        dir.path().join("data").display().to_string(),
+        "--http-listen".into(),
+        format!("127.0.0.1:{http}"),
+        "--mqtt-listen".into(),
+        format!("127.0.0.1:{mqtt}"),
+        "--credentials-file".into(),
+        creds.display().to_string(),
+        "--http-basic-users".into(),
+        format!("ops:{}", secrets[0]),
+        "--http-auth-tokens".into(),
+        secrets[1].into(),
+        "--backup-bucket".into(),
+        "b-bucket".into(),
+    ];
+    let run = |extra: &[&str], stderr: std::process::Stdio| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"));
+        cmd.args(&args)
+            .args(extra)
+            .env("AWS_SECRET_ACCESS_KEY", secrets[3])
+            .env("AWS_ACCESS_KEY_ID", "k")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "debug,rumqttd=warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(stderr);
+        cmd
+    };
+    let printed = run(&["--check-config"], std::process::Stdio::piped())
+        .output()
+        .expect("check-config");
+    let printed = String::from_utf8_lossy(&printed.stdout).to_string();
+    assert!(printed.contains("ops:********"), "{printed}");
+    let child = run(
+        &["--restore-on-start", "false"],
+        std::fs::File::create(&log).unwrap().into(),
+    )
+    .spawn()
+    .unwrap();
+    let mut c = Proc(child);
+    wait_for(Duration::from_secs(30), || {
+        get(http, "/readyz").map(|(s, _)| s == 200).unwrap_or(false)
+    });
+    // A wrong password, a right one, a receiver login.
+    let _ = get_with(
+        http,
+        "/api/v1/stats",
+        &[("Authorization", "Basic b3BzOndyb25n")],
+    );
+    let _ = get_with(
+        http,
+        "/api/v1/stats",
+        &[("Authorization", &format!("Bearer {}", secrets[1]))],
+    );
+    let frames = recording(1_000);
+    publish(
+        mqtt,
+        "rx-a",
+        Some(("rx-a", secrets[2])),
+        &encoded(&batches("rx-a", &frames, 500, 1)),
+    )
+    .expect("publish");
+    c.terminate();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("HTTP API listening"),
+        "logs captured: {logged}"
+    );
+    for s in secrets {
+        assert!(!logged.contains(s), "{s} in the logs");
+        assert!(!printed.contains(s), "{s} in --check-config");
+    }
+}
