@@ -83,6 +83,7 @@ pub async fn start(
         db.clone(),
         config.flight_gap_s as i64 * 1000,
         config.retention(),
+        config.sqlite_max_bytes,
     )?;
     let conn = store::open(&db)?;
     let last_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {

@@ -56,6 +56,10 @@ pub struct Config {
     pub retention_positions_days: u64,
     /// Days raw messages and receptions are kept.
     pub retention_messages_days: u64,
+    /// Largest database size in bytes (0: limited only by the disk). When
+    /// it is reached, commits fail as on a full disk: `/readyz` turns not
+    /// ready and batches wait in Redis until there is room.
+    pub sqlite_max_bytes: u64,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
     /// Bearer tokens accepted by the HTTP API and dashboard. With no tokens
@@ -121,6 +125,7 @@ impl Default for Config {
             max_batch_bytes: 1 << 20,
             retention_positions_days: 30,
             retention_messages_days: 7,
+            sqlite_max_bytes: 0,
             log_format: LogFormat::Text,
             http_auth_tokens: Vec::new(),
             http_basic_users: Vec::new(),

@@ -199,3 +199,55 @@ fn a_stalled_store_holds_batches_instead_of_trimming_them_from_redis() {
     // Stored entries are deleted from the stream once acknowledged.
     wait_for(Duration::from_secs(10), || xlen() == 0);
 }
+
+/// SQLite full (the database cap reached, as on a full disk): commits
+/// fail, `/readyz` turns 503 and nothing more is acknowledged in Redis;
+/// with room again (restarted without the cap) every batch is stored once.
+#[test]
+fn a_full_database_keeps_batches_in_redis_until_there_is_room() {
+    let _serial = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let redis = Redis::start(free_port(), None);
+    let capped = dir.path().join("capped.toml");
+    std::fs::write(&capped, "sqlite_max_bytes = 1000000\n").unwrap();
+    let data = dir.path().join("data");
+    let (mqtt, http) = (free_port(), free_port());
+    let args = |config: &str| {
+        vec![
+            "--config".to_string(),
+            config.to_string(),
+            "--allow-anonymous".into(),
+            "true".into(),
+            "--redis-url".into(),
+            redis.url(),
+        ]
+    };
+    let first = args(capped.to_str().unwrap());
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let mut c = start_collector(&data, mqtt, http, &first);
+    let frames = recording(20_000);
+    let msgs = encoded(&batches("rx-a", &frames, 500, 1)); // 40 batches
+    publish(mqtt, "rx-a", Some(("rx-a", "x")), &msgs).expect("the broker takes every batch");
+    // The database fills up: not ready, some batches stored, the rest held.
+    wait_for(Duration::from_secs(60), || {
+        get(http, "/readyz").map(|(s, _)| s == 503).unwrap_or(false)
+    });
+    let (receptions, _) = stored(http);
+    assert!(
+        receptions < 20_000,
+        "the cap stopped the store at {receptions}"
+    );
+    c.proc
+        .terminate()
+        .expect("stops while the database is full");
+
+    // Room again: everything arrives, once.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "sqlite_max_bytes = 0\n").unwrap();
+    let second = args(plain.to_str().unwrap());
+    let second: Vec<&str> = second.iter().map(String::as_str).collect();
+    let _c = start_collector(&data, mqtt, http, &second);
+    wait_for(Duration::from_secs(60), || stored(http) == (20_000, 40));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(stored(http), (20_000, 40), "exactly once");
+}

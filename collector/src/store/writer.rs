@@ -92,12 +92,21 @@ pub struct Writer {
 
 impl Writer {
     /// Opens the database and starts the writer thread.
+    /// `max_bytes` caps the database (0: no cap); a full database fails
+    /// commits like a full disk does, and nothing is acknowledged until
+    /// there is room again.
     pub fn start(
         path: PathBuf,
         flight_gap_ms: i64,
         retention: Retention,
+        max_bytes: u64,
     ) -> anyhow::Result<(Self, WriterHandle)> {
         let conn = super::open(&path)?;
+        if max_bytes > 0 {
+            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+            let pages = (i64::try_from(max_bytes).unwrap_or(i64::MAX) / page.max(1)).max(1);
+            conn.pragma_update(None, "max_page_count", pages)?;
+        }
         let (tx, rx) = mpsc::sync_channel::<Job>(256);
         let handle = thread::Builder::new()
             .name("sqlite-writer".into())
