@@ -131,6 +131,11 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         )),
         None => None,
     };
+    let mut replay = match &config.replay {
+        Some(p) => Some(crate::replay::Replay::open(p)?),
+        None => None,
+    };
+    let mut replayed = 0.0;
     let tick = Duration::from_millis(100);
     let mut interval = tokio::time::interval(tick);
     let mut next_state = 0.0;
@@ -149,7 +154,28 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         let mut avr_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
         let mut fleet_out: Vec<Vec<WireFrame>> = vec![Vec::new(); agents.len()];
         let mut truth_lines = Vec::new();
+        if let Some(r) = replay.as_mut() {
+            // A recording instead of the traffic model, on the first receiver.
+            replayed += total;
+            for (t, rx) in r.until(replayed) {
+                if let (Some(b), Some(a)) = (beast_out.first_mut(), avr_out.first_mut()) {
+                    beast::write(rx, b);
+                    avr::write(rx, a);
+                }
+                if let Some(batch) = fleet_out.first_mut() {
+                    batch.push(WireFrame {
+                        rx_ms: (t * 1000.0) as u64,
+                        timestamp: rx.timestamp,
+                        signal: rx.signal,
+                        frame: rx.frame,
+                    });
+                }
+            }
+        }
         for _ in 0..steps {
+            if replay.is_some() {
+                break;
+            }
             engine.advance(
             dt,
             |rec| {
@@ -205,6 +231,7 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         if config
             .duration_s
             .is_some_and(|d| engine.traffic.elapsed() >= d)
+            || replay.as_ref().is_some_and(|r| r.finished())
         {
             break;
         }

@@ -87,6 +87,10 @@ pub struct Config {
     /// Password the virtual agents log in with (username = receiver id).
     #[serde(skip_serializing)]
     pub agents_password: Option<String>,
+    /// Replay a recording (the CSV format of `../shared/data/long_flight.csv`)
+    /// on the first receiver's outputs with its original timing, scaled by
+    /// `speed`, instead of simulated traffic; the simulator stops at its end.
+    pub replay: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             serial_format: SerialFormat::Beast,
             agents_mqtt: None,
             agents_password: None,
+            replay: None,
         }
     }
 }
@@ -152,6 +157,9 @@ pub struct Overrides {
     /// See `agents_password`.
     #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
     pub agents_password: Option<String>,
+    /// See `replay`.
+    #[arg(long)]
+    pub replay: Option<PathBuf>,
 }
 
 impl Config {
@@ -188,6 +196,9 @@ impl Config {
         }
         if let Some(f) = o.serial_format {
             c.serial_format = f;
+        }
+        if o.replay.is_some() {
+            c.replay = o.replay.clone();
         }
         if o.agents_mqtt.is_some() {
             c.agents_mqtt = o.agents_mqtt.clone();

@@ -6,7 +6,8 @@
 //! - `receiver.rs`: who hears what: horizon, loss, signal, timestamps, noise.
 //! - `engine.rs`: ties them together, no I/O.
 //! - `output/`: Beast and AVR TCP servers per receiver.
-//! - `app.rs`: the real-time loop and ground truth file.
+//! - `app.rs`: the real-time loop and ground truth file; `replay.rs`: a
+//!   recording played instead of simulated traffic.
 //! - `config.rs`: the scenario; `rng.rs`: the deterministic generator.
 
 pub mod app;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod output;
 pub mod receiver;
+pub mod replay;
 pub mod rng;
 pub mod schedule;
 pub mod traffic;
