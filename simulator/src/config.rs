@@ -87,9 +87,10 @@ pub struct Config {
     /// Password the virtual agents log in with (username = receiver id).
     #[serde(skip_serializing)]
     pub agents_password: Option<String>,
-    /// Replay a recording (the CSV format of `../shared/data/long_flight.csv`)
-    /// on the first receiver's outputs with its original timing, scaled by
-    /// `speed`, instead of simulated traffic; the simulator stops at its end.
+    /// Replay a recording (CSV as `../shared/data/long_flight.csv`, or AVR
+    /// text) on the first receiver's outputs with its original timing,
+    /// scaled by `speed`, instead of simulated traffic; the simulator stops
+    /// at its end.
     pub replay: Option<PathBuf>,
 }
 

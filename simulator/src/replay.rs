@@ -1,11 +1,17 @@
-//! Replay of a recording instead of simulated traffic: the CSV recordings
-//! (`time,hex,...` as in `../shared/data/long_flight.csv`) are read once and
-//! handed out in their original timing, scaled by the speed factor.
+//! Replay of a recording instead of simulated traffic, read once and handed
+//! out in its timing scaled by the speed factor: the CSV recordings
+//! (`time,beast-hex` as in `../shared/data/long_flight.csv`) carry Unix
+//! times; AVR text (`*hex;` or `@timestamp hex;`, as in
+//! `lax-messages.txt`) is timed by its 12 MHz timestamps when it has them,
+//! else played at [`AVR_UNTIMED_RATE`] frames a second.
 
 use std::path::Path;
 
 use anyhow::Context;
-use cloudradar_shared::format::{Received, csv};
+use cloudradar_shared::format::{Received, avr, csv, scan_all};
+
+/// Frames a second for AVR text without timestamps (before `speed`).
+pub const AVR_UNTIMED_RATE: f64 = 1_000.0;
 
 /// A recording and how far it has been played.
 #[derive(Debug)]
@@ -20,15 +26,36 @@ impl Replay {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading replay {}", path.display()))?;
+        let avr_text = text.trim_start().starts_with(['*', '@']);
         let mut frames = Vec::new();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let f = csv::parse_line(line)
-                .map_err(|e| anyhow::anyhow!("replay {} line {}: {e}", path.display(), i + 1))?;
-            frames.push(f);
+        if avr_text {
+            let (got, garbage) = scan_all(avr::scan, text.as_bytes());
+            if got.is_empty() {
+                anyhow::bail!(
+                    "replay {}: no AVR frames ({garbage} bytes unreadable)",
+                    path.display()
+                );
+            }
+            let timed = got.iter().all(|r| r.timestamp > 0);
+            for (i, r) in got.into_iter().enumerate() {
+                let t = if timed {
+                    r.timestamp as f64 / 12e6
+                } else {
+                    i as f64 / AVR_UNTIMED_RATE
+                };
+                frames.push((t, r));
+            }
+        } else {
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let f = csv::parse_line(line).map_err(|e| {
+                    anyhow::anyhow!("replay {} line {}: {e}", path.display(), i + 1)
+                })?;
+                frames.push(f);
+            }
         }
         frames.sort_by(|a, b| a.0.total_cmp(&b.0));
         let start = frames.first().map_or(0.0, |f| f.0);
@@ -78,6 +105,12 @@ mod tests {
         assert_eq!(r.until(1.0).len(), 1);
         assert!(!r.finished());
         assert_eq!(r.until(5.0).len(), 1);
+        assert!(r.finished());
+        // AVR text without timestamps: a fixed rate.
+        std::fs::write(&p, "*8D4840D6202CC371C32CE0576098;\n*02C60B9ED4497C;\n").unwrap();
+        let mut r = Replay::open(&p).unwrap();
+        assert_eq!(r.until(0.0).len(), 1);
+        assert_eq!(r.until(1.0 / AVR_UNTIMED_RATE).len(), 1);
         assert!(r.finished());
         std::fs::write(&p, "not,a,frame\n").unwrap();
         let err = Replay::open(&p).unwrap_err().to_string();
