@@ -121,7 +121,8 @@ pub async fn coverage(
 }
 
 /// `GET /api/v1/receivers/{id}/rates?minutes=60`: one point per minute
-/// (minutes with no frames are absent): messages and accepted per second,
+/// (per hour, `span_s` 3600, for data older than the raw-message
+/// retention; minutes with no frames are absent): messages and accepted per second,
 /// rejected frames, positions, distinct aircraft, furthest range and the
 /// signal level distribution over `signal_band_edges_dbfs`.
 pub async fn rates(
@@ -142,7 +143,7 @@ pub async fn rates(
         .query(move |c| {
             let mut st = c.prepare_cached(
                 "SELECT minute, frames, accepted, rejected, positions, aircraft, max_range_m,
-                        sig_0, sig_1, sig_2, sig_3, sig_4, sig_5
+                        sig_0, sig_1, sig_2, sig_3, sig_4, sig_5, span_minutes
                  FROM receiver_minutes WHERE receiver = ?1 AND minute > ?2 ORDER BY minute",
             )?;
             let rows = st
@@ -150,10 +151,12 @@ pub async fn rates(
                     let signal = (7..13)
                         .map(|i| r.get::<_, i64>(i))
                         .collect::<Result<Vec<_>, _>>()?;
+                    let span_s = r.get::<_, i64>(13)?.max(1) * 60;
                     Ok(json!({
                         "t": r.get::<_, i64>(0)? * 60,
-                        "messages_per_s": r.get::<_, i64>(1)? as f64 / 60.0,
-                        "accepted_per_s": r.get::<_, i64>(2)? as f64 / 60.0,
+                        "span_s": span_s,
+                        "messages_per_s": r.get::<_, i64>(1)? as f64 / span_s as f64,
+                        "accepted_per_s": r.get::<_, i64>(2)? as f64 / span_s as f64,
                         "rejected": r.get::<_, i64>(3)?,
                         "positions": r.get::<_, i64>(4)?,
                         "aircraft": r.get::<_, i64>(5)?,

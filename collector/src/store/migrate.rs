@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_receiver_stats.sql"),
     include_str!("migrations/0003_receiver_minute_detail.sql"),
+    include_str!("migrations/0004_receiver_minutes_span.sql"),
 ];
 
 /// The schema version this build writes.

@@ -35,9 +35,17 @@ pub struct Pruned {
     pub receptions: usize,
     /// Applied-batch records deleted.
     pub batches: usize,
-    /// Per-minute receiver counts deleted (kept as long as positions).
+    /// Receiver statistics rows deleted (hourly rows are kept a year).
     pub minutes: usize,
+    /// Per-minute receiver rows rolled up into hourly ones.
+    pub rolled_up: usize,
 }
+
+/// Hourly receiver statistics are kept this long, ms.
+const STATS_KEEP_MS: i64 = 365 * 86_400_000;
+
+/// Hours rolled up per transaction.
+const ROLLUP_HOURS: i64 = 24;
 
 impl Retention {
     /// Deletes expired rows as of `now_ms`, chunk by chunk, until nothing
@@ -73,7 +81,7 @@ impl Retention {
             ),
             (
                 "DELETE FROM receiver_minutes WHERE (receiver, minute) IN (SELECT receiver, minute FROM receiver_minutes WHERE minute < ?1 / 60000 LIMIT ?2)",
-                self.positions_ms,
+                STATS_KEEP_MS.max(self.positions_ms),
                 |p, n| p.minutes += n,
             ),
         ];
@@ -87,7 +95,65 @@ impl Retention {
                 }
             }
         }
+        // Downsampling: minutes older than the raw messages become hours.
+        let cutoff_hour = now_ms.saturating_sub(self.messages_ms) / 3_600_000;
+        while started.elapsed() <= budget {
+            let n = roll_up(conn, cutoff_hour * 60)?;
+            out.rolled_up += n;
+            if n == 0 {
+                break;
+            }
+        }
         Ok(out)
+    }
+}
+
+/// Rolls the oldest day of per-minute receiver rows before `cutoff_minute`
+/// (an hour boundary) into one row per receiver and hour (sums of the
+/// counts; for distinct aircraft and range, the largest minute's). One
+/// transaction; returns the minute rows replaced.
+fn roll_up(conn: &Connection, cutoff_minute: i64) -> rusqlite::Result<usize> {
+    let oldest: Option<i64> = conn.query_row(
+        "SELECT min(minute) FROM receiver_minutes WHERE span_minutes = 1 AND minute < ?1",
+        params![cutoff_minute],
+        |r| r.get(0),
+    )?;
+    let Some(oldest) = oldest else {
+        return Ok(0);
+    };
+    let lo = oldest / 60 * 60;
+    let hi = cutoff_minute.min(lo + ROLLUP_HOURS * 60);
+    conn.execute_batch(
+        "BEGIN;
+         CREATE TEMP TABLE IF NOT EXISTS rollup AS SELECT * FROM receiver_minutes WHERE 0;
+         DELETE FROM temp.rollup;",
+    )?;
+    let result = (|| {
+        conn.execute(
+            "INSERT INTO temp.rollup (receiver, minute, frames, accepted, positions, rejected, aircraft,
+               max_range_m, sig_0, sig_1, sig_2, sig_3, sig_4, sig_5, span_minutes)
+             SELECT receiver, minute / 60 * 60, sum(frames), sum(accepted), sum(positions), sum(rejected),
+               max(aircraft), max(max_range_m), sum(sig_0), sum(sig_1), sum(sig_2), sum(sig_3),
+               sum(sig_4), sum(sig_5), 60
+             FROM receiver_minutes WHERE minute >= ?1 AND minute < ?2 GROUP BY receiver, minute / 60",
+            params![lo, hi],
+        )?;
+        let replaced = conn.execute(
+            "DELETE FROM receiver_minutes WHERE minute >= ?1 AND minute < ?2",
+            params![lo, hi],
+        )?;
+        conn.execute("INSERT INTO receiver_minutes SELECT * FROM temp.rollup", [])?;
+        Ok(replaced)
+    })();
+    match result {
+        Ok(n) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
 }
 
@@ -137,6 +203,7 @@ mod tests {
                 receptions: 2,
                 batches: 2,
                 minutes: 0,
+                rolled_up: 0,
             }
         );
         let count = |t: &str| -> i64 {
@@ -151,6 +218,62 @@ mod tests {
                 count("applied_batches")
             ),
             (2, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn old_minutes_roll_up_into_hours_and_recent_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(&dir.path().join("db.sqlite")).unwrap();
+        let day_min = 1440i64;
+        let now_min = 100 * day_min;
+        // 90 minutes 10 days ago (1.5 hours), and 10 minutes today.
+        let old_start = now_min - 10 * day_min;
+        for m in (old_start..old_start + 90).chain(now_min - 10..now_min) {
+            conn.execute(
+                "INSERT INTO receiver_minutes (receiver, minute, frames, accepted, positions, rejected, aircraft, max_range_m, sig_2)
+                 VALUES ('r', ?1, 60, 50, 5, 10, ?2, ?3, 60)",
+                params![m, m % 7, (m % 100) as f64],
+            )
+            .unwrap();
+        }
+        let r = Retention {
+            positions_ms: 30 * 86_400_000,
+            messages_ms: 7 * 86_400_000,
+            batches_ms: 8 * 86_400_000,
+        };
+        let p = r
+            .prune(&conn, now_min * 60_000, Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(p.rolled_up, 90);
+        let rows: Vec<(i64, i64, i64, i64, i64, f64)> = conn
+            .prepare("SELECT minute, span_minutes, frames, rejected, aircraft, max_range_m FROM receiver_minutes WHERE minute < ?1 ORDER BY minute")
+            .unwrap()
+            .query_map(params![now_min - 10], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let total: i64 = rows.iter().map(|r| r.2).sum();
+        assert_eq!(total, 90 * 60, "no frame lost in the roll-up");
+        assert!(rows.iter().all(|r| r.1 == 60 && r.0 % 60 == 0));
+        assert!(rows.iter().all(|r| r.4 <= 6));
+        let recent: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM receiver_minutes WHERE span_minutes = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(recent, 10, "recent minutes stay minutes");
+        // A second pass changes nothing.
+        assert_eq!(
+            r.prune(&conn, now_min * 60_000, Duration::from_secs(5))
+                .unwrap()
+                .rolled_up,
+            0
         );
     }
 }
