@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{
     DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, subscriber,
-    unique_frames, wait_for,
+    unique_frames, wait_for, whole_recording_arrives,
 };
 
 #[test]
@@ -25,12 +25,7 @@ fn a_replayed_recording_arrives_whole_and_in_order() {
         &format!("file:{DATA}/long_flight.csv"),
         &["--dedup-window-ms", "0"],
     );
-    wait_for(Duration::from_secs(60), || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
-    std::thread::sleep(Duration::from_millis(500));
-    let got = got.lock().expect("lock").clone();
-    assert_eq!(unique_frames(&got), LONG_FLIGHT_ACCEPTED);
+    let got = whole_recording_arrives(&got, Duration::from_secs(60));
     let seqs: Vec<u64> = got.iter().map(|(s, _)| *s).collect();
     assert!(
         seqs.windows(2).all(|w| w[0] < w[1]),
@@ -60,11 +55,7 @@ fn broker_outage_loses_nothing_and_keeps_order() {
     std::thread::sleep(Duration::from_secs(2));
     let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
     let got = subscriber(port);
-    wait_for(Duration::from_secs(120), || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
-    let got = got.lock().expect("lock").clone();
-    assert_eq!(unique_frames(&got), LONG_FLIGHT_ACCEPTED);
+    let got = whole_recording_arrives(&got, Duration::from_secs(120));
     // First deliveries come in sequence order (re-sends may repeat a seq).
     let mut firsts = Vec::new();
     for (s, _) in &got {

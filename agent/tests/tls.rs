@@ -14,7 +14,7 @@ use std::time::Duration;
 use cloudradar_shared::wire::{Limits, decode};
 use common::{
     DATA, LONG_FLIGHT_ACCEPTED, Proc, agent_at, free_port, mosquitto, subscriber, unique_frames,
-    wait_for,
+    wait_for, whole_recording_arrives,
 };
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -199,14 +199,7 @@ fn a_recording_arrives_whole_over_mqtts_with_a_custom_ca() {
         &["--dedup-window-ms", "0", "--mqtt-ca-file", path(&pki.ca)],
         Stdio::inherit(),
     );
-    wait_for(Duration::from_secs(60), || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        unique_frames(&got.lock().expect("lock")),
-        LONG_FLIGHT_ACCEPTED
-    );
+    whole_recording_arrives(&got, Duration::from_secs(60));
 }
 
 #[test]
@@ -254,14 +247,7 @@ fn mutual_tls_delivers_with_a_client_certificate_and_is_refused_without() {
         ],
         Stdio::inherit(),
     );
-    wait_for(Duration::from_secs(60), || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        unique_frames(&got.lock().expect("lock")),
-        LONG_FLIGHT_ACCEPTED
-    );
+    whole_recording_arrives(&got, Duration::from_secs(60));
 }
 
 #[test]
@@ -309,13 +295,7 @@ fn wrong_ca_keeps_everything_spooled_and_the_right_ca_delivers_it() {
         &["--mqtt-ca-file", path(&pki.ca)],
         Stdio::inherit(),
     );
-    wait_for(Duration::from_secs(60), || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
-    assert_eq!(
-        unique_frames(&got.lock().expect("lock")),
-        LONG_FLIGHT_ACCEPTED
-    );
+    whole_recording_arrives(&got, Duration::from_secs(60));
     wait_for(Duration::from_secs(30), || {
         spooled_frames(&data.join("spool")) == 0
     });

@@ -127,6 +127,22 @@ pub fn agent_at(data: &Path, url: &str, inputs: &str, extra: &[&str], stderr: St
     Proc(child)
 }
 
+/// Waits until the subscriber `got` has every accepted frame of the
+/// recording, lets late duplicates settle, checks none is missing or extra,
+/// and returns what arrived.
+pub fn whole_recording_arrives(
+    got: &Mutex<Vec<(u64, usize)>>,
+    timeout: Duration,
+) -> Vec<(u64, usize)> {
+    wait_for(timeout, || {
+        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let got = got.lock().expect("lock").clone();
+    assert_eq!(unique_frames(&got), LONG_FLIGHT_ACCEPTED);
+    got
+}
+
 pub fn unique_frames(got: &[(u64, usize)]) -> usize {
     got.iter()
         .copied()
