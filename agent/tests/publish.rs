@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, subscriber,
-    unique_frames, wait_for, whole_recording_arrives,
+    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, mosquitto_persistent,
+    stop_gracefully, subscriber, unique_frames, wait_for, whole_recording_arrives,
 };
 
 #[test]
@@ -38,8 +38,14 @@ fn a_replayed_recording_arrives_whole_and_in_order() {
 fn broker_outage_loses_nothing_and_keeps_order() {
     let dir = tempfile::tempdir().expect("tmp");
     let port = free_port();
-    let broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
-    drop(broker); // down from the start: the agent spools
+    // The subscriber's session is kept across the broker's restart, so
+    // whatever the agent sends the moment the broker is back is queued for
+    // it, however the reconnects race.
+    let broker_dir = dir.path().join("broker");
+    std::fs::create_dir_all(&broker_dir).expect("broker dir");
+    let broker = mosquitto_persistent(&broker_dir, port);
+    let got = subscriber(port);
+    stop_gracefully(broker); // down from the start: the agent spools
     let _a = agent(
         &dir.path().join("agent"),
         port,
@@ -53,8 +59,7 @@ fn broker_outage_loses_nothing_and_keeps_order() {
             .unwrap_or(false)
     });
     std::thread::sleep(Duration::from_secs(2));
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
-    let got = subscriber(port);
+    let _broker = mosquitto_persistent(&broker_dir, port);
     let got = whole_recording_arrives(&got, Duration::from_secs(120));
     // First deliveries come in sequence order (re-sends may repeat a seq).
     let mut firsts = Vec::new();

@@ -54,7 +54,14 @@ pub fn mosquitto(dir: &Path, port: u16, extra: &str) -> Proc {
     let conf = dir.join(format!("mosquitto-{port}.conf"));
     std::fs::write(
         &conf,
-        format!("listener {port} 127.0.0.1\npersistence false\n{extra}"),
+        format!(
+            "listener {port} 127.0.0.1\n{}{extra}",
+            if extra.contains("persistence ") {
+                ""
+            } else {
+                "persistence false\n"
+            }
+        ),
     )
     .expect("conf");
     let child = Command::new("mosquitto")
@@ -68,6 +75,28 @@ pub fn mosquitto(dir: &Path, port: u16, extra: &str) -> Proc {
         TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     Proc(child)
+}
+
+/// Mosquitto that keeps sessions (and the messages queued for them) in
+/// `dir` across a graceful restart, so a subscriber's session outlives the
+/// broker going down.
+pub fn mosquitto_persistent(dir: &Path, port: u16) -> Proc {
+    mosquitto(
+        dir,
+        port,
+        &format!(
+            "allow_anonymous true\npersistence true\npersistence_location {}/\n",
+            dir.display()
+        ),
+    )
+}
+
+/// SIGTERM and wait: Mosquitto writes its persistence file on the way out.
+pub fn stop_gracefully(mut p: Proc) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &p.0.id().to_string()])
+        .status();
+    let _ = p.0.wait();
 }
 
 /// Subscribes to every batch; returns (seq -> frame count) as received, in arrival order.
@@ -134,9 +163,20 @@ pub fn whole_recording_arrives(
     got: &Mutex<Vec<(u64, usize)>>,
     timeout: Duration,
 ) -> Vec<(u64, usize)> {
-    wait_for(timeout, || {
-        unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
-    });
+    let end = Instant::now() + timeout;
+    while unique_frames(&got.lock().expect("lock")) < LONG_FLIGHT_ACCEPTED {
+        if Instant::now() > end {
+            let got = got.lock().expect("lock");
+            panic!(
+                "{} of {LONG_FLIGHT_ACCEPTED} frames in {} batches (seq {:?}..{:?}) within {timeout:?}",
+                unique_frames(&got),
+                got.len(),
+                got.iter().map(|g| g.0).min(),
+                got.iter().map(|g| g.0).max()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     std::thread::sleep(Duration::from_millis(500));
     let got = got.lock().expect("lock").clone();
     assert_eq!(unique_frames(&got), LONG_FLIGHT_ACCEPTED);
