@@ -25,6 +25,8 @@ pub struct Encoded {
     pub created_ms: u64,
     /// Wire bytes.
     pub data: Vec<u8>,
+    /// When its oldest frame was accepted (for the delivery latency).
+    pub oldest: std::time::Instant,
 }
 
 /// Counters shared with the status reporter.
@@ -59,6 +61,7 @@ pub async fn run(
 ) {
     let mut current: Vec<WireFrame> = Vec::with_capacity(settings.max_frames);
     let mut deadline: Option<Instant> = None;
+    let mut oldest = Instant::now();
     loop {
         let timer = async {
             match deadline {
@@ -68,13 +71,16 @@ pub async fn run(
         };
         let closing = tokio::select! {
             _ = cancel.cancelled() => true,
-            _ = timer => { flush(&settings, &mut current, &mut seq, &out).await; deadline = None; false }
+            _ = timer => { flush(&settings, &mut current, oldest, &mut seq, &out).await; deadline = None; false }
             a = frames.recv() => match a {
                 None => true,
                 Some(a) => {
                     match filter.accept(&a) {
                         Some(f) => {
                             stats.accepted.fetch_add(1, Ordering::Relaxed);
+                            if current.is_empty() {
+                                oldest = Instant::now();
+                            }
                             current.push(f);
                             if deadline.is_none() {
                                 deadline = Some(Instant::now() + settings.interval);
@@ -85,7 +91,7 @@ pub async fn run(
                         }
                     }
                     if current.len() >= settings.max_frames {
-                        flush(&settings, &mut current, &mut seq, &out).await;
+                        flush(&settings, &mut current, oldest, &mut seq, &out).await;
                         deadline = None;
                     }
                     false
@@ -96,13 +102,16 @@ pub async fn run(
             // Take whatever the inputs already delivered, then flush.
             while let Ok(a) = frames.try_recv() {
                 if let Some(f) = filter.accept(&a) {
+                    if current.is_empty() {
+                        oldest = Instant::now();
+                    }
                     current.push(f);
                     if current.len() >= settings.max_frames {
-                        flush(&settings, &mut current, &mut seq, &out).await;
+                        flush(&settings, &mut current, oldest, &mut seq, &out).await;
                     }
                 }
             }
-            flush(&settings, &mut current, &mut seq, &out).await;
+            flush(&settings, &mut current, oldest, &mut seq, &out).await;
             return;
         }
     }
@@ -111,6 +120,7 @@ pub async fn run(
 async fn flush(
     settings: &Settings,
     current: &mut Vec<WireFrame>,
+    oldest: Instant,
     seq: &mut Sequence,
     out: &mpsc::Sender<Encoded>,
 ) {
@@ -140,6 +150,7 @@ async fn flush(
             seq: n,
             created_ms: batch.created_ms,
             data,
+            oldest: oldest.into_std(),
         })
         .await;
 }

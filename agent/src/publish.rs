@@ -142,7 +142,10 @@ pub async fn run(
     let mut closing: Option<Instant> = None;
     let mut last_accepted = 0u64;
     let mut last_status = Instant::now();
+    // Batches of this run still to be acknowledged: when their oldest frame came in.
+    let mut waiting: HashMap<u64, Instant> = HashMap::new();
     loop {
+        waiting.retain(|seq, _| spool.contains(*seq));
         let (client, events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
         // The event loop is polled in its own task: `EventLoop::poll` is not
         // cancel-safe while connecting, and raced in the select! below a
@@ -204,7 +207,10 @@ pub async fn run(
                     Some(b) => {
                         let (seq, created, data) = (b.seq, b.created_ms, b.data);
                         match tokio::task::block_in_place(|| spool.put(seq, created, &data)) {
-                            Ok(()) => unsent.push_back(seq),
+                            Ok(()) => {
+                                unsent.push_back(seq);
+                                waiting.insert(seq, b.oldest);
+                            }
                             Err(e) => tracing::error!(seq, error = %format!("{e:#}"), "cannot spool batch"),
                         }
                     }
@@ -226,6 +232,10 @@ pub async fn run(
                     Ok(Event::Incoming(Packet::PubAck(ack))) => {
                         if let Some(Some(seq)) = inflight.remove(&ack.pkid) {
                             spool.remove(seq);
+                            if let Some(oldest) = waiting.remove(&seq) {
+                                metrics::histogram!(crate::telemetry::DELIVERY)
+                                    .record(oldest.elapsed().as_secs_f64());
+                            }
                             metrics::counter!("cloudradar_agent_batches_published_total").increment(1);
                         }
                     }
@@ -264,8 +274,11 @@ pub async fn run(
                 _ = cancel.cancelled(), if closing.is_some() => break,
                 b = batches.recv(), if closing.is_none() => match b {
                     Some(b) => {
-                        if let Err(e) = tokio::task::block_in_place(|| spool.put(b.seq, b.created_ms, &b.data)) {
-                            tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch");
+                        match tokio::task::block_in_place(|| spool.put(b.seq, b.created_ms, &b.data)) {
+                            Ok(()) => {
+                                waiting.insert(b.seq, b.oldest);
+                            }
+                            Err(e) => tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch"),
                         }
                     }
                     None => closing = Some(Instant::now()),
