@@ -32,5 +32,8 @@ scripts/check-deploy.sh
 echo "==> dashboard in headless Chromium against a live collector, simulator and agents"
 scripts/check-dashboard.sh
 
+echo "==> soak: memory and file descriptors of every process must not keep growing"
+scripts/soak.sh --minutes "${SOAK_MINUTES:-3}"
+
 echo "==> GitHub workflows (actionlint)"
 scripts/check-workflows.sh
