@@ -16,6 +16,7 @@ use crate::batch::{self, Stats};
 use crate::config::Config;
 use crate::filter::Filter;
 use crate::identity::{Sequence, receiver_id};
+use crate::input::position::Positions;
 use crate::input::{self, Spec};
 use crate::publish::{self, StatusSource};
 use crate::spool::Spool;
@@ -59,9 +60,33 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let inputs_cancel = cancel.child_token();
     let (frames_tx, frames_rx) = mpsc::channel(20_000);
-    for s in &config.inputs {
-        let spec = Spec::parse(s)?;
-        tracker.spawn(input::run(spec, frames_tx.clone(), inputs_cancel.clone()));
+    let specs = config
+        .inputs
+        .iter()
+        .map(|s| Spec::parse(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let files: Vec<_> = specs
+        .iter()
+        .filter_map(|s| match s {
+            Spec::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let positions = Positions::open(&config.data_dir.join("inputs"), &files, |seq| {
+        spool.contains(seq)
+    })?;
+    let mut file_index = 0u16;
+    for spec in specs {
+        let index = file_index;
+        if matches!(spec, Spec::File { .. }) {
+            file_index += 1;
+        }
+        tracker.spawn(input::run(
+            spec,
+            (index, positions.clone()),
+            frames_tx.clone(),
+            inputs_cancel.clone(),
+        ));
     }
     drop(frames_tx);
 
@@ -87,6 +112,7 @@ pub async fn run(
         StatusSource {
             stats,
             started: Instant::now(),
+            positions,
         },
         cancel.clone(),
     ));

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::filter::Filter;
 use crate::identity::Sequence;
+use crate::input::position::{self, Mark};
 use crate::input::{Arrival, now_ms};
 
 /// An encoded batch on its way to the spool and the broker.
@@ -27,6 +28,8 @@ pub struct Encoded {
     pub data: Vec<u8>,
     /// When its oldest frame was accepted (for the delivery latency).
     pub oldest: std::time::Instant,
+    /// How far into each file input its frames reach (saved once spooled).
+    pub marks: Vec<Mark>,
 }
 
 /// Counters shared with the status reporter.
@@ -62,6 +65,7 @@ pub async fn run(
     let mut current: Vec<WireFrame> = Vec::with_capacity(settings.max_frames);
     let mut deadline: Option<Instant> = None;
     let mut oldest = Instant::now();
+    let mut marks: Vec<Mark> = Vec::new();
     loop {
         let timer = async {
             match deadline {
@@ -71,10 +75,13 @@ pub async fn run(
         };
         let closing = tokio::select! {
             _ = cancel.cancelled() => true,
-            _ = timer => { flush(&settings, &mut current, oldest, &mut seq, &out).await; deadline = None; false }
+            _ = timer => { flush(&settings, &mut current, oldest, &mut marks, &mut seq, &out).await; deadline = None; false }
             a = frames.recv() => match a {
                 None => true,
                 Some(a) => {
+                    if let Some(m) = a.mark {
+                        position::note(&mut marks, m);
+                    }
                     match filter.accept(&a) {
                         Some(f) => {
                             stats.accepted.fetch_add(1, Ordering::Relaxed);
@@ -91,7 +98,7 @@ pub async fn run(
                         }
                     }
                     if current.len() >= settings.max_frames {
-                        flush(&settings, &mut current, oldest, &mut seq, &out).await;
+                        flush(&settings, &mut current, oldest, &mut marks, &mut seq, &out).await;
                         deadline = None;
                     }
                     false
@@ -101,17 +108,20 @@ pub async fn run(
         if closing {
             // Take whatever the inputs already delivered, then flush.
             while let Ok(a) = frames.try_recv() {
+                if let Some(m) = a.mark {
+                    position::note(&mut marks, m);
+                }
                 if let Some(f) = filter.accept(&a) {
                     if current.is_empty() {
                         oldest = Instant::now();
                     }
                     current.push(f);
                     if current.len() >= settings.max_frames {
-                        flush(&settings, &mut current, oldest, &mut seq, &out).await;
+                        flush(&settings, &mut current, oldest, &mut marks, &mut seq, &out).await;
                     }
                 }
             }
-            flush(&settings, &mut current, oldest, &mut seq, &out).await;
+            flush(&settings, &mut current, oldest, &mut marks, &mut seq, &out).await;
             return;
         }
     }
@@ -121,6 +131,7 @@ async fn flush(
     settings: &Settings,
     current: &mut Vec<WireFrame>,
     oldest: Instant,
+    marks: &mut Vec<Mark>,
     seq: &mut Sequence,
     out: &mpsc::Sender<Encoded>,
 ) {
@@ -151,6 +162,7 @@ async fn flush(
             created_ms: batch.created_ms,
             data,
             oldest: oldest.into_std(),
+            marks: std::mem::take(marks),
         })
         .await;
 }

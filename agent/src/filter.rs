@@ -129,6 +129,7 @@ mod tests {
                 signal: 0,
             },
             rx_ms,
+            mark: None,
         }
     }
 

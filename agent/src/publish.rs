@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::{Encoded, Stats};
+use crate::input::position::Positions;
 use crate::input::{Backoff, now_ms};
 use crate::spool::Spool;
 
@@ -121,6 +122,8 @@ pub struct StatusSource {
     pub stats: Arc<Stats>,
     /// Process start.
     pub started: Instant,
+    /// File-input positions, saved once a batch is spooled.
+    pub positions: Positions,
 }
 
 /// Runs until the batcher has finished and everything is delivered. When
@@ -205,13 +208,9 @@ pub async fn run(
             tokio::select! {
                 b = batches.recv(), if closing.is_none() => match b {
                     Some(b) => {
-                        let (seq, created, data) = (b.seq, b.created_ms, b.data);
-                        match tokio::task::block_in_place(|| spool.put(seq, created, &data)) {
-                            Ok(()) => {
-                                unsent.push_back(seq);
-                                waiting.insert(seq, b.oldest);
-                            }
-                            Err(e) => tracing::error!(seq, error = %format!("{e:#}"), "cannot spool batch"),
+                        if spool_batch(&mut spool, &status.positions, &b) {
+                            unsent.push_back(b.seq);
+                            waiting.insert(b.seq, b.oldest);
                         }
                     }
                     None => closing = Some(Instant::now()),
@@ -274,11 +273,8 @@ pub async fn run(
                 _ = cancel.cancelled(), if closing.is_some() => break,
                 b = batches.recv(), if closing.is_none() => match b {
                     Some(b) => {
-                        match tokio::task::block_in_place(|| spool.put(b.seq, b.created_ms, &b.data)) {
-                            Ok(()) => {
-                                waiting.insert(b.seq, b.oldest);
-                            }
-                            Err(e) => tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch"),
+                        if spool_batch(&mut spool, &status.positions, &b) {
+                            waiting.insert(b.seq, b.oldest);
                         }
                     }
                     None => closing = Some(Instant::now()),
@@ -286,6 +282,25 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Puts a new batch in the spool (durably), with the file positions it
+/// reaches recorded around it (see `input/position.rs`). False if it could
+/// not be spooled.
+fn spool_batch(spool: &mut Spool, positions: &Positions, b: &Encoded) -> bool {
+    tokio::task::block_in_place(|| {
+        positions.prepare(b.seq, &b.marks);
+        match spool.put(b.seq, b.created_ms, &b.data) {
+            Ok(()) => {
+                positions.commit(&b.marks);
+                true
+            }
+            Err(e) => {
+                tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch");
+                false
+            }
+        }
+    })
 }
 
 /// Polls one connection's event loop until it fails, forwarding every

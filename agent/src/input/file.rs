@@ -1,19 +1,24 @@
 //! File input: replays a recording (Beast, AVR or CSV) as fast as the
 //! pipeline takes it, for testing and back-filling. CSV frames keep their
-//! recorded time; others get the time they are read.
+//! recorded time; others get the time they are read. A file is read from
+//! `start` (where a previous run left it, see `position.rs`), and every
+//! frame carries its place in the file.
 
 use std::path::Path;
 
 use cloudradar_shared::format::csv;
+use tokio::io::AsyncSeekExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::position::Mark;
 use super::stream::read_frames;
 use super::{Arrival, Format};
 
 pub async fn run(
     path: &Path,
     format: Format,
+    start: Mark,
     label: &str,
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
@@ -24,12 +29,12 @@ pub async fn run(
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("csv")));
     let result = if csv_like {
-        replay_csv(path, label, &tx, &cancel).await
+        replay_csv(path, start, label, &tx, &cancel).await
     } else {
-        match tokio::fs::File::open(path).await {
+        match open_at(path, start.offset).await {
             Ok(f) => tokio::select! {
                 _ = cancel.cancelled() => Ok(()),
-                r = read_frames(f, format, label, &tx) => r,
+                r = read_frames(f, format, label, &tx, Some(start)) => r,
             },
             Err(e) => Err(e),
         }
@@ -40,23 +45,44 @@ pub async fn run(
     }
 }
 
+async fn open_at(path: &Path, offset: u64) -> std::io::Result<tokio::fs::File> {
+    let mut f = tokio::fs::File::open(path).await?;
+    f.seek(std::io::SeekFrom::Start(offset)).await?;
+    Ok(f)
+}
+
 async fn replay_csv(
     path: &Path,
+    start: Mark,
     label: &str,
     tx: &mpsc::Sender<Arrival>,
     cancel: &CancellationToken,
 ) -> std::io::Result<()> {
     let text = tokio::fs::read_to_string(path).await?;
+    let mut pos = usize::try_from(start.offset).unwrap_or(usize::MAX);
+    if pos > text.len() || !text.is_char_boundary(pos) {
+        pos = 0;
+    }
     let mut bad = 0u64;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    while pos < text.len() {
         if cancel.is_cancelled() {
             break;
         }
-        match csv::parse_line(line) {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        pos = end;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match csv::parse_line(line.trim_end()) {
             Ok((t, rx)) => {
                 let arrival = Arrival {
                     rx,
                     rx_ms: (t * 1000.0) as u64,
+                    mark: Some(Mark {
+                        offset: pos as u64,
+                        ..start
+                    }),
                 };
                 if tx.send(arrival).await.is_err() {
                     break;

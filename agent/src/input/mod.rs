@@ -6,6 +6,7 @@
 //! Talks to: the receiver (bytes in) and the batcher (frames out).
 
 mod file;
+pub mod position;
 mod serial;
 mod spec;
 mod stream;
@@ -24,10 +25,18 @@ pub struct Arrival {
     pub rx: Received,
     /// Wall-clock arrival, Unix ms.
     pub rx_ms: u64,
+    /// Where it was in its file (file inputs only).
+    pub mark: Option<position::Mark>,
 }
 
-/// Runs one input until cancelled (files: until read).
-pub async fn run(spec: Spec, tx: mpsc::Sender<Arrival>, cancel: CancellationToken) {
+/// Runs one input until cancelled (files: until read). A file input is
+/// file number `file` of `positions` and starts where it was left.
+pub async fn run(
+    spec: Spec,
+    file: (u16, position::Positions),
+    tx: mpsc::Sender<Arrival>,
+    cancel: CancellationToken,
+) {
     let label = spec.label();
     match spec {
         Spec::Tcp { host, port, format } => tcp::run(&host, port, format, &label, tx, cancel).await,
@@ -36,7 +45,13 @@ pub async fn run(spec: Spec, tx: mpsc::Sender<Arrival>, cancel: CancellationToke
             baud,
             format,
         } => serial::run(&device, baud, format, &label, tx, cancel).await,
-        Spec::File { path, format } => file::run(&path, format, &label, tx, cancel).await,
+        Spec::File { path, format } => {
+            let start = position::Mark {
+                file: file.0,
+                offset: file.1.resume(file.0),
+            };
+            file::run(&path, format, start, &label, tx, cancel).await
+        }
     }
 }
 

@@ -6,15 +6,18 @@ use cloudradar_shared::format::{Scan, avr, beast};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
+use super::position::Mark;
 use super::{Arrival, Format, now_ms};
 
 /// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
-/// Returns early (Ok) if the receiving side is gone.
+/// Returns early (Ok) if the receiving side is gone. With `origin` (a file
+/// read from that offset), every frame is marked with the offset after it.
 pub async fn read_frames<R: AsyncRead + Unpin>(
     mut reader: R,
     mut format: Format,
     label: &str,
     tx: &mpsc::Sender<Arrival>,
+    mut origin: Option<Mark>,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0usize;
@@ -54,7 +57,19 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
                 Scan::Frame(rx, used) => {
                     pos += used;
                     frames += 1;
-                    if tx.send(Arrival { rx, rx_ms: at }).await.is_err() {
+                    let mark = origin.map(|o| Mark {
+                        offset: o.offset + pos as u64,
+                        ..o
+                    });
+                    if tx
+                        .send(Arrival {
+                            rx,
+                            rx_ms: at,
+                            mark,
+                        })
+                        .await
+                        .is_err()
+                    {
                         return Ok(());
                     }
                 }
@@ -65,6 +80,9 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
                 }
                 Scan::NeedMore => break,
             }
+        }
+        if let Some(o) = &mut origin {
+            o.offset += pos as u64;
         }
         buf.copy_within(pos..len, 0);
         len -= pos;
