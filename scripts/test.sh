@@ -18,6 +18,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 # Installed above, so the cross-check with dump1090 must run, not skip.
 export CLOUDRADAR_REQUIRE_DUMP1090=1
+# The network-cut test makes a network namespace: it must run, not skip.
+export CLOUDRADAR_REQUIRE_NETNS=1
 cargo test --workspace --locked
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"

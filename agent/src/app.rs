@@ -55,6 +55,7 @@ pub async fn run(
         ),
         position: config.lat.zip(config.lon),
         status_interval: Duration::from_secs(config.status_interval_s.max(1)),
+        keep_alive: Duration::from_secs(config.mqtt_keep_alive_s),
     };
 
     let tracker = TaskTracker::new();

@@ -36,6 +36,10 @@ pub struct Config {
     pub mqtt_username: Option<String>,
     /// Broker password.
     pub mqtt_password: Option<String>,
+    /// Seconds between MQTT keep-alive pings; a connection that answers
+    /// none for about twice this long is dropped and made again (lower it
+    /// on links that fail silently, e.g. mobile).
+    pub mqtt_keep_alive_s: u64,
     /// Receiver latitude, degrees (optional; reported in status).
     pub lat: Option<f64>,
     /// Receiver longitude, degrees.
@@ -85,6 +89,7 @@ impl Default for Config {
             mqtt_client_key_file: None,
             mqtt_username: None,
             mqtt_password: None,
+            mqtt_keep_alive_s: 20,
             lat: None,
             lon: None,
             batch_max_frames: 2000,
@@ -133,6 +138,9 @@ pub struct Overrides {
     /// See `mqtt_password`.
     #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
     pub mqtt_password: Option<String>,
+    /// See `mqtt_keep_alive_s`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_KEEP_ALIVE_S")]
+    pub mqtt_keep_alive_s: Option<u64>,
     /// See `lat`.
     #[arg(long, env = "CLOUDRADAR_LAT", allow_hyphen_values = true)]
     pub lat: Option<f64>,
@@ -180,6 +188,7 @@ impl Config {
         set!(
             data_dir,
             mqtt_url,
+            mqtt_keep_alive_s,
             batch_interval_ms,
             dedup_window_ms,
             reduce_interval_ms,
@@ -239,6 +248,9 @@ impl Config {
                  the connection would not use TLS",
                 self.mqtt_url
             );
+        }
+        if !(2..=3600).contains(&self.mqtt_keep_alive_s) {
+            anyhow::bail!("key `mqtt_keep_alive_s`: must be within 2..3600 seconds");
         }
         if self.batch_max_frames == 0 || self.batch_interval_ms == 0 {
             anyhow::bail!("keys `batch_max_frames` and `batch_interval_ms` must be positive");

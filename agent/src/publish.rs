@@ -90,12 +90,14 @@ pub struct Settings {
     pub position: Option<(f64, f64)>,
     /// Seconds between statistics messages.
     pub status_interval: Duration,
+    /// MQTT keep-alive interval.
+    pub keep_alive: Duration,
 }
 
 impl Settings {
     fn options(&self) -> MqttOptions {
         let mut o = MqttOptions::new(self.receiver_id.clone(), self.host.clone(), self.port);
-        o.set_keep_alive(Duration::from_secs(20));
+        o.set_keep_alive(self.keep_alive);
         o.set_max_packet_size(4 << 20, 4 << 20);
         o.set_inflight(WINDOW as u16 + 4);
         o.set_credentials(self.credentials.0.clone(), self.credentials.1.clone());

@@ -39,6 +39,9 @@ install_test_tools() {
     apt_install mosquitto mosquitto mosquitto-clients
     apt_install socat socat
     apt_install openssl openssl
+    # Network namespaces for the network-cut test; curl for the scripts.
+    apt_install ip iproute2
+    apt_install curl curl
     # An independent decoder the simulator's output is cross-checked with.
     apt_install dump1090-mutability dump1090-mutability
     # A local S3-compatible server for the backup and restore tests.
