@@ -1,7 +1,8 @@
 // Rendering performance check: opens the dashboard against a dev server
 // in synthetic mode (node scripts/web/dev-server.mjs --synthetic 5000),
 // lets trails build up, then pans the map and reports the canvas draw
-// time and the frame rate the page achieved.
+// time and the frame rate the page achieved. Also reports the first load:
+// navigation to all aircraft drawn, DOMContentLoaded, load, bytes.
 //
 //   node scripts/web/perf-test.mjs http://127.0.0.1:8090 [warmup-seconds=30] [max-draw-ms=50]
 import { chromium } from 'playwright-core';
@@ -14,8 +15,27 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+// First load: from navigation to every aircraft the API lists drawn on the
+// map (a cold page, nothing cached).
+const loadStart = Date.now();
 await page.goto(`${base}/#map`);
-await page.waitForFunction(() => Number(document.getElementById('map').dataset.aircraftDrawn) > 0);
+await page.waitForFunction(() => {
+  const drawn = Number(document.getElementById('map').dataset.aircraftDrawn);
+  return drawn > 0 && drawn >= (window.cloudradar?.store?.aircraft?.size ?? Infinity) * 0.9;
+}, null, { polling: 10 });
+const firstLoad = {
+  aircraftDrawnMs: Date.now() - loadStart,
+  ...(await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    return {
+      domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+      loadEventMs: Math.round(nav.loadEventEnd),
+      transferredKiB: Math.round(performance.getEntriesByType('resource')
+        .reduce((n, r) => n + (r.transferSize || 0), nav.transferSize || 0) / 1024),
+    };
+  })),
+};
+console.log(`first load: ${JSON.stringify(firstLoad)}`);
 console.log(`warming up ${warmup} s (trails accumulate)…`);
 await page.waitForTimeout(warmup * 1000);
 const r = await page.evaluate(async () => {
