@@ -91,7 +91,9 @@ pub async fn start(
     })?;
     let positions: ReceiverPositions = Arc::new(RwLock::new(known_receiver_positions(&conn)?));
     drop(conn);
-    let processor = Processor::new(last_id, config.dedup_window_ms, positions.clone());
+    let clocks = crate::process::Clocks::default();
+    let processor = Processor::new(last_id, config.dedup_window_ms, positions.clone())
+        .with_clocks(clocks.clone());
     let limits = Limits {
         max_encoded: config.max_batch_bytes,
         ..Limits::default()
@@ -228,6 +230,9 @@ pub async fn start(
             tokio::select! { _ = status_cancel.cancelled() => None, u = status_rx.recv() => u }
         {
             tracing::info!(receiver = %u.receiver, state = ?u.status.state, "receiver status");
+            if let (Some(at), Some(sent)) = (u.live_at_ms, u.status.time_ms) {
+                clocks.observe(&u.receiver, sent, at);
+            }
             let online = u.status.state == State::Online;
             metrics::gauge!("cloudradar_collector_receiver_online", "receiver" => u.receiver.clone())
                 .set(if online { 1.0 } else { 0.0 });

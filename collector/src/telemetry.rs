@@ -150,6 +150,10 @@ fn describe() {
             "1 when the receiver's last status was online, by receiver.",
         ),
         (
+            "cloudradar_collector_receiver_clock_offset_seconds",
+            "Receiver clock minus collector clock, from live status messages, by receiver; frame times are corrected beyond 5 s.",
+        ),
+        (
             "cloudradar_collector_receiver_last_seen_timestamp_seconds",
             "When the receiver was last heard from, by receiver.",
         ),

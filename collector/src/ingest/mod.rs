@@ -47,6 +47,9 @@ pub struct StatusUpdate {
     pub receiver: String,
     /// The status.
     pub status: ReceiverStatus,
+    /// When it arrived (Unix ms), if it was sent live: not a retained copy
+    /// delivered at subscription, whose time stamp is old.
+    pub live_at_ms: Option<u64>,
 }
 
 /// Where to connect and as whom.
@@ -207,6 +210,7 @@ async fn handle(
                         .send(StatusUpdate {
                             receiver,
                             status: s,
+                            live_at_ms: (!p.retain).then(crate::pipeline::now_ms),
                         })
                         .await;
                 }

@@ -9,11 +9,13 @@
 //! Talks to: the buffer (input batches), the store (output rows), the HTTP
 //! layer (live snapshot).
 
+mod clock;
 mod coverage;
 mod dedup;
 mod live;
 mod minutes;
 
+pub use clock::Clocks;
 pub use coverage::{SECTOR_DEGREES, SECTORS};
 pub use live::{LiveAircraft, Snapshot};
 pub use minutes::SIGNAL_BANDS_DBFS;
@@ -64,6 +66,7 @@ pub struct Processor {
     receivers: HashMap<String, ReceiverCounters>,
     applied: HashMap<String, std::collections::BTreeSet<u64>>,
     positions: ReceiverPositions,
+    clocks: Clocks,
     total_messages: u64,
     coverage: Coverage,
     minute_aircraft: HashMap<String, MinuteAircraft>,
@@ -89,10 +92,17 @@ impl Processor {
             receivers: HashMap::new(),
             applied: HashMap::new(),
             positions,
+            clocks: Clocks::default(),
             total_messages: 0,
             coverage: Coverage::default(),
             minute_aircraft: HashMap::new(),
         }
+    }
+
+    /// Corrects receivers' frame times by the clock offsets in `clocks`.
+    pub fn with_clocks(mut self, clocks: Clocks) -> Self {
+        self.clocks = clocks;
+        self
     }
 
     /// Processes one batch received at `now_ms`. A batch this processor
@@ -124,6 +134,7 @@ impl Processor {
             .increment(batch.frames.len() as u64);
         metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => batch.receiver_id.clone())
             .set(now_ms as f64 / 1000.0);
+        let correction = self.clocks.correction(&batch.receiver_id);
         let mut minutes = MinuteStats::default();
         let minute_aircraft = self
             .minute_aircraft
@@ -132,8 +143,8 @@ impl Processor {
         for wf in &batch.frames {
             counters.frames += 1;
             self.total_messages += 1;
-            // A receiver clock in the future is not believed.
-            let time = wf.rx_ms.min(now_ms + 60_000);
+            // On the collector's clock; a time still in the future is not believed.
+            let time = clock::corrected(wf.rx_ms, correction).min(now_ms + 60_000);
             let msg = decode(&wf.frame, &self.opts).ok();
             let frame = msg.as_ref().map_or(wf.frame, |m| m.frame);
             let next_id = &mut self.next_id;
@@ -160,7 +171,7 @@ impl Processor {
             }
             out.receptions.push(ReceptionRow {
                 message_id: id,
-                rx_ms: wf.rx_ms as i64,
+                rx_ms: time as i64,
                 timestamp: wf.timestamp as i64,
                 signal: i64::from(wf.signal),
             });
