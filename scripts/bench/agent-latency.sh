@@ -48,24 +48,16 @@ curl -fs "http://127.0.0.1:$http/metrics" >"$work/metrics"
 echo "agent delivery latency, default batching, $aircraft aircraft, ${seconds} s"
 echo "frames/s accepted: $(awk -v a="$start_frames" -v b="$frames" -v s="$seconds" 'BEGIN { printf "%.0f", (b - a) / s }')"
 # Quantiles from the histogram's buckets, interpolated linearly inside a
-# bucket (as Prometheus' histogram_quantile does).
+# bucket (as Prometheus' histogram_quantile does; probe.py's quantile).
 python3 - "$work/metrics" <<'PY'
 import re, sys
-buckets = []
+sys.path.insert(0, "scripts/bench")
+from probe import quantile
+buckets = {}
 for line in open(sys.argv[1]):
     m = re.match(r'cloudradar_agent_delivery_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
     if m:
-        buckets.append((float(m.group(1)), float(m.group(2))))
-total = buckets[-1][1]
-def quantile(q):
-    rank, lo, below = q * total, 0.0, 0.0
-    for le, count in buckets:
-        if count >= rank:
-            if le == float("inf"):
-                return lo
-            return lo + (le - lo) * (rank - below) / max(count - below, 1e-9)
-        lo, below = le, count
-    return lo
-print(f"batches acknowledged: {total:.0f}")
-print("  ".join(f"p{int(q * 100)} {quantile(q) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99)))
+        buckets[m.group(1)] = float(m.group(2))
+print(f"batches acknowledged: {buckets.get('+Inf', 0):.0f}")
+print("  ".join(f"p{int(q * 100)} {quantile(q, None, buckets) * 1000:.0f} ms" for q in (0.5, 0.9, 0.99)))
 PY
