@@ -20,7 +20,22 @@ pub fn init_metrics() -> Option<PrometheusHandle> {
         .install_recorder()
         .ok()?;
     describe();
+    keep_up(handle.clone());
     Some(handle)
+}
+
+/// The recorder holds histogram samples until they are folded into the
+/// buckets at a scrape or an upkeep; with nobody scraping (an agent on a
+/// Raspberry Pi without Prometheus) they would pile up for months.
+fn keep_up(handle: PrometheusHandle) {
+    let _ = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                handle.run_upkeep();
+            }
+        });
 }
 
 fn describe() {
