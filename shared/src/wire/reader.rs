@@ -25,6 +25,13 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// Everything not read yet.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        let out = self.data.get(self.pos..).unwrap_or_default();
+        self.pos = self.data.len();
+        out
+    }
+
     pub(crate) fn u8(&mut self) -> Result<u8, WireError> {
         Ok(self.take(1)?[0])
     }
