@@ -15,6 +15,8 @@ mod v2;
 
 pub use codec::{MAGIC, VERSION, decode, encode, encode_v1};
 pub use status::{ReceiverStatus, State};
+#[doc(hidden)]
+pub use v2::column_sizes;
 
 /// MQTT topic prefix, versioned with the wire format.
 pub const TOPIC_PREFIX: &str = "cloudradar/v1";

@@ -25,6 +25,11 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// How many bytes are left.
+    pub(crate) fn rest_len(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
     /// Everything not read yet.
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let out = self.data.get(self.pos..).unwrap_or_default();

@@ -6,7 +6,9 @@
 //! ```text
 //! body after "CRB" 2:
 //!   id_len varint, receiver id, seq varint, created_ms varint, n varint (as v1)
-//!   flags u8: bit 0 = rx_ms is predicted from the timestamps (below)
+//!   flags u8: bit 0 = rx_ms is predicted from the timestamps (below),
+//!             bit 1 = packed: the columns are inside one column, each
+//!             as len varint + bytes (smaller for small batches)
 //!   15 columns in this order, each: decoded_len varint, method u8
 //!   (0 raw: decoded_len bytes; 1 zstd: stored_len varint, one zstd frame)
 //!    0 odd      frames whose length does not fit their downlink format,
@@ -18,8 +20,8 @@
 //!    4 parity   DF11/17/18: syndrome varint (0 when intact; DF11 carries
 //!               the interrogator code there)
 //!    5 rx       rx_ms - prediction, svarint per frame; prediction = previous
-//!               rx_ms (first: created_ms), plus with flag bit 0 the timestamp
-//!               step / 12,000 (both clocks run in real time)
+//!               rx_ms (first: created_ms), or with flag bit 0 the first
+//!               frame's rx_ms + (timestamp - its timestamp) / 12,000
 //!    6-8 ts     zig-zag 12 MHz timestamp step (first from 0), bytes 0, 1, 2
 //!    9 ts_high  the same step >> 24, varint per frame
 //!   10 signal   signal level byte per frame
@@ -54,11 +56,15 @@ use crate::frame::{Frame, expected_len};
 pub const VERSION: u8 = 2;
 
 /// zstd level: measured in docs/performance.md (agent CPU against size).
-const ZSTD_LEVEL: i32 = 9;
+const ZSTD_LEVEL: i32 = 12;
 /// Columns shorter than this are stored raw (a zstd frame costs ~10 bytes).
 const MIN_COMPRESS: usize = 16;
 
 const RX_FROM_TIMESTAMP: u8 = 1;
+const PACKED: u8 = 2;
+/// Small batches are also tried as one zstd frame holding all columns
+/// (15 frames cost more than separate entropy tables save there).
+const PACK_BELOW: usize = 8 << 10;
 const TICKS_PER_MS: i64 = 12_000;
 
 const ODD: usize = 0;
@@ -75,6 +81,10 @@ const EXT: usize = 12;
 const REPLY: usize = 13;
 const SHORT: usize = 14;
 const COLUMNS: usize = 15;
+const NAMES: [&str; COLUMNS] = [
+    "odd", "head", "table", "index", "parity", "rx", "ts0", "ts1", "ts2", "ts_high", "signal",
+    "key", "ext", "reply", "short",
+];
 
 /// Formats whose address is in bytes 1..4 (AA field); the others overlay
 /// it on the parity.
@@ -134,25 +144,51 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-/// rx_ms predicted for a frame from the previous one.
-fn predict_rx(prev_rx: u64, step_ticks: u64, from_timestamp: bool) -> u64 {
-    if from_timestamp {
-        prev_rx.wrapping_add(((step_ticks as i64) / TICKS_PER_MS) as u64)
-    } else {
-        prev_rx
+/// Predicts rx_ms: the previous frame's (the first: created_ms), or with
+/// timestamps the first frame's rx_ms plus the receiver clock time elapsed
+/// since it (both clocks run in real time; from one anchor the rounding to
+/// milliseconds does not add up).
+struct RxPredictor {
+    from_timestamp: bool,
+    prev: u64,
+    anchor: Option<(u64, u64)>,
+}
+
+impl RxPredictor {
+    fn new(created_ms: u64, from_timestamp: bool) -> Self {
+        Self {
+            from_timestamp,
+            prev: created_ms,
+            anchor: None,
+        }
+    }
+
+    fn predict(&self, timestamp: u64) -> u64 {
+        match self.anchor {
+            Some((rx0, ts0)) if self.from_timestamp => {
+                let elapsed = timestamp.wrapping_sub(ts0) as i64 / TICKS_PER_MS;
+                rx0.wrapping_add(elapsed as u64)
+            }
+            _ => self.prev,
+        }
+    }
+
+    fn seen(&mut self, rx_ms: u64, timestamp: u64) {
+        self.prev = rx_ms;
+        self.anchor.get_or_insert((rx_ms, timestamp));
     }
 }
 
 /// The rx column with or without timestamp prediction.
 fn rx_column(batch: &Batch, from_timestamp: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(batch.frames.len());
-    let mut prev_rx = batch.created_ms;
-    let mut prev_ts = batch.frames.first().map_or(0, |f| f.timestamp);
+    let mut p = RxPredictor::new(batch.created_ms, from_timestamp);
     for f in &batch.frames {
-        let pred = predict_rx(prev_rx, f.timestamp.wrapping_sub(prev_ts), from_timestamp);
-        put_svarint(&mut out, f.rx_ms.wrapping_sub(pred) as i64);
-        prev_rx = f.rx_ms;
-        prev_ts = f.timestamp;
+        put_svarint(
+            &mut out,
+            f.rx_ms.wrapping_sub(p.predict(f.timestamp)) as i64,
+        );
+        p.seen(f.rx_ms, f.timestamp);
     }
     out
 }
@@ -253,27 +289,49 @@ pub(super) fn encode(batch: &Batch) -> Vec<u8> {
     out.extend_from_slice(super::MAGIC);
     out.push(VERSION);
     put_header(&mut out, batch);
-    out.push(flags);
     let mut compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL).ok();
+    let mut separate = Vec::with_capacity(n * 8);
     for col in &cols {
-        put_varint(&mut out, col.len() as u64);
-        let packed = match &mut compressor {
-            Some(c) if col.len() >= MIN_COMPRESS => c.compress(col).ok(),
-            _ => None,
-        };
-        match packed {
-            Some(z) if z.len() + 2 < col.len() => {
-                out.push(ZSTD);
-                put_varint(&mut out, z.len() as u64);
-                out.extend_from_slice(&z);
-            }
-            _ => {
-                out.push(RAW);
-                out.extend_from_slice(col);
-            }
+        put_column(&mut separate, col, &mut compressor);
+    }
+    let raw: usize = cols.iter().map(Vec::len).sum();
+    let mut packed = Vec::new();
+    if raw <= PACK_BELOW {
+        let mut inner = Vec::with_capacity(raw + 3 * COLUMNS);
+        for col in &cols {
+            put_varint(&mut inner, col.len() as u64);
+            inner.extend_from_slice(col);
         }
+        put_column(&mut packed, &inner, &mut compressor);
+    }
+    if !packed.is_empty() && packed.len() < separate.len() {
+        out.push(flags | PACKED);
+        out.extend_from_slice(&packed);
+    } else {
+        out.push(flags);
+        out.extend_from_slice(&separate);
     }
     out
+}
+
+/// Writes one column: decoded length, then zstd if that is smaller, else raw.
+fn put_column(out: &mut Vec<u8>, col: &[u8], compressor: &mut Option<zstd::bulk::Compressor<'_>>) {
+    put_varint(out, col.len() as u64);
+    let packed = match compressor {
+        Some(c) if col.len() >= MIN_COMPRESS => c.compress(col).ok(),
+        _ => None,
+    };
+    match packed {
+        Some(z) if z.len() + 2 < col.len() => {
+            out.push(ZSTD);
+            put_varint(out, z.len() as u64);
+            out.extend_from_slice(&z);
+        }
+        _ => {
+            out.push(RAW);
+            out.extend_from_slice(col);
+        }
+    }
 }
 
 /// Reads one column, decompressing it if needed; `budget` is what is left
@@ -309,18 +367,54 @@ fn column<'a>(
     }
 }
 
+/// `(column name, decoded bytes, stored bytes)` of a version 2 batch, for
+/// the size breakdown in docs/performance.md (one "packed" entry for a
+/// packed batch); `None` if it does not parse.
+pub fn column_sizes(bytes: &[u8]) -> Option<Vec<(&'static str, usize, usize)>> {
+    let limits = Limits::default();
+    let mut r = Reader::new(bytes.get(4..)?);
+    parse_header(&mut r, &limits).ok()?;
+    let flags = r.u8().ok()?;
+    let mut budget = limits.max_decoded;
+    if flags & PACKED != 0 {
+        let before = r.rest_len();
+        let col = column(&mut r, &mut budget, limits.max_decoded).ok()?;
+        return Some(vec![("packed", col.len(), before - r.rest_len())]);
+    }
+    let mut out = Vec::with_capacity(COLUMNS);
+    for name in NAMES {
+        let before = r.rest_len();
+        let col = column(&mut r, &mut budget, limits.max_decoded).ok()?;
+        out.push((name, col.len(), before - r.rest_len()));
+    }
+    Some(out)
+}
+
 /// Decodes the bytes after the version byte.
 pub(super) fn decode(body: &[u8], limits: &Limits) -> Result<Batch, WireError> {
     let mut r = Reader::new(body);
     let (receiver_id, seq, created_ms, n) = parse_header(&mut r, limits)?;
     let flags = r.u8()?;
-    if flags & !RX_FROM_TIMESTAMP != 0 {
+    if flags & !(RX_FROM_TIMESTAMP | PACKED) != 0 {
         return Err(WireError::Invalid("unknown flags"));
     }
     let mut budget = limits.max_decoded;
+    let pack;
     let mut cols: [Cow<'_, [u8]>; COLUMNS] = Default::default();
-    for col in cols.iter_mut() {
-        *col = column(&mut r, &mut budget, limits.max_decoded)?;
+    if flags & PACKED != 0 {
+        pack = column(&mut r, &mut budget, limits.max_decoded)?;
+        let mut inner = Reader::new(&pack);
+        for col in cols.iter_mut() {
+            let len = usize::try_from(inner.varint()?).map_err(|_| WireError::Truncated)?;
+            *col = Cow::Borrowed(inner.take(len)?);
+        }
+        if !inner.is_empty() {
+            return Err(WireError::Invalid("trailing bytes in the packed columns"));
+        }
+    } else {
+        for col in cols.iter_mut() {
+            *col = column(&mut r, &mut budget, limits.max_decoded)?;
+        }
     }
     if !r.is_empty() {
         return Err(WireError::Invalid("trailing bytes after the last column"));
@@ -377,8 +471,8 @@ pub(super) fn decode(body: &[u8], limits: &Limits) -> Result<Batch, WireError> {
     let mut odd = odd.into_iter().peekable();
     let mut frames = Vec::with_capacity(n);
     let mut reg = 0usize;
-    let (mut prev_rx, mut prev_ts) = (created_ms, 0u64);
-    let from_timestamp = flags & RX_FROM_TIMESTAMP != 0;
+    let mut prev_ts = 0u64;
+    let mut rx_pred = RxPredictor::new(created_ms, flags & RX_FROM_TIMESTAMP != 0);
     for i in 0..n {
         let high = ts_high.varint()?;
         if high >> 40 != 0 {
@@ -389,14 +483,11 @@ pub(super) fn decode(body: &[u8], limits: &Limits) -> Result<Batch, WireError> {
             | u64::from(cols[TS0 + 2][i]) << 16
             | high << 24;
         let timestamp = prev_ts.wrapping_add(unzigzag(step) as u64);
-        let ts_step = if i == 0 {
-            0
-        } else {
-            timestamp.wrapping_sub(prev_ts)
-        };
-        let rx_ms = predict_rx(prev_rx, ts_step, from_timestamp).wrapping_add(rx.svarint()? as u64);
+        let rx_ms = rx_pred
+            .predict(timestamp)
+            .wrapping_add(rx.svarint()? as u64);
+        rx_pred.seen(rx_ms, timestamp);
         prev_ts = timestamp;
-        prev_rx = rx_ms;
 
         let frame = if odd.peek().is_some_and(|&(at, _)| at == i) {
             odd.next().map(|(_, f)| f).ok_or(WireError::Truncated)?
