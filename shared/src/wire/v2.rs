@@ -12,7 +12,8 @@
 //!   15 columns in this order, each: decoded_len varint, method u8
 //!   (0 raw: decoded_len bytes; 1 zstd: stored_len varint, one zstd frame)
 //!    0 odd      frames whose length does not fit their downlink format,
-//!               verbatim: index gap varint, length u8, bytes
+//!               verbatim: index gap varint, length u8, bytes (all other
+//!               frames are "regular")
 //!    1 head     first message byte (DF and the 3 bits after it), per regular frame
 //!    2 table    addresses, 3 bytes each, in order of first use
 //!    3 index    per regular frame its table index, w bytes as byte planes
