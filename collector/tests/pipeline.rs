@@ -82,14 +82,17 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
         publish(mqtt, "rx-a", Some(("rx-a", "wrong")), &good).is_err(),
         "wrong password refused"
     );
-    // Garbage, truncated (the compressed body cut: "malformed"), wrong version,
+    // Garbage, truncated (a version 2 batch cut in half: "truncated"; a
+    // version 1 batch, one zstd frame, cut: "malformed"), wrong version,
     // and a batch claiming another receiver.
     let mut wrong_version = good[0].1.clone();
     wrong_version[3] = 9;
     let other = encoded(&batches("rx-b", &frames, 100, 1));
+    let v1 = cloudradar_shared::wire::encode_v1(&batches("rx-a", &frames, 100, 1)[0]);
     let bad = vec![
         (good[0].0.clone(), b"random bytes".to_vec()),
         (good[0].0.clone(), good[0].1[..good[0].1.len() / 2].to_vec()),
+        (good[0].0.clone(), v1[..v1.len() / 2].to_vec()),
         (good[0].0.clone(), wrong_version),
         (good[0].0.clone(), other[0].1.clone()),
     ];
@@ -97,7 +100,13 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &good).expect("publish");
     wait_for(Duration::from_secs(30), || receptions(http) == 100);
     let (_, metrics) = get(http, "/metrics").unwrap();
-    for reason in ["magic", "malformed", "version", "receiver_mismatch"] {
+    for reason in [
+        "magic",
+        "truncated",
+        "malformed",
+        "version",
+        "receiver_mismatch",
+    ] {
         assert!(
             metrics.contains(&format!("reason=\"{reason}\"")),
             "no rejection counted for {reason}:\n{metrics}"

@@ -67,7 +67,7 @@ pub fn validate(topic_receiver: &str, payload: &[u8], limits: &Limits) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cloudradar_shared::wire::{Batch, encode};
+    use cloudradar_shared::wire::{Batch, encode, encode_v1};
 
     #[test]
     fn a_batch_for_another_receiver_is_refused() {
@@ -86,6 +86,26 @@ mod tests {
         assert_eq!(
             validate("rx-a", b"junk", &Limits::default()).map_err(|r| r.reason()),
             Err("magic")
+        );
+    }
+
+    #[test]
+    fn batches_from_agents_still_on_wire_version_1_are_accepted() {
+        let b = Batch {
+            receiver_id: "rx-old".into(),
+            seq: 9,
+            created_ms: 1,
+            frames: vec![],
+        };
+        assert_eq!(
+            validate("rx-old", &encode_v1(&b), &Limits::default()),
+            Ok(9)
+        );
+        let mut future = encode(&b);
+        future[3] = 99;
+        assert_eq!(
+            validate("rx-old", &future, &Limits::default()).map_err(|r| r.reason()),
+            Err("version")
         );
     }
 }

@@ -1,74 +1,37 @@
-//! Byte layout of a batch, version 1.
+//! The batch envelope: magic, version byte, and the parts every version
+//! shares (the batch header, zstd with a size check before allocating).
 //!
 //! ```text
-//! "CRB" | version u8 = 1 | compression u8 (0 none, 1 zstd) | payload
-//! payload (after decompression), varints are LEB128, s = zig-zag signed:
-//!   id_len varint, receiver id (UTF-8)
-//!   seq varint, created_ms varint, frame count n varint
-//!   column: n bytes, 7 or 14 (message length)
-//!   column: n svarints, rx_ms delta from the previous frame (first from created_ms)
-//!   column: n svarints, 12 MHz timestamp delta from the previous frame
-//!   column: n bytes, signal level
-//!   column: the messages, concatenated
+//! "CRB" | version u8 | body (layout per version: v1.rs, v2.rs)
 //! ```
-//! Columns, not rows: like values sit together, which is what the
-//! compressor needs (message bytes are near-random, lengths and deltas are not).
+//! Agents write version 2; the collector accepts 1 and 2, so agents in the
+//! field keep working while they are upgraded.
 
-use super::reader::{Reader, put_svarint, put_varint};
-use super::{Batch, Limits, WireError, WireFrame, valid_receiver_id};
-use crate::Frame;
+use super::reader::{Reader, put_varint};
+use super::{Batch, Limits, WireError, v1, v2, valid_receiver_id};
 
 /// First bytes of every batch.
 pub const MAGIC: &[u8; 3] = b"CRB";
 /// The version this build writes.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = v2::VERSION;
 
-const RAW: u8 = 0;
-const ZSTD: u8 = 1;
-const ZSTD_LEVEL: i32 = 3;
+/// Stored as is.
+pub(super) const RAW: u8 = 0;
+/// A zstd frame (with its content size).
+pub(super) const ZSTD: u8 = 1;
 
-/// Encodes and compresses a batch.
+/// Encodes and compresses a batch in the current version.
 pub fn encode(batch: &Batch) -> Vec<u8> {
-    let n = batch.frames.len();
-    let mut payload = Vec::with_capacity(32 + batch.receiver_id.len() + n * 20);
-    put_varint(&mut payload, batch.receiver_id.len() as u64);
-    payload.extend_from_slice(batch.receiver_id.as_bytes());
-    put_varint(&mut payload, batch.seq);
-    put_varint(&mut payload, batch.created_ms);
-    put_varint(&mut payload, n as u64);
-    payload.extend(batch.frames.iter().map(|f| f.frame.len() as u8));
-    let mut prev = batch.created_ms as i64;
-    for f in &batch.frames {
-        put_svarint(&mut payload, (f.rx_ms as i64).wrapping_sub(prev));
-        prev = f.rx_ms as i64;
-    }
-    let mut prev = 0i64;
-    for f in &batch.frames {
-        put_svarint(&mut payload, (f.timestamp as i64).wrapping_sub(prev));
-        prev = f.timestamp as i64;
-    }
-    payload.extend(batch.frames.iter().map(|f| f.signal));
-    for f in &batch.frames {
-        payload.extend_from_slice(f.frame.as_bytes());
-    }
-
-    let mut out = Vec::with_capacity(payload.len() / 2 + 8);
-    out.extend_from_slice(MAGIC);
-    out.push(VERSION);
-    match zstd::bulk::compress(&payload, ZSTD_LEVEL) {
-        Ok(compressed) if compressed.len() < payload.len() => {
-            out.push(ZSTD);
-            out.extend_from_slice(&compressed);
-        }
-        _ => {
-            out.push(RAW);
-            out.extend_from_slice(&payload);
-        }
-    }
-    out
+    v2::encode(batch)
 }
 
-/// Decodes an untrusted batch, enforcing `limits`.
+/// Encodes a batch in version 1, as agents before version 2 did; kept so
+/// tests can prove such batches are still accepted.
+pub fn encode_v1(batch: &Batch) -> Vec<u8> {
+    v1::encode(batch)
+}
+
+/// Decodes an untrusted batch of any supported version, enforcing `limits`.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Batch, WireError> {
     if bytes.len() > limits.max_encoded {
         return Err(WireError::TooLarge {
@@ -76,47 +39,32 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Batch, WireError> {
             limit: limits.max_encoded,
         });
     }
-    let mut header = Reader::new(bytes);
-    if header.take(3).map_err(|_| WireError::Magic)? != MAGIC {
+    let mut r = Reader::new(bytes);
+    if r.take(3).map_err(|_| WireError::Magic)? != MAGIC {
         return Err(WireError::Magic);
     }
-    let version = header.u8()?;
-    if version != VERSION {
-        return Err(WireError::Version(version));
+    match r.u8()? {
+        v1::VERSION => v1::decode(r.rest(), limits),
+        v2::VERSION => v2::decode(r.rest(), limits),
+        version => Err(WireError::Version(version)),
     }
-    let compression = header.u8()?;
-    let body = &bytes[5..];
-    let decompressed;
-    let payload = match compression {
-        RAW => body,
-        ZSTD => {
-            decompressed = decompress(body, limits.max_decoded)?;
-            &decompressed[..]
-        }
-        _ => return Err(WireError::Invalid("unknown compression")),
-    };
-    if payload.len() > limits.max_decoded {
-        return Err(WireError::TooLarge {
-            size: payload.len(),
-            limit: limits.max_decoded,
-        });
-    }
-    parse_payload(payload, limits)
 }
 
-fn decompress(body: &[u8], max: usize) -> Result<Vec<u8>, WireError> {
-    // The frame header states the content size; refuse before allocating.
-    match zstd::bulk::Decompressor::upper_bound(body) {
-        Some(size) if size > max => {
-            return Err(WireError::TooLarge { size, limit: max });
-        }
-        _ => {}
-    }
-    zstd::bulk::decompress(body, max).map_err(|_| WireError::Compression)
+/// Writes the header both versions share: receiver id, sequence number,
+/// creation time and frame count.
+pub(super) fn put_header(out: &mut Vec<u8>, batch: &Batch) {
+    put_varint(out, batch.receiver_id.len() as u64);
+    out.extend_from_slice(batch.receiver_id.as_bytes());
+    put_varint(out, batch.seq);
+    put_varint(out, batch.created_ms);
+    put_varint(out, batch.frames.len() as u64);
 }
 
-fn parse_payload(payload: &[u8], limits: &Limits) -> Result<Batch, WireError> {
-    let mut r = Reader::new(payload);
+/// Reads and checks the shared header: `(receiver id, seq, created_ms, frame count)`.
+pub(super) fn parse_header(
+    r: &mut Reader<'_>,
+    limits: &Limits,
+) -> Result<(String, u64, u64, usize), WireError> {
     let id_len = r.varint()?;
     if id_len > 64 {
         return Err(WireError::Invalid("receiver id longer than 64 bytes"));
@@ -132,46 +80,31 @@ fn parse_payload(payload: &[u8], limits: &Limits) -> Result<Batch, WireError> {
     if n > limits.max_frames as u64 {
         return Err(WireError::TooManyFrames(n));
     }
-    let n = n as usize;
-    let lens = r.take(n)?;
-    if lens.iter().any(|&l| l != 7 && l != 14) {
-        return Err(WireError::Invalid("message length is not 7 or 14"));
-    }
-    let mut frames = Vec::with_capacity(n);
-    let mut prev = created_ms as i64;
-    for _ in 0..n {
-        prev = prev.wrapping_add(r.svarint()?);
-        frames.push(WireFrame {
-            rx_ms: prev as u64,
-            timestamp: 0,
-            signal: 0,
-            frame: Frame::new(&[0; 7]).map_err(|_| WireError::Invalid("frame"))?,
-        });
-    }
-    let mut prev = 0i64;
-    for f in frames.iter_mut() {
-        prev = prev.wrapping_add(r.svarint()?);
-        f.timestamp = prev as u64;
-    }
-    let signals = r.take(n)?;
-    for (f, (&s, &len)) in frames.iter_mut().zip(signals.iter().zip(lens)) {
-        f.signal = s;
-        f.frame = Frame::new(r.take(usize::from(len))?).map_err(|_| WireError::Invalid("frame"))?;
-    }
-    if !r.is_empty() {
-        return Err(WireError::Invalid("trailing bytes after the last frame"));
-    }
-    Ok(Batch {
-        receiver_id: id.to_owned(),
-        seq,
-        created_ms,
-        frames,
-    })
+    Ok((id.to_owned(), seq, created_ms, n as usize))
+}
+
+/// Decompresses one zstd frame of at most `max` bytes; the frame header
+/// states the content size, so an oversize claim is refused before
+/// anything is allocated.
+pub(super) fn decompress(body: &[u8], max: usize) -> Result<Vec<u8>, WireError> {
+    let capacity = match zstd::zstd_safe::get_frame_content_size(body) {
+        Ok(Some(size)) if size > max as u64 => {
+            return Err(WireError::TooLarge {
+                size: usize::try_from(size).unwrap_or(usize::MAX),
+                limit: max,
+            });
+        }
+        Ok(Some(size)) => size as usize,
+        _ => max,
+    };
+    zstd::bulk::decompress(body, capacity).map_err(|_| WireError::Compression)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::WireFrame;
+    use crate::{Frame, crc};
 
     fn sample(n: usize) -> Batch {
         let long = Frame::from_hex("8D4840D6202CC371C32CE0576098").unwrap();
@@ -191,65 +124,261 @@ mod tests {
         }
     }
 
+    /// xorshift64: deterministic randomness without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A message of `len` bytes with downlink format `df`; `parity` says
+    /// how its last 24 bits are set.
+    fn message(rng: &mut Rng, df: u8, len: usize, aircraft: &[u32]) -> Frame {
+        let mut m = [0u8; 14];
+        for b in m.iter_mut() {
+            *b = rng.next() as u8;
+        }
+        m[0] = (df << 3) | (m[0] & 7);
+        let address = aircraft[rng.below(aircraft.len() as u64) as usize];
+        if matches!(df, 11 | 17 | 18) {
+            m[1..4].copy_from_slice(&address.to_be_bytes()[1..]);
+        }
+        if rng.below(4) == 0 {
+            // Repeat-ish content so the references are exercised.
+            m[4..len.saturating_sub(3).max(4)].fill(0x11);
+        }
+        let overlay = match rng.below(5) {
+            0 | 1 => 0,
+            2 => address,
+            3 => rng.below(80) as u32,
+            _ => rng.next() as u32 & 0xFF_FFFF,
+        };
+        let p = crc::parity(&m[..len - 3]) ^ overlay;
+        m[len - 3..len].copy_from_slice(&p.to_be_bytes()[1..]);
+        Frame::new(&m[..len]).unwrap()
+    }
+
+    fn random_batch(rng: &mut Rng) -> Batch {
+        let n = match rng.below(4) {
+            0 => rng.below(4) as usize,
+            _ => rng.below(700) as usize,
+        };
+        let aircraft: Vec<u32> = (0..1 + rng.below(300))
+            .map(|_| rng.next() as u32 & 0xFF_FFFF)
+            .collect();
+        let created_ms = rng.next() >> rng.below(64);
+        let mut rx = created_ms.wrapping_sub(rng.below(1000));
+        let mut ts = rng.next() & 0xFFFF_FFFF_FFFF;
+        let frames = (0..n)
+            .map(|_| {
+                let df = match rng.below(6) {
+                    0 => 17,
+                    1 => 11,
+                    2 => [0, 4, 5, 16, 20, 21, 18, 24][rng.below(8) as usize],
+                    _ => rng.below(32) as u8,
+                };
+                let len = match rng.below(20) {
+                    0 => [7, 14][rng.below(2) as usize],
+                    _ => expected_len_of(df),
+                };
+                match rng.below(10) {
+                    0 => ts = rng.next(),
+                    1 => ts = ts.wrapping_sub(rng.below(1 << 30)),
+                    _ => {
+                        let bits = 8 + rng.below(30);
+                        ts = ts.wrapping_add(rng.below(1 << bits));
+                    }
+                }
+                match rng.below(10) {
+                    0 => rx = rng.next(),
+                    _ => rx = rx.wrapping_add(rng.below(50)),
+                }
+                WireFrame {
+                    rx_ms: rx,
+                    timestamp: ts,
+                    signal: rng.next() as u8,
+                    frame: message(rng, df, len, &aircraft),
+                }
+            })
+            .collect();
+        Batch {
+            receiver_id: "rx-prop".into(),
+            seq: rng.next(),
+            created_ms,
+            frames,
+        }
+    }
+
+    fn expected_len_of(df: u8) -> usize {
+        if df >= 16 { 14 } else { 7 }
+    }
+
     #[test]
     fn batch_round_trips() {
         for n in [0, 1, 2, 500] {
             let b = sample(n);
-            let bytes = encode(&b);
-            assert_eq!(decode(&bytes, &Limits::default()), Ok(b));
+            assert_eq!(decode(&encode(&b), &Limits::default()), Ok(b.clone()));
+            assert_eq!(decode(&encode_v1(&b), &Limits::default()), Ok(b));
         }
     }
 
     #[test]
+    fn random_batches_round_trip_bit_exactly_in_both_versions() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut packed = 0;
+        for round in 0..400 {
+            let b = random_batch(&mut rng);
+            let v2 = encode(&b);
+            assert_eq!(v2[3], 2);
+            let columns = crate::wire::column_sizes(&v2).expect("v2 columns");
+            packed += usize::from(columns.len() == 1);
+            assert_eq!(
+                decode(&v2, &Limits::default()),
+                Ok(b.clone()),
+                "round {round}"
+            );
+            let v1 = encode_v1(&b);
+            assert_eq!(v1[3], 1);
+            assert_eq!(decode(&v1, &Limits::default()), Ok(b), "round {round} v1");
+        }
+        // Both layouts were exercised: small batches packed, large ones not.
+        assert!(packed > 0 && packed < 400, "{packed} of 400 packed");
+    }
+
+    #[test]
     fn wrong_magic_version_and_truncation_are_rejected() {
-        let bytes = encode(&sample(10));
         assert_eq!(
-            decode(b"XYZ\x01\x00", &Limits::default()),
+            decode(b"XYZ\x02\x00", &Limits::default()),
             Err(WireError::Magic)
         );
-        let mut v2 = bytes.clone();
-        v2[3] = 2;
-        assert_eq!(decode(&v2, &Limits::default()), Err(WireError::Version(2)));
-        for cut in 0..bytes.len() {
-            assert!(
-                decode(&bytes[..cut], &Limits::default()).is_err(),
-                "cut {cut}"
-            );
+        for bytes in [encode(&sample(10)), encode_v1(&sample(10))] {
+            let mut v3 = bytes.clone();
+            v3[3] = 3;
+            assert_eq!(decode(&v3, &Limits::default()), Err(WireError::Version(3)));
+            for cut in 0..bytes.len() {
+                assert!(
+                    decode(&bytes[..cut], &Limits::default()).is_err(),
+                    "cut {cut}"
+                );
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(decode(&longer, &Limits::default()).is_err());
         }
     }
 
     #[test]
     fn oversize_batches_are_rejected() {
-        let bytes = encode(&sample(1000));
-        let limits = Limits {
-            max_encoded: 100,
-            ..Limits::default()
-        };
+        for bytes in [encode(&sample(1000)), encode_v1(&sample(1000))] {
+            let limits = Limits {
+                max_encoded: 100,
+                ..Limits::default()
+            };
+            assert!(matches!(
+                decode(&bytes, &limits),
+                Err(WireError::TooLarge { .. })
+            ));
+            let limits = Limits {
+                max_frames: 999,
+                ..Limits::default()
+            };
+            assert_eq!(decode(&bytes, &limits), Err(WireError::TooManyFrames(1000)));
+            let limits = Limits {
+                max_decoded: 2000,
+                ..Limits::default()
+            };
+            let got = decode(&bytes, &limits);
+            assert!(matches!(got, Err(WireError::TooLarge { .. })), "{got:?}");
+        }
+    }
+
+    /// A v2 batch by hand: header, then the given columns, all raw.
+    fn v2_with_columns(n: u64, columns: &[(u64, Vec<u8>)]) -> Vec<u8> {
+        let mut out = b"CRB\x02".to_vec();
+        put_varint(&mut out, 2);
+        out.extend_from_slice(b"rx");
+        put_varint(&mut out, 1);
+        put_varint(&mut out, 1);
+        put_varint(&mut out, n);
+        out.push(0);
+        for (len, data) in columns {
+            put_varint(&mut out, *len);
+            out.extend_from_slice(data);
+        }
+        out
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused_before_allocating() {
+        // A column stating 4 GB is over the decoded-size budget at once.
+        let bytes = v2_with_columns(0, &[(4 << 30, vec![0])]);
         assert!(matches!(
-            decode(&bytes, &limits),
+            decode(&bytes, &Limits::default()),
             Err(WireError::TooLarge { .. })
         ));
-        let limits = Limits {
-            max_frames: 999,
-            ..Limits::default()
-        };
-        assert_eq!(decode(&bytes, &limits), Err(WireError::TooManyFrames(1000)));
+        // A zstd column that inflates past its stated size is refused.
+        let bomb = zstd::bulk::compress(&vec![0u8; 1 << 20], 3).unwrap();
+        let mut col = vec![ZSTD];
+        put_varint(&mut col, bomb.len() as u64);
+        col.extend_from_slice(&bomb);
+        let bytes = v2_with_columns(0, &[(100, col)]);
+        assert!(decode(&bytes, &Limits::default()).is_err());
+        // Columns whose sum is over the budget are refused.
+        let mb = zstd::bulk::compress(&vec![0u8; 1 << 20], 3).unwrap();
+        let mut col = vec![ZSTD];
+        put_varint(&mut col, mb.len() as u64);
+        col.extend_from_slice(&mb);
+        let many: Vec<(u64, Vec<u8>)> = (0..15).map(|_| (1 << 20, col.clone())).collect();
+        assert!(matches!(
+            decode(&v2_with_columns(0, &many), &Limits::default()),
+            Err(WireError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn random_bytes_never_panic() {
-        let mut x = 0x1234_5678_9abc_def0u64;
+        let mut rng = Rng(0x1234_5678_9abc_def0);
         for len in 0..400 {
-            let mut buf = b"CRB\x01\x00".to_vec();
-            for _ in 0..len {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                buf.push(x as u8);
+            for prefix in [
+                &b"CRB\x01\x00"[..],
+                b"CRB\x01\x01",
+                b"CRB\x02\x02rx\x01\x01",
+            ] {
+                let mut buf = prefix.to_vec();
+                for _ in 0..len {
+                    buf.push(rng.next() as u8);
+                }
+                let _ = decode(&buf, &Limits::default());
             }
-            let _ = decode(&buf, &Limits::default());
-            buf[4] = 1;
-            let _ = decode(&buf, &Limits::default());
+        }
+    }
+
+    #[test]
+    fn corrupted_batches_never_panic_and_what_decodes_re_encodes() {
+        // Flip bytes of real v2 batches (the structure survives further
+        // than with random bytes, so the column checks are reached).
+        let mut rng = Rng(0xDEAD_BEEF_1234_5678);
+        for _ in 0..200 {
+            let b = random_batch(&mut rng);
+            let good = encode(&b);
+            for _ in 0..20 {
+                let mut bad = good.clone();
+                for _ in 0..1 + rng.below(3) {
+                    let at = rng.below(bad.len() as u64) as usize;
+                    bad[at] ^= 1 << rng.below(8);
+                }
+                if let Ok(d) = decode(&bad, &Limits::default()) {
+                    assert_eq!(decode(&encode(&d), &Limits::default()), Ok(d));
+                }
+            }
         }
     }
 }

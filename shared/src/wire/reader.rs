@@ -25,6 +25,18 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// How many bytes are left.
+    pub(crate) fn rest_len(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
+    /// Everything not read yet.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        let out = self.data.get(self.pos..).unwrap_or_default();
+        self.pos = self.data.len();
+        out
+    }
+
     pub(crate) fn u8(&mut self) -> Result<u8, WireError> {
         Ok(self.take(1)?[0])
     }
