@@ -19,6 +19,9 @@ lines = [l.strip().split(",")[1] for l in open(sys.argv[1]).readlines()[:200]]
 open(sys.argv[2] + "/beast_stream/long_flight", "wb").write(b"".join(bytes.fromhex(h).replace(b"\x1a", b"\x1a\x1a").replace(b"\x1a\x1a", b"\x1a", 1) for h in lines))
 open(sys.argv[2] + "/decode_frame/long_flight", "wb").write(b"".join(bytes.fromhex(h[18:]).ljust(14, b"\0") for h in lines))
 PY
+# Real batches in both wire versions (without them the fuzzer never gets
+# past the header checks).
+cargo run -q -p cloudradar-shared --example wire_seeds -- "$data/long_flight.csv" "$corpus/wire_batch"
 for t in beast_stream avr_stream csv_line decode_frame wire_batch; do
     echo "==> $t for ${secs}s"
     (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs")
