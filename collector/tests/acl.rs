@@ -436,3 +436,62 @@ fn mosquitto_with_the_deploy_acl_drops_a_batch_on_another_receivers_topic() {
     wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
     assert_eq!(receivers(http), vec!["rx-a".to_string()]);
 }
+
+/// A CONNECT for `user`/`password`, MQTT 3.1.1, written by hand.
+fn raw_connect(user: &str, password: &str) -> Vec<u8> {
+    let field = |out: &mut Vec<u8>, s: &[u8]| {
+        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        out.extend_from_slice(s);
+    };
+    let mut body = Vec::new();
+    field(&mut body, b"MQTT");
+    body.extend_from_slice(&[4, 0xc2, 0, 30]);
+    field(&mut body, user.as_bytes());
+    field(&mut body, user.as_bytes());
+    field(&mut body, password.as_bytes());
+    let mut out = vec![0x10, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+/// Malformed and oversized packets after a good CONNECT close the
+/// connection and are counted by reason.
+#[test]
+fn malformed_and_oversized_packets_close_the_connection_and_are_counted() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    for (reason, packet) in [
+        // A remaining length of five bytes.
+        ("malformed", vec![0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
+        // A PUBLISH of about 200 MB (over max_batch_bytes).
+        ("oversized", vec![0x32, 0x80, 0x80, 0x80, 0x60]),
+    ] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", mqtt)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        s.write_all(&raw_connect("rx-a", "x")).expect("CONNECT");
+        let mut connack = [0u8; 4];
+        s.read_exact(&mut connack).expect("CONNACK");
+        assert_eq!(connack, [0x20, 2, 0, 0], "accepted");
+        s.write_all(&packet).expect("packet");
+        let mut rest = Vec::new();
+        // Closed by the gate: end of stream (or a reset), never a timeout.
+        match s.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "{e}"
+            ),
+        }
+        let line =
+            format!("cloudradar_collector_mqtt_packets_refused_total{{reason=\"{reason}\"}} 1");
+        wait_for(Duration::from_secs(30), || {
+            get(http, "/metrics").is_ok_and(|(_, m)| m.contains(&line))
+        });
+    }
+}

@@ -16,7 +16,10 @@
 //! never subscribes. Receivers log in with the credentials in
 //! `credentials_file` (`receiver_id:password` a line), or with any password
 //! in anonymous mode; the collector's own subscriber gets a random password
-//! generated at start and connects to the loopback port directly.
+//! generated at start and connects to the loopback port directly. rumqttd
+//! checks every login again, but a process on the same host that connects
+//! to the loopback port itself bypasses the ACL: in a container that is
+//! only the collector.
 
 mod acl;
 mod credentials;
