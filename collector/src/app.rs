@@ -135,7 +135,7 @@ pub async fn start(
                 credentials,
                 open: broker_open.clone(),
             };
-            let internal = Some((broker::INTERNAL_USER.to_string(), internal_password));
+            let internal_credentials = Some((broker::INTERNAL_USER.to_string(), internal_password));
             let tls = match (
                 config.mqtt_tls_listen,
                 &config.mqtt_tls_cert_file,
@@ -148,20 +148,23 @@ pub async fn start(
                 }),
                 _ => None,
             };
-            broker::start(config.mqtt_listen, tls, access, config.max_batch_bytes)?;
+            let internal = broker::start(
+                config.mqtt_listen,
+                tls,
+                access,
+                config.max_batch_bytes,
+                &tracker,
+                &cancel,
+            )
+            .await?;
             if let Some(t) = config.mqtt_tls_listen {
                 tracing::info!(listen = %t, "embedded MQTT broker: TLS listener");
             }
-            tracing::info!(listen = %config.mqtt_listen, anonymous = config.allow_anonymous, "embedded MQTT broker started");
-            let host = if config.mqtt_listen.ip().is_unspecified() {
-                "127.0.0.1".to_string()
-            } else {
-                config.mqtt_listen.ip().to_string()
-            };
+            tracing::info!(listen = %config.mqtt_listen, anonymous = config.allow_anonymous, %internal, "embedded MQTT broker started");
             Connection {
-                host,
-                port: config.mqtt_listen.port(),
-                credentials: internal,
+                host: internal.ip().to_string(),
+                port: internal.port(),
+                credentials: internal_credentials,
                 // rumqttd 0.20 panics when a shared-subscription member disconnects.
                 shared: false,
             }

@@ -19,6 +19,8 @@ pub struct Config {
     /// Address of the HTTP API, dashboard, `/metrics`, `/healthz`, `/readyz`.
     pub http_listen: SocketAddr,
     /// Address the embedded MQTT broker listens on (ignored with `mqtt_url`).
+    /// Receivers log in with their receiver id as user name and may publish
+    /// only on `cloudradar/v1/<id>/...`.
     pub mqtt_listen: SocketAddr,
     /// Address of the embedded broker's MQTT-over-TLS listener (agents
     /// across the internet use `mqtts://`); off unless set.
@@ -35,7 +37,8 @@ pub struct Config {
     pub mqtt_password: Option<String>,
     /// Receiver credentials for the embedded broker: `receiver_id:password` per line.
     pub credentials_file: Option<PathBuf>,
-    /// Let the embedded broker accept clients without credentials (demo only).
+    /// Let the embedded broker accept any password (demo only); the user
+    /// name must still be the receiver id, and the topic ACL still applies.
     pub allow_anonymous: bool,
     /// Redis URL (`redis://host:port`); without it the embedded buffer is used.
     pub redis_url: Option<String>,

@@ -108,6 +108,14 @@ fn describe() {
         "Batches rejected, by receiver and reason."
     );
     c!(
+        "cloudradar_collector_mqtt_acl_denied_total",
+        "MQTT connections closed for a publish or will outside the receiver's own topics, by receiver."
+    );
+    c!(
+        "cloudradar_collector_mqtt_packets_refused_total",
+        "MQTT connections closed for a malformed, oversized or disallowed packet (e.g. SUBSCRIBE), by reason."
+    );
+    c!(
         "cloudradar_collector_frames_received_total",
         "Frames received, by receiver."
     );

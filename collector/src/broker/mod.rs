@@ -1,16 +1,31 @@
-//! The embedded MQTT broker (rumqttd), so one collector process is a
-//! complete collector. It runs on its own OS thread (rumqttd blocks and
-//! has no stop API; it ends with the process).
+//! The embedded MQTT broker, so one collector process is a complete
+//! collector: rumqttd on a loopback port chosen at start, behind a gate
+//! that owns the public listeners.
 //!
-//! Authentication: see [`Access`]. Receivers log in with the credentials
-//! in `credentials_file` (`receiver_id:password` a line); the collector's
-//! own subscriber gets a random password generated at start.
-//! Limit: rumqttd has no per-topic ACL, so a logged-in receiver could
-//! publish on another receiver's topic; the collector rejects batches
-//! whose embedded receiver id differs from the topic, and deployments that
-//! need strict isolation use an external broker with an ACL (Mosquitto).
+//! ```text
+//! receivers ── mqtt_listen / mqtt_tls_listen ──> gate ──> rumqttd (127.0.0.1:ephemeral)
+//!                                                             ^
+//! collector's subscriber (INTERNAL_USER) ─────────────────────┘
+//! ```
+//!
+//! rumqttd runs on its own OS thread (it blocks and has no stop API; it
+//! ends with the process). The gate (`gate.rs`, tokio) terminates TLS,
+//! checks logins (see [`Access`]) and enforces the topic ACL that rumqttd
+//! lacks (`acl.rs`): a receiver, logged in with its id as user name,
+//! publishes and leaves its will only under `cloudradar/v1/<its id>/`, and
+//! never subscribes. Receivers log in with the credentials in
+//! `credentials_file` (`receiver_id:password` a line), or with any password
+//! in anonymous mode; the collector's own subscriber gets a random password
+//! generated at start and connects to the loopback port directly. rumqttd
+//! checks every login again, but a process on the same host that connects
+//! to the loopback port itself bypasses the ACL: in a container that is
+//! only the collector.
 
+mod acl;
 mod credentials;
+mod gate;
+mod packet;
+mod tls;
 
 pub use credentials::load_credentials;
 
@@ -21,7 +36,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings, TlsConfig};
+use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// The username the collector's own subscriber uses on the embedded broker.
 pub const INTERNAL_USER: &str = "cloudradar-collector";
@@ -30,8 +49,8 @@ pub const INTERNAL_USER: &str = "cloudradar-collector";
 /// password); receivers only once `open` is set (after the collector's
 /// subscription is in place, so no batch is published into the void at
 /// start-up), with a matching password unless `credentials` is `None`
-/// (anonymous: any username and password are accepted, but a login must
-/// be sent — the agent always sends its receiver id).
+/// (anonymous: any password is accepted, but a login must be sent with
+/// the receiver id as user name, as the agent and the simulator do).
 #[derive(Debug, Clone)]
 pub struct Access {
     /// The collector's own password.
@@ -68,17 +87,11 @@ pub struct TlsListener {
     pub key_file: String,
 }
 
-fn server(
-    name: &str,
-    listen: SocketAddr,
-    tls: Option<TlsConfig>,
-    access: Access,
-    max_payload: usize,
-) -> ServerSettings {
+fn server(listen: SocketAddr, access: Access, max_payload: usize) -> ServerSettings {
     let mut server = ServerSettings {
-        name: name.into(),
+        name: "internal".into(),
         listen,
-        tls,
+        tls: None,
         next_connection_delay_ms: 1,
         connections: ConnectionSettings {
             connection_timeout_ms: 60_000,
@@ -89,6 +102,8 @@ fn server(
             dynamic_filters: true,
         },
     };
+    // The gate checked receivers already; this keeps the loopback port
+    // closed to anything else on the host.
     server.set_auth_handler(move |_client_id, user, password| {
         let ok = access.allows(&user, &password);
         if !ok {
@@ -99,39 +114,48 @@ fn server(
     server
 }
 
-/// Starts the broker on `listen` (plain MQTT) and, when given, a TLS
-/// listener (MQTT over TLS for agents across the internet; the same
-/// credentials apply).
-pub fn start(
+/// Starts the broker on a loopback port and the gate on `listen` (plain
+/// MQTT) and, when given, a TLS listener (MQTT over TLS for agents across
+/// the internet; the same credentials and ACL apply). The gate's tasks
+/// belong to `tracker` and stop with `cancel`. Returns the broker's
+/// loopback address, for the collector's own subscriber.
+pub async fn start(
     listen: SocketAddr,
     tls: Option<TlsListener>,
     access: Access,
     max_payload: usize,
-) -> anyhow::Result<()> {
+    tracker: &TaskTracker,
+    cancel: &CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let tls = match &tls {
+        Some(t) => Some((
+            t.listen,
+            TlsAcceptor::from(tls::server_config(&t.cert_file, &t.key_file)?),
+        )),
+        None => None,
+    };
+    // Fail early with a clear message if a port is taken.
+    let plain = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("MQTT listen address {listen} is not available"))?;
+    let secure = match tls {
+        Some((addr, acceptor)) => Some((
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("MQTT TLS listen address {addr} is not available"))?,
+            acceptor,
+        )),
+        None => None,
+    };
+    // rumqttd cannot report the port it bound, so pick a free one first.
+    let internal = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .context("choosing a loopback port for the embedded broker")?;
     let mut v4 = HashMap::new();
     v4.insert(
-        "v4".to_string(),
-        server("v4", listen, None, access.clone(), max_payload),
+        "internal".to_string(),
+        server(internal, access.clone(), max_payload),
     );
-    if let Some(t) = &tls {
-        for (key, path) in [
-            ("mqtt_tls_cert_file", &t.cert_file),
-            ("mqtt_tls_key_file", &t.key_file),
-        ] {
-            std::fs::File::open(path).with_context(|| format!("{key}: cannot read {path}"))?;
-        }
-        let config = TlsConfig::Rustls {
-            capath: None,
-            certpath: t.cert_file.clone(),
-            keypath: t.key_file.clone(),
-        };
-        v4.insert(
-            "v4-tls".to_string(),
-            server("v4-tls", t.listen, Some(config), access, max_payload),
-        );
-        std::net::TcpListener::bind(t.listen)
-            .with_context(|| format!("MQTT TLS listen address {} is not available", t.listen))?;
-    }
     let config = Config {
         id: 0,
         router: RouterConfig {
@@ -152,9 +176,6 @@ pub fn start(
         prometheus: None,
         metrics: None,
     };
-    // Fail early with a clear message if the port is taken.
-    std::net::TcpListener::bind(listen)
-        .with_context(|| format!("MQTT listen address {listen} is not available"))?;
     std::thread::Builder::new()
         .name("mqtt-broker".into())
         .spawn(move || {
@@ -164,5 +185,26 @@ pub fn start(
             }
         })
         .context("starting the embedded broker thread")?;
-    Ok(())
+    let gate = Arc::new(gate::Gate {
+        upstream: internal,
+        access,
+        max_remaining: max_payload + 1024,
+    });
+    tracker.spawn(gate::serve(
+        plain,
+        None,
+        gate.clone(),
+        tracker.clone(),
+        cancel.clone(),
+    ));
+    if let Some((listener, acceptor)) = secure {
+        tracker.spawn(gate::serve(
+            listener,
+            Some(acceptor),
+            gate,
+            tracker.clone(),
+            cancel.clone(),
+        ));
+    }
+    Ok(internal)
 }

@@ -1,0 +1,497 @@
+//! A receiver may only publish to its own topics. With the embedded broker
+//! (plain and TLS listeners), a receiver publishing on another receiver's
+//! frames or status topic, leaving its will there, or subscribing, loses
+//! its connection, nothing of it is stored and the refusal is counted; its
+//! own topics keep working. With an external Mosquitto and the ACL in
+//! `deploy/mosquitto/acl`, the forged batch never reaches SQLite either
+//! (Mosquitto 2.0 accepts a foreign will at CONNECT and checks it only
+//! when publishing it, so that case is the embedded broker's alone).
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cloudradar_shared::wire::{encode, frames_topic, status_topic};
+use rumqttc::{
+    Client, ConnectReturnCode, Event, LastWill, MqttOptions, Packet, QoS, TlsConfiguration,
+    Transport,
+};
+use support::*;
+
+/// How a client session ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Every publish acknowledged (and the subscription, if any).
+    Acked,
+    /// The broker refused the CONNECT.
+    Refused(ConnectReturnCode),
+    /// Connected, then the connection was closed with work outstanding.
+    Closed,
+}
+
+/// What a test client does once connected.
+#[derive(Default)]
+struct Session {
+    will: Option<String>,
+    subscribe: Option<String>,
+    msgs: Vec<(String, Vec<u8>)>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+/// Connects as `user`, publishes `msgs` at QoS 1 (or subscribes) and says
+/// how it ended: all acknowledged, refused, or closed by the broker.
+fn run(port: u16, user: &str, password: &str, s: Session) -> Outcome {
+    let host = if s.tls.is_some() {
+        "localhost"
+    } else {
+        "127.0.0.1"
+    };
+    let mut opts = MqttOptions::new(user, host, port);
+    opts.set_credentials(user, password);
+    opts.set_keep_alive(Duration::from_secs(20));
+    opts.set_max_packet_size(4 << 20, 4 << 20);
+    if let Some(topic) = &s.will {
+        opts.set_last_will(LastWill::new(
+            topic.clone(),
+            br#"{"state":"offline"}"#.to_vec(),
+            QoS::AtLeastOnce,
+            true,
+        ));
+    }
+    if let Some(tls) = &s.tls {
+        opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            tls.clone(),
+        )));
+    }
+    let (client, mut conn) = Client::new(opts, s.msgs.len() + 10);
+    let mut outstanding = s.msgs.len() + usize::from(s.subscribe.is_some());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for event in conn.iter() {
+        assert!(Instant::now() < deadline, "no outcome within 60 s");
+        match event {
+            Ok(Event::Incoming(Packet::ConnAck(a))) => {
+                if a.code != ConnectReturnCode::Success {
+                    return Outcome::Refused(a.code);
+                }
+                if let Some(filter) = &s.subscribe {
+                    client
+                        .subscribe(filter.clone(), QoS::AtLeastOnce)
+                        .expect("subscribe");
+                }
+                for (topic, payload) in &s.msgs {
+                    client
+                        .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
+                        .expect("publish");
+                }
+                if outstanding == 0 {
+                    return Outcome::Acked;
+                }
+            }
+            Ok(Event::Incoming(Packet::PubAck(_) | Packet::SubAck(_))) => {
+                outstanding -= 1;
+                if outstanding == 0 {
+                    let _ = client.disconnect();
+                    return Outcome::Acked;
+                }
+            }
+            Ok(_) => {}
+            Err(rumqttc::ConnectionError::ConnectionRefused(code)) => {
+                return Outcome::Refused(code);
+            }
+            Err(_) => return Outcome::Closed,
+        }
+    }
+    Outcome::Closed
+}
+
+/// A test CA and a server certificate for localhost, made with openssl
+/// (as in `tls.rs`).
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=ca",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+/// A rustls client trusting the test CA.
+fn client_tls(ca: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).expect("CA file") {
+        roots.add(cert.expect("CA PEM")).expect("CA certificate");
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// `cloudradar_collector_mqtt_acl_denied_total{receiver="rx-a"}` from /metrics.
+fn denied(http: u16) -> u64 {
+    let (_, metrics) = get(http, "/metrics").expect("metrics");
+    metrics
+        .lines()
+        .find(|l| l.starts_with("cloudradar_collector_mqtt_acl_denied_total{receiver=\"rx-a\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Receiver ids the API knows.
+fn receivers(http: u16) -> Vec<String> {
+    get_json(http, "/api/v1/receivers")["receivers"]
+        .as_array()
+        .expect("receivers array")
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every refusal over one listener (plain or TLS) of a collector with
+/// receivers rx-a and rx-b; rx-a's own batches are stored afterwards.
+fn forged_topics_are_refused(mqtt: u16, http: u16, tls: Option<Arc<rustls::ClientConfig>>) {
+    let frames = recording(2_000);
+    let (b_frames, a_frames) = frames.split_at(1_000);
+    let as_b = encoded(&batches("rx-b", b_frames, 500, 1));
+    let status = br#"{"state":"online","version":"forged"}"#.to_vec();
+    let before = denied(http);
+    let session = |msgs: Vec<(String, Vec<u8>)>, will: Option<String>, sub: Option<&str>| {
+        run(
+            mqtt,
+            "rx-a",
+            "pw-a",
+            Session {
+                will,
+                subscribe: sub.map(String::from),
+                msgs,
+                tls: tls.clone(),
+            },
+        )
+    };
+
+    // B's frames topic, with a batch that B would have sent.
+    assert_eq!(session(as_b.clone(), None, None), Outcome::Closed);
+    // B's status topic.
+    assert_eq!(
+        session(vec![(status_topic("rx-b"), status.clone())], None, None),
+        Outcome::Closed
+    );
+    // A will on B's status topic: refused at CONNECT.
+    assert_eq!(
+        session(Vec::new(), Some(status_topic("rx-b")), None),
+        Outcome::Refused(ConnectReturnCode::NotAuthorized)
+    );
+    // Subscribing is not a receiver's business (not an ACL denial: counted by reason).
+    assert_eq!(
+        session(Vec::new(), None, Some("cloudradar/v1/#")),
+        Outcome::Closed
+    );
+    wait_for(Duration::from_secs(30), || denied(http) == before + 3);
+
+    // A's own topics, with its will on its own status: stored.
+    let own = encoded(&batches("rx-a", a_frames, 500, 1));
+    let mut msgs = vec![(status_topic("rx-a"), status)];
+    msgs.extend(own);
+    assert_eq!(
+        session(msgs, Some(status_topic("rx-a")), None),
+        Outcome::Acked
+    );
+    wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
+    // Everything A sent reached the collector in order after the refusals;
+    // nothing of B's is there.
+    assert!(!receivers(http).contains(&"rx-b".to_string()));
+    assert_eq!(receptions(http), 1_000);
+}
+
+#[test]
+fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    certificates(dir.path());
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").expect("creds");
+    let (mqtt, tls, http) = (free_port(), free_port(), free_port());
+    let tls_listen = format!("127.0.0.1:{tls}");
+    let cert = dir.path().join("server.pem");
+    let key = dir.path().join("server.key");
+    let _c = start_collector(
+        &dir.path().join("data"),
+        mqtt,
+        http,
+        &[
+            "--credentials-file",
+            creds.to_str().expect("path"),
+            "--mqtt-tls-listen",
+            &tls_listen,
+            "--mqtt-tls-cert-file",
+            cert.to_str().expect("path"),
+            "--mqtt-tls-key-file",
+            key.to_str().expect("path"),
+        ],
+    );
+    forged_topics_are_refused(mqtt, http, None);
+    let (_, metrics) = get(http, "/metrics").expect("metrics");
+    assert!(
+        metrics
+            .contains("cloudradar_collector_mqtt_packets_refused_total{reason=\"not_allowed\"} 1"),
+        "{metrics}"
+    );
+
+    // The same over TLS. A's batches are the same ones (already stored:
+    // recognised as duplicates), so the count stays at 1,000.
+    forged_topics_are_refused(tls, http, Some(client_tls(&dir.path().join("ca.pem"))));
+    assert_eq!(denied(http), 6);
+
+    // B itself still publishes on its own topic.
+    let b_frames = recording(3_000);
+    let as_b = encoded(&batches("rx-b", &b_frames[2_000..], 500, 1));
+    assert_eq!(
+        run(
+            mqtt,
+            "rx-b",
+            "pw-b",
+            Session {
+                msgs: as_b,
+                ..Session::default()
+            }
+        ),
+        Outcome::Acked
+    );
+    wait_for(Duration::from_secs(30), || receptions(http) == 2_000);
+}
+
+/// Anonymous (demo) mode: any password, but the user name still decides
+/// the topics.
+#[test]
+fn anonymous_mode_still_keeps_receivers_to_their_own_topics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let frames = recording(500);
+    let forged = encoded(&batches("rx-b", &frames, 500, 1));
+    let outcome = run(
+        mqtt,
+        "rx-a",
+        "anything",
+        Session {
+            msgs: forged,
+            ..Session::default()
+        },
+    );
+    assert_eq!(outcome, Outcome::Closed);
+    wait_for(Duration::from_secs(30), || denied(http) == 1);
+    let own = vec![(
+        frames_topic("rx-a"),
+        encode(&batches("rx-a", &frames, 500, 1)[0]),
+    )];
+    let outcome = run(
+        mqtt,
+        "rx-a",
+        "anything",
+        Session {
+            msgs: own,
+            ..Session::default()
+        },
+    );
+    assert_eq!(outcome, Outcome::Acked);
+    wait_for(Duration::from_secs(30), || receptions(http) == 500);
+    assert_eq!(receivers(http), vec!["rx-a".to_string()]);
+}
+
+/// Mosquitto with a password file and `deploy/mosquitto/acl`, killed on drop.
+struct Mosquitto {
+    _proc: Proc,
+    port: u16,
+}
+
+fn mosquitto(dir: &Path, users: &[(&str, &str)]) -> Mosquitto {
+    let passwd = dir.join("passwd");
+    for (i, (user, password)) in users.iter().enumerate() {
+        let mut cmd = Command::new("mosquitto_passwd");
+        if i == 0 {
+            cmd.arg("-c");
+        }
+        let status = cmd
+            .arg("-b")
+            .arg(&passwd)
+            .args([user, password])
+            .status()
+            .expect("mosquitto_passwd installed");
+        assert!(status.success(), "mosquitto_passwd {user}");
+    }
+    let acl = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mosquitto/acl");
+    let port = free_port();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nacl_file {acl}\npersistence false\n",
+            passwd.display()
+        ),
+    )
+    .expect("write mosquitto.conf");
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto installed");
+    wait_for(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    Mosquitto {
+        _proc: Proc(child),
+        port,
+    }
+}
+
+#[test]
+fn mosquitto_with_the_deploy_acl_drops_a_batch_on_another_receivers_topic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broker = mosquitto(
+        dir.path(),
+        &[
+            ("rx-a", "pw-a"),
+            ("rx-b", "pw-b"),
+            ("cloudradar-collector", "pw-c"),
+        ],
+    );
+    let http = free_port();
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    let _c = start_collector(
+        &dir.path().join("data"),
+        free_port(),
+        http,
+        &[
+            "--mqtt-url",
+            &url,
+            "--mqtt-username",
+            "cloudradar-collector",
+            "--mqtt-password",
+            "pw-c",
+        ],
+    );
+    let frames = recording(2_000);
+    let (b_frames, a_frames) = frames.split_at(1_000);
+    // Mosquitto acknowledges a denied QoS 1 publish (MQTT 3.1.1 has no
+    // negative acknowledgement) and drops it.
+    let forged = encoded(&batches("rx-b", b_frames, 500, 1));
+    publish(broker.port, "rx-a", Some(("rx-a", "pw-a")), &forged).expect("publish forged");
+    // A's own batches, on the same path afterwards, are stored.
+    let own = encoded(&batches("rx-a", a_frames, 500, 1));
+    publish(broker.port, "rx-a", Some(("rx-a", "pw-a")), &own).expect("publish own");
+    wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
+    assert_eq!(receivers(http), vec!["rx-a".to_string()]);
+}
+
+/// A CONNECT for `user`/`password`, MQTT 3.1.1, written by hand.
+fn raw_connect(user: &str, password: &str) -> Vec<u8> {
+    let field = |out: &mut Vec<u8>, s: &[u8]| {
+        out.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        out.extend_from_slice(s);
+    };
+    let mut body = Vec::new();
+    field(&mut body, b"MQTT");
+    body.extend_from_slice(&[4, 0xc2, 0, 30]);
+    field(&mut body, user.as_bytes());
+    field(&mut body, user.as_bytes());
+    field(&mut body, password.as_bytes());
+    let mut out = vec![0x10, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+/// Malformed and oversized packets after a good CONNECT close the
+/// connection and are counted by reason.
+#[test]
+fn malformed_and_oversized_packets_close_the_connection_and_are_counted() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    for (reason, packet) in [
+        // A remaining length of five bytes.
+        ("malformed", vec![0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
+        // A PUBLISH of about 200 MB (over max_batch_bytes).
+        ("oversized", vec![0x32, 0x80, 0x80, 0x80, 0x60]),
+    ] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", mqtt)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        s.write_all(&raw_connect("rx-a", "x")).expect("CONNECT");
+        let mut connack = [0u8; 4];
+        s.read_exact(&mut connack).expect("CONNACK");
+        assert_eq!(connack, [0x20, 2, 0, 0], "accepted");
+        s.write_all(&packet).expect("packet");
+        let mut rest = Vec::new();
+        // Closed by the gate: end of stream (or a reset), never a timeout.
+        match s.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "{e}"
+            ),
+        }
+        let line =
+            format!("cloudradar_collector_mqtt_packets_refused_total{{reason=\"{reason}\"}} 1");
+        wait_for(Duration::from_secs(30), || {
+            get(http, "/metrics").is_ok_and(|(_, m)| m.contains(&line))
+        });
+    }
+}
