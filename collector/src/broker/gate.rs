@@ -18,8 +18,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::packet::{self, Connect, Inspector, MAX_CONNECT, Violation};
 use super::{Access, INTERNAL_USER, acl};
+use cloudradar_shared::mqtt::packet::{self, Connect, Inspector, MAX_CONNECT, Violation};
 
 /// Time a client has for the TLS handshake and its CONNECT (rumqttd's
 /// own connection timeout).

@@ -24,7 +24,6 @@
 mod acl;
 mod credentials;
 mod gate;
-mod packet;
 mod tls;
 
 pub use credentials::load_credentials;
