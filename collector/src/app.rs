@@ -181,6 +181,7 @@ pub async fn start(
             status: status_tx,
             health: health.clone(),
             subscribed: broker_open,
+            rate_limit: ingest::RateLimit::new(config.receiver_max_frames_per_s),
         },
         cancel.clone(),
     ));

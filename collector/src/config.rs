@@ -46,6 +46,14 @@ pub struct Config {
     /// Batches held in memory while the buffer is unreachable, before
     /// ingest stops reading from the broker.
     pub queue_capacity: usize,
+    /// Most frames a second one receiver may send, measured on its own
+    /// reception clock, with bursts of 10 s worth (0 = no limit). Batches
+    /// beyond it are acknowledged and dropped, counted per receiver in
+    /// `cloudradar_collector_batches_rate_limited_total`, so one flooding
+    /// receiver cannot starve the others; a busy receiver sends 5,000 to
+    /// 10,000 frames a second, and one draining its spool after an outage
+    /// is not limited (its frames span the outage).
+    pub receiver_max_frames_per_s: u64,
     /// A gap longer than this (seconds) starts a new flight.
     pub flight_gap_s: u64,
     /// Identical frames from several receivers within this window (ms) are one message.
@@ -120,6 +128,7 @@ impl Default for Config {
             redis_stream: "cloudradar:batches".into(),
             redis_maxlen: 1_000_000,
             queue_capacity: 10_000,
+            receiver_max_frames_per_s: 50_000,
             flight_gap_s: 1800,
             dedup_window_ms: 1000,
             max_batch_bytes: 1 << 20,
@@ -322,6 +331,12 @@ impl Config {
             && (self.mqtt_tls_cert_file.is_none() || self.mqtt_tls_key_file.is_none())
         {
             return Err("mqtt_tls_listen: needs mqtt_tls_cert_file and mqtt_tls_key_file".into());
+        }
+        if (1..1_000).contains(&self.receiver_max_frames_per_s) {
+            return Err(
+                "receiver_max_frames_per_s: 0 (off) or at least 1000 (below, ordinary batches would be refused)"
+                    .into(),
+            );
         }
         if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
             return Err("backup_prefix: no leading or trailing '/'".into());
