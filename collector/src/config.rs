@@ -33,6 +33,15 @@ pub struct Config {
     pub mqtt_username: Option<String>,
     /// Password the collector uses on an external broker.
     pub mqtt_password: Option<String>,
+    /// On an external broker, subscribe to batches with a shared
+    /// subscription (`$share/cloudradar/...`) so several collectors split
+    /// the load. Off by default: Mosquitto 2.0 does not restore shared
+    /// subscriptions from its persistence file, so after a broker restart
+    /// the batches agents publish before the collector has subscribed again
+    /// are acknowledged to them and lost (the fault suite's broker scenario
+    /// showed it); a plain persistent subscription is restored, and they
+    /// wait for the collector.
+    pub mqtt_shared_subscription: bool,
     /// Receiver credentials for the embedded broker: `receiver_id:password` per line.
     pub credentials_file: Option<PathBuf>,
     /// Let the embedded broker accept clients without credentials (demo only).
@@ -122,6 +131,7 @@ impl Default for Config {
             mqtt_url: None,
             mqtt_username: None,
             mqtt_password: None,
+            mqtt_shared_subscription: false,
             credentials_file: None,
             allow_anonymous: false,
             redis_url: None,

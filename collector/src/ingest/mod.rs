@@ -1,11 +1,11 @@
 //! Ingest: the collector's MQTT subscriber. Receives batches from
-//! `cloudradar/v1/<receiver>/frames` (a shared subscription, so replicas
-//! split the load) and receiver status from `cloudradar/v1/<receiver>/status`,
-//! validates each batch, and hands it to the buffer. The MQTT message is
-//! acknowledged only once the buffer holds it durably (manual acks), so a
-//! collector crash makes the broker redeliver instead of losing it. A
-//! per-receiver rate limit ([`fairness`]) keeps one flooding receiver from
-//! starving the others.
+//! `cloudradar/v1/<receiver>/frames` (on an external broker optionally as
+//! a shared subscription, so replicas split the load) and receiver status
+//! from `cloudradar/v1/<receiver>/status`, validates each batch, and hands
+//! it to the buffer. The MQTT message is acknowledged only once the buffer
+//! holds it durably (manual acks), so a collector crash makes the broker
+//! redeliver instead of losing it. A per-receiver rate limit
+//! ([`fairness`]) keeps one flooding receiver from starving the others.
 //!
 //! Talks to: the broker (embedded or external) and the buffer queue.
 
@@ -65,6 +65,8 @@ pub struct Connection {
     /// Subscribe with a shared subscription (external brokers, so replicas
     /// split the load); the embedded broker gets a plain one.
     pub shared: bool,
+    /// An external broker (not the embedded one).
+    pub external: bool,
 }
 
 impl Connection {
@@ -87,7 +89,8 @@ impl Connection {
             host,
             port,
             credentials,
-            shared: true,
+            shared: false,
+            external: true,
         })
     }
 }
@@ -136,14 +139,14 @@ pub async fn run(
     client: AsyncClient,
     mut eventloop: EventLoop,
     limits: Limits,
-    shared: bool,
+    conn: Connection,
     out: Outputs,
     cancel: CancellationToken,
 ) {
-    let frames_filter = if shared {
-        SHARED_FRAMES_FILTER
+    let (frames_filter, other_filter) = if conn.shared {
+        (SHARED_FRAMES_FILTER, FRAMES_FILTER)
     } else {
-        FRAMES_FILTER
+        (FRAMES_FILTER, SHARED_FRAMES_FILTER)
     };
     let Outputs {
         queue,
@@ -170,6 +173,14 @@ pub async fn run(
                     if let Err(e) = client.subscribe(filter, qos).await {
                         tracing::warn!(error = %e, filter, "subscribe failed");
                     }
+                }
+                // A persistent session on an external broker keeps the
+                // subscription an earlier configuration made: drop it, or
+                // every batch would arrive twice.
+                if conn.external
+                    && let Err(e) = client.unsubscribe(other_filter).await
+                {
+                    tracing::warn!(error = %e, filter = other_filter, "unsubscribe failed");
                 }
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
