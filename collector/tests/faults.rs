@@ -367,3 +367,41 @@ fn scenario_mosquitto_down_while_agents_spool_stores_every_accepted_frame_once()
     s.wait_batches(&after, PROGRESS, Duration::from_secs(90));
     settle_and_reconcile(s, "Mosquitto down");
 }
+
+/// The link between the receiver site (simulator and agents in their own
+/// network namespace) and the collector is cut: packets vanish, no error
+/// either side. Held until the embedded broker has given up on every agent
+/// (keepalive) and published its last will, then restored: the agents find
+/// their connection dead, reconnect and re-send their spools.
+#[test]
+fn scenario_network_cut_between_agents_and_collector_stores_every_accepted_frame_once() {
+    let _serial = one_at_a_time();
+    let Some(netns) = support::scenario::netns_or_skip("scenario_network_cut") else {
+        return;
+    };
+    let s = Scenario::start_with(false, Some(netns));
+    s.wait_batches(&Default::default(), PROGRESS, Duration::from_secs(60));
+    let cut_at = std::time::Instant::now();
+    s.netns.as_ref().expect("netns").cut(true);
+    // Read from the spool directories: the agents' /metrics is across the cut.
+    wait_for(Duration::from_secs(60), || {
+        s.agents
+            .iter()
+            .all(|a| a.spool_files() >= PROGRESS as usize)
+    });
+    let http = s.http();
+    let ids: Vec<String> = s.agents.iter().map(|a| a.id.clone()).collect();
+    wait_for(Duration::from_secs(120), || {
+        get(http, "/metrics").is_ok_and(|(_, text)| {
+            ids.iter().all(|id| {
+                let series = format!("cloudradar_collector_receiver_online{{receiver=\"{id}\"}}");
+                support::scenario::metric(&text, &series) == Some(0.0)
+            })
+        })
+    });
+    s.netns.as_ref().expect("netns").cut(false);
+    eprintln!("network cut: link down for {:?}", cut_at.elapsed());
+    let after = s.batches_stored();
+    s.wait_batches(&after, PROGRESS, Duration::from_secs(120));
+    settle_and_reconcile(s, "network cut");
+}

@@ -21,21 +21,23 @@ use cloudradar_shared::wire::{self, Limits};
 use super::*;
 
 /// A workspace binary next to this test's executable, built if missing
-/// (`cargo test -p cloudradar-collector` alone does not build the others).
+/// (`cargo test -p cloudradar-collector` alone does not build the others;
+/// `cargo test --workspace` does, with the workspace's features).
 pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    let dir = exe
+    let bin = exe
         .parent()
         .and_then(|d| d.parent())
         .expect("target dir")
-        .to_path_buf();
-    let bin = dir.join(name);
+        .join(name);
     // One build at a time: tests in this binary may ask together.
     static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     if !bin.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--bin", name])
+            // Each binary is its own package's, named alike (a bare `--bin`
+            // only looks in the collector's package).
+            .args(["build", "-p", name, "--bin", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo build");
@@ -55,10 +57,159 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
 
 /// A metric of the process serving `/metrics` on `port` (0 when absent or unreachable).
 pub fn scrape(port: u16, series: &str) -> f64 {
-    get(port, "/metrics")
-        .ok()
-        .and_then(|(_, text)| metric(&text, series))
+    scrape_at("127.0.0.1", port, series)
+}
+
+/// [`scrape`] of a process on `host`.
+pub fn scrape_at(host: &str, port: u16, series: &str) -> f64 {
+    metrics_at(host, port)
+        .and_then(|text| metric(&text, series))
         .unwrap_or(0.0)
+}
+
+/// The `/metrics` text of the process on `host:port`, if it answers.
+pub fn metrics_at(host: &str, port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr: std::net::SocketAddr = format!("{host}:{port}").parse().ok()?;
+    let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let (head, body) = buf.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
+/// A network namespace joined to the host by a veth pair: a receiver
+/// site whose link to the collector can be cut. Removed when dropped.
+pub struct Netns {
+    pub name: String,
+    host_if: String,
+    /// The host's address on the link (where the collector is reached).
+    pub host_ip: String,
+    /// The namespace's address on the link.
+    pub ns_ip: String,
+}
+
+impl Netns {
+    /// Creates the namespace and the link, or says why it cannot.
+    pub fn create() -> Result<Self, String> {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let id = std::process::id() % 10_000;
+        let subnet = format!("10.201.{}", (std::process::id() + n) % 250);
+        let ns = Self {
+            name: format!("cloudradar-test-{id}-{n}"),
+            host_if: format!("cr{id}h{n}"),
+            host_ip: format!("{subnet}.1"),
+            ns_ip: format!("{subnet}.2"),
+        };
+        let ns_if = format!("cr{id}a{n}");
+        let steps: Vec<Vec<&str>> = vec![
+            vec!["netns", "add", &ns.name],
+            vec![
+                "link",
+                "add",
+                &ns.host_if,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &ns_if,
+            ],
+            vec!["link", "set", &ns_if, "netns", &ns.name],
+        ];
+        let host_cidr = format!("{}/30", ns.host_ip);
+        let ns_cidr = format!("{}/30", ns.ns_ip);
+        let in_ns: Vec<Vec<&str>> = vec![
+            vec!["addr", "add", &ns_cidr, "dev", &ns_if],
+            vec!["link", "set", &ns_if, "up"],
+            vec!["link", "set", "lo", "up"],
+        ];
+        let run = |args: &[&str]| -> Result<(), String> {
+            let out = Command::new("ip")
+                .args(args)
+                .output()
+                .map_err(|e| format!("running ip: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "ip {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ))
+            }
+        };
+        for step in &steps {
+            run(step)?;
+        }
+        run(&["addr", "add", &host_cidr, "dev", &ns.host_if])?;
+        run(&["link", "set", &ns.host_if, "up"])?;
+        for step in &in_ns {
+            let mut args = vec!["netns", "exec", &ns.name, "ip"];
+            args.extend(step);
+            run(&args)?;
+        }
+        Ok(ns)
+    }
+
+    /// A command running `program` inside the namespace.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(program);
+        c
+    }
+
+    /// Cuts (`true`) or restores the link: the host's end goes down, so
+    /// packets both ways are dropped without an error to either side.
+    pub fn cut(&self, cut: bool) {
+        let state = if cut { "down" } else { "up" };
+        let status = Command::new("ip")
+            .args(["link", "set", &self.host_if, state])
+            .status()
+            .expect("ip");
+        assert!(status.success(), "ip link set {} {state}", self.host_if);
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.host_if])
+            .output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
+/// A namespace for a network-cut test, or `None` (with the reason
+/// printed) where the environment refuses one; `CLOUDRADAR_REQUIRE_NETNS=1`
+/// (CI) makes that a failure instead.
+pub fn netns_or_skip(test: &str) -> Option<Netns> {
+    match Netns::create() {
+        Ok(ns) => Some(ns),
+        Err(reason) => {
+            assert!(
+                std::env::var("CLOUDRADAR_REQUIRE_NETNS").as_deref() != Ok("1"),
+                "{test}: network namespaces are required (CLOUDRADAR_REQUIRE_NETNS=1) but unavailable: {reason}"
+            );
+            eprintln!(
+                "{test}: SKIPPED, network namespaces unavailable ({reason}; needs root and iproute2)"
+            );
+            None
+        }
+    }
+}
+
+/// `program` on the host or inside `netns`.
+fn command(netns: Option<&Netns>, program: &Path) -> Command {
+    match netns {
+        Some(ns) => ns.command(program),
+        None => Command::new(program),
+    }
 }
 
 /// Mosquitto on a fixed port that keeps sessions and queued messages in
@@ -187,9 +338,16 @@ pub struct Sim {
 impl Sim {
     /// Starts `receivers` receivers and `aircraft` aircraft at `speed`
     /// times real time, seed `seed`; returns once every server listens.
-    pub fn start(dir: &Path, seed: u64, aircraft: usize, receivers: usize, speed: f64) -> Self {
+    pub fn start(
+        dir: &Path,
+        netns: Option<&Netns>,
+        seed: u64,
+        aircraft: usize,
+        receivers: usize,
+        speed: f64,
+    ) -> Self {
         let truth = dir.join("truth.jsonl");
-        let mut child = Command::new(workspace_bin("cloudradar-sim"))
+        let mut child = command(netns, &workspace_bin("cloudradar-sim"))
             .args(["--seed", &seed.to_string()])
             .args(["--aircraft", &aircraft.to_string()])
             .args(["--receivers", &receivers.to_string()])
@@ -246,9 +404,12 @@ impl Sim {
 pub struct Agent {
     pub id: String,
     pub proc: Option<Proc>,
+    /// Where its `/metrics` is: host and port.
+    pub host: String,
     pub http: u16,
     pub data: PathBuf,
     args: Vec<String>,
+    netns: Option<String>,
     log: PathBuf,
     /// Restarts so far (each incarnation logs to its own file).
     pub incarnation: u32,
@@ -256,10 +417,18 @@ pub struct Agent {
 
 impl Agent {
     /// Starts the agent for receiver `id` reading Beast from `beast`,
-    /// publishing to `mqtt_url`.
-    pub fn start(dir: &Path, id: &str, beast: &str, mqtt_url: &str, lat: f64, lon: f64) -> Self {
+    /// publishing to `mqtt_url` (inside `netns` if given).
+    pub fn start(
+        dir: &Path,
+        netns: Option<&Netns>,
+        id: &str,
+        beast: &str,
+        mqtt_url: &str,
+        (lat, lon): (f64, f64),
+    ) -> Self {
         let data = dir.join(format!("agent-{id}"));
         let http = free_port();
+        let host = netns.map_or("127.0.0.1".to_string(), |n| n.ns_ip.clone());
         let args = vec![
             "--receiver-id".to_string(),
             id.to_string(),
@@ -268,7 +437,7 @@ impl Agent {
             "--input".into(),
             format!("tcp:{beast}:beast"),
             "--http-listen".into(),
-            format!("127.0.0.1:{http}"),
+            format!("{host}:{http}"),
             "--lat".into(),
             lat.to_string(),
             "--lon".into(),
@@ -279,9 +448,11 @@ impl Agent {
         let mut a = Self {
             id: id.to_string(),
             proc: None,
+            host,
             http,
             data,
             args,
+            netns: netns.map(|n| n.name.clone()),
             log: dir.join(format!("agent-{id}")),
             incarnation: 0,
         };
@@ -292,7 +463,15 @@ impl Agent {
     fn spawn(&mut self) {
         let log = std::fs::File::create(format!("{}.{}.log", self.log.display(), self.incarnation))
             .expect("agent log");
-        let child = Command::new(workspace_bin("cloudradar-agent"))
+        let mut cmd = Command::new(match &self.netns {
+            Some(_) => PathBuf::from("ip"),
+            None => workspace_bin("cloudradar-agent"),
+        });
+        if let Some(ns) = &self.netns {
+            cmd.args(["netns", "exec", ns])
+                .arg(workspace_bin("cloudradar-agent"));
+        }
+        let child = cmd
             .args(&self.args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -300,8 +479,9 @@ impl Agent {
             .spawn()
             .expect("agent");
         self.proc = Some(Proc(child));
-        let http = self.http;
-        wait_for(Duration::from_secs(30), || get(http, "/metrics").is_ok());
+        wait_for(Duration::from_secs(30), || {
+            metrics_at(&self.host, self.http).is_some()
+        });
     }
 
     /// SIGKILL, then what it left: the sequence number its next
@@ -336,7 +516,7 @@ impl Agent {
 
     /// A metric of the running incarnation.
     pub fn metric(&self, series: &str) -> f64 {
-        scrape(self.http, series)
+        scrape_at(&self.host, self.http, series)
     }
 
     /// Frames the running incarnation accepted.
@@ -348,10 +528,19 @@ impl Agent {
     /// published (a restarted agent also publishes what an earlier
     /// incarnation spooled, so it may publish more than it made).
     pub fn drained(&self) -> bool {
-        get(self.http, "/metrics").is_ok_and(|(_, t)| {
+        metrics_at(&self.host, self.http).is_some_and(|t| {
             let made = metric(&t, "cloudradar_agent_batches_total").unwrap_or(0.0);
             let published = metric(&t, "cloudradar_agent_batches_published_total").unwrap_or(0.0);
             metric(&t, "cloudradar_agent_spool_batches").unwrap_or(0.0) == 0.0 && published >= made
+        })
+    }
+
+    /// Batch files in its spool directory (readable while it is unreachable).
+    pub fn spool_files(&self) -> usize {
+        std::fs::read_dir(self.data.join("spool")).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "batch"))
+                .count()
         })
     }
 
@@ -363,7 +552,7 @@ impl Agent {
     /// Whether it has noticed its broker is gone and holds at least `n`
     /// batches in its spool since.
     pub fn spooling(&self, n: f64) -> bool {
-        get(self.http, "/metrics").is_ok_and(|(_, t)| {
+        metrics_at(&self.host, self.http).is_some_and(|t| {
             metric(&t, "cloudradar_agent_mqtt_connected") == Some(0.0)
                 && metric(&t, "cloudradar_agent_spool_batches").unwrap_or(0.0) >= n
         })
@@ -396,6 +585,9 @@ pub struct Scenario {
     /// Frames accepted by earlier incarnations, as last scraped before
     /// their SIGKILL (a lower bound of what they accepted).
     pub accepted_before_kill: HashMap<String, u64>,
+    /// The receiver site (simulator and agents) when it has its own
+    /// network namespace; last, so it goes after the processes in it.
+    pub netns: Option<Netns>,
 }
 
 /// Simulator settings every scenario uses: fixed seed, 50 aircraft, 3
@@ -409,6 +601,12 @@ impl Scenario {
     /// Starts Redis (append-only, so it can restart), the broker, the
     /// collector, the simulator and one agent per receiver.
     pub fn start(external_broker: bool) -> Self {
+        Self::start_with(external_broker, None)
+    }
+
+    /// [`Scenario::start`] with the simulator and the agents in `netns`,
+    /// reaching the collector's embedded broker over its link.
+    pub fn start_with(external_broker: bool, netns: Option<Netns>) -> Self {
         // CLOUDRADAR_KEEP_SCENARIO=1 keeps the logs, database and truth file.
         let dir = tempfile::Builder::new()
             .prefix("scenario")
@@ -427,10 +625,11 @@ impl Scenario {
         };
         let (mqtt, http) = (free_port(), free_port());
         let mut collector_args = vec!["--redis-url".to_string(), redis.url()];
+        let host = netns.as_ref().map_or("127.0.0.1", |n| n.host_ip.as_str());
         let agent_url = match &broker {
             Broker::Embedded => {
                 collector_args.extend(["--allow-anonymous".into(), "true".into()]);
-                format!("mqtt://127.0.0.1:{mqtt}")
+                format!("mqtt://{host}:{mqtt}")
             }
             Broker::Mosquitto(m) => {
                 collector_args.extend(["--mqtt-url".into(), m.url()]);
@@ -438,14 +637,25 @@ impl Scenario {
             }
         };
         let data = dir.path().join("collector");
-        let args: Vec<&str> = collector_args.iter().map(String::as_str).collect();
-        let collector = start_collector(&data, mqtt, http, &args);
-        let sim = Sim::start(dir.path(), SEED, AIRCRAFT, RECEIVERS, SPEED);
+        let listen = if netns.is_some() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
+        let collector = launch_collector(&data, listen, mqtt, http, &collector_args);
+        let sim = Sim::start(dir.path(), netns.as_ref(), SEED, AIRCRAFT, RECEIVERS, SPEED);
         let agents = sim
             .receivers
             .iter()
             .map(|(id, beast, lat, lon)| {
-                Agent::start(dir.path(), id, beast, &agent_url, *lat, *lon)
+                Agent::start(
+                    dir.path(),
+                    netns.as_ref(),
+                    id,
+                    beast,
+                    &agent_url,
+                    (*lat, *lon),
+                )
             })
             .collect();
         Self {
@@ -462,6 +672,7 @@ impl Scenario {
             http,
             killed: Vec::new(),
             accepted_before_kill: HashMap::new(),
+            netns,
         }
     }
 
@@ -520,8 +731,18 @@ impl Scenario {
 
     /// Starts the collector again on the same data, ports and Redis.
     pub fn start_collector(&mut self) {
-        let args: Vec<&str> = self.collector_args.iter().map(String::as_str).collect();
-        self.collector = Some(start_collector(&self.data, self.mqtt, self.http, &args));
+        let listen = if self.netns.is_some() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
+        self.collector = Some(launch_collector(
+            &self.data,
+            listen,
+            self.mqtt,
+            self.http,
+            &self.collector_args,
+        ));
     }
 
     /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the collector: frozen, its
@@ -825,6 +1046,39 @@ impl Scenario {
         ));
         summary
     }
+}
+
+/// The collector binary with its embedded broker listening on `listen`
+/// (support's `start_collector` binds loopback only); returns once ready.
+fn launch_collector(
+    data: &Path,
+    listen: &str,
+    mqtt: u16,
+    http: u16,
+    extra: &[String],
+) -> Collector {
+    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--http-listen")
+        .arg(format!("127.0.0.1:{http}"))
+        .arg("--mqtt-listen")
+        .arg(format!("{listen}:{mqtt}"))
+        .args(extra)
+        .env("RUST_LOG", "info,rumqttd=warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start collector");
+    let c = Collector {
+        proc: Proc(child),
+        http,
+        mqtt,
+    };
+    wait_for(Duration::from_secs(30), || {
+        get(http, "/readyz").is_ok_and(|(s, _)| s == 200)
+    });
+    c
 }
 
 fn hex(b: &[u8]) -> String {
