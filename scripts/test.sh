@@ -18,8 +18,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 # Installed above, so the cross-check with dump1090 must run, not skip.
 export CLOUDRADAR_REQUIRE_DUMP1090=1
-# The network-cut test makes a network namespace: it must run, not skip.
-export CLOUDRADAR_REQUIRE_NETNS=1
+# As root (CI), the network-cut fault scenario needs network namespaces: fail, not skip.
+if [ "$(id -u)" = 0 ]; then export CLOUDRADAR_REQUIRE_NETNS=1; fi
 cargo test --workspace --locked
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"

@@ -113,13 +113,16 @@ pub async fn start(
     // Broker: embedded unless an external one is configured.
     let broker_open = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let connection = match &config.mqtt_url {
-        Some(url) => Connection::from_url(
-            url,
-            config
-                .mqtt_username
-                .clone()
-                .zip(config.mqtt_password.clone()),
-        )?,
+        Some(url) => Connection {
+            shared: config.mqtt_shared_subscription,
+            ..Connection::from_url(
+                url,
+                config
+                    .mqtt_username
+                    .clone()
+                    .zip(config.mqtt_password.clone()),
+            )?
+        },
         None => {
             let credentials = if config.allow_anonymous {
                 None
@@ -167,6 +170,7 @@ pub async fn start(
                 credentials: internal_credentials,
                 // rumqttd 0.20 panics when a shared-subscription member disconnects.
                 shared: false,
+                external: false,
             }
         }
     };
@@ -180,12 +184,13 @@ pub async fn start(
         client.clone(),
         eventloop,
         limits,
-        connection.shared,
+        connection.clone(),
         ingest::Outputs {
             queue: queue_tx,
             status: status_tx,
             health: health.clone(),
             subscribed: broker_open,
+            rate_limit: ingest::RateLimit::new(config.receiver_max_frames_per_s),
         },
         cancel.clone(),
     ));

@@ -35,6 +35,15 @@ pub struct Config {
     pub mqtt_username: Option<String>,
     /// Password the collector uses on an external broker.
     pub mqtt_password: Option<String>,
+    /// On an external broker, subscribe to batches with a shared
+    /// subscription (`$share/cloudradar/...`) so several collectors split
+    /// the load. Off by default: Mosquitto 2.0 does not restore shared
+    /// subscriptions from its persistence file, so after a broker restart
+    /// the batches agents publish before the collector has subscribed again
+    /// are acknowledged to them and lost (the fault suite's broker scenario
+    /// showed it); a plain persistent subscription is restored, and they
+    /// wait for the collector.
+    pub mqtt_shared_subscription: bool,
     /// Receiver credentials for the embedded broker: `receiver_id:password` per line.
     pub credentials_file: Option<PathBuf>,
     /// Let the embedded broker accept any password (demo only); the user
@@ -49,6 +58,14 @@ pub struct Config {
     /// Batches held in memory while the buffer is unreachable, before
     /// ingest stops reading from the broker.
     pub queue_capacity: usize,
+    /// Most frames a second one receiver may send, measured on its own
+    /// reception clock, with bursts of 10 s worth (0 = no limit). Batches
+    /// beyond it are acknowledged and dropped, counted per receiver in
+    /// `cloudradar_collector_batches_rate_limited_total`, so one flooding
+    /// receiver cannot starve the others; a busy receiver sends 5,000 to
+    /// 10,000 frames a second, and one draining its spool after an outage
+    /// is not limited (its frames span the outage).
+    pub receiver_max_frames_per_s: u64,
     /// A gap longer than this (seconds) starts a new flight.
     pub flight_gap_s: u64,
     /// Identical frames from several receivers within this window (ms) are one message.
@@ -117,12 +134,14 @@ impl Default for Config {
             mqtt_url: None,
             mqtt_username: None,
             mqtt_password: None,
+            mqtt_shared_subscription: false,
             credentials_file: None,
             allow_anonymous: false,
             redis_url: None,
             redis_stream: "cloudradar:batches".into(),
             redis_maxlen: 1_000_000,
             queue_capacity: 10_000,
+            receiver_max_frames_per_s: 50_000,
             flight_gap_s: 1800,
             dedup_window_ms: 1000,
             max_batch_bytes: 1 << 20,
@@ -325,6 +344,12 @@ impl Config {
             && (self.mqtt_tls_cert_file.is_none() || self.mqtt_tls_key_file.is_none())
         {
             return Err("mqtt_tls_listen: needs mqtt_tls_cert_file and mqtt_tls_key_file".into());
+        }
+        if (1..1_000).contains(&self.receiver_max_frames_per_s) {
+            return Err(
+                "receiver_max_frames_per_s: 0 (off) or at least 1000 (below, ordinary batches would be refused)"
+                    .into(),
+            );
         }
         if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
             return Err("backup_prefix: no leading or trailing '/'".into());

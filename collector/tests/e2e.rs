@@ -3,32 +3,11 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use support::scenario::workspace_bin;
 use support::*;
-
-/// A workspace binary next to this test's executable, built if missing
-/// (`cargo test -p cloudradar-collector` alone does not build the others).
-fn workspace_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .to_path_buf();
-    let bin = dir.join(name);
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--bin", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building {name}");
-    }
-    bin
-}
 
 #[test]
 fn simulator_agent_collector_sqlite_api() {

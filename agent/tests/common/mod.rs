@@ -79,13 +79,14 @@ pub fn mosquitto(dir: &Path, port: u16, extra: &str) -> Proc {
 
 /// Mosquitto that keeps sessions (and the messages queued for them) in
 /// `dir` across a graceful restart, so a subscriber's session outlives the
-/// broker going down.
+/// broker going down. `user root`: started as root, Mosquitto would switch
+/// to its own user and could not write the file (no effect otherwise).
 pub fn mosquitto_persistent(dir: &Path, port: u16) -> Proc {
     mosquitto(
         dir,
         port,
         &format!(
-            "allow_anonymous true\npersistence true\npersistence_location {}/\n",
+            "allow_anonymous true\npersistence true\npersistence_location {}/\nuser root\n",
             dir.display()
         ),
     )

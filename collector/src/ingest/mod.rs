@@ -1,15 +1,19 @@
 //! Ingest: the collector's MQTT subscriber. Receives batches from
-//! `cloudradar/v1/<receiver>/frames` (a shared subscription, so replicas
-//! split the load) and receiver status from `cloudradar/v1/<receiver>/status`,
-//! validates each batch, and hands it to the buffer. The MQTT message is
-//! acknowledged only once the buffer holds it durably (manual acks), so a
-//! collector crash makes the broker redeliver instead of losing it.
+//! `cloudradar/v1/<receiver>/frames` (on an external broker optionally as
+//! a shared subscription, so replicas split the load) and receiver status
+//! from `cloudradar/v1/<receiver>/status`, validates each batch, and hands
+//! it to the buffer. The MQTT message is acknowledged only once the buffer
+//! holds it durably (manual acks), so a collector crash makes the broker
+//! redeliver instead of losing it. A per-receiver rate limit
+//! ([`fairness`]) keeps one flooding receiver from starving the others.
 //!
 //! Talks to: the broker (embedded or external) and the buffer queue.
 
+pub mod fairness;
 mod validate;
 
-pub use validate::{Rejection, validate};
+pub use fairness::RateLimit;
+pub use validate::{Checked, Rejection, validate};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,9 +27,9 @@ use tokio_util::sync::CancellationToken;
 use crate::health::Health;
 
 /// A batch message from the broker, in arrival order. Rejected batches
-/// travel the same queue (with `valid` false) so that every MQTT
-/// acknowledgement is sent in the order the messages arrived, which the
-/// embedded broker requires.
+/// (malformed, or over their receiver's rate limit) travel the same queue
+/// (with `valid` false) so that every MQTT acknowledgement is sent in the
+/// order the messages arrived, which the embedded broker requires.
 #[derive(Debug)]
 pub struct Accepted {
     /// Receiver id (from the topic, equal to the batch's).
@@ -36,7 +40,7 @@ pub struct Accepted {
     pub payload: Vec<u8>,
     /// The MQTT message, to acknowledge once durable (or at once if invalid).
     pub publish: Publish,
-    /// Whether the batch passed validation.
+    /// Whether the batch passed validation and the rate limit.
     pub valid: bool,
 }
 
@@ -64,6 +68,8 @@ pub struct Connection {
     /// Subscribe with a shared subscription (external brokers, so replicas
     /// split the load); the embedded broker gets a plain one.
     pub shared: bool,
+    /// An external broker (not the embedded one).
+    pub external: bool,
 }
 
 impl Connection {
@@ -86,7 +92,8 @@ impl Connection {
             host,
             port,
             credentials,
-            shared: true,
+            shared: false,
+            external: true,
         })
     }
 }
@@ -102,6 +109,8 @@ pub struct Outputs {
     pub health: Health,
     /// Set once the subscription is confirmed.
     pub subscribed: Arc<AtomicBool>,
+    /// Per-receiver rate limit applied to valid batches.
+    pub rate_limit: RateLimit,
 }
 
 /// Topic filter for batches as a shared subscription.
@@ -133,20 +142,21 @@ pub async fn run(
     client: AsyncClient,
     mut eventloop: EventLoop,
     limits: Limits,
-    shared: bool,
+    conn: Connection,
     out: Outputs,
     cancel: CancellationToken,
 ) {
-    let frames_filter = if shared {
-        SHARED_FRAMES_FILTER
+    let (frames_filter, other_filter) = if conn.shared {
+        (SHARED_FRAMES_FILTER, FRAMES_FILTER)
     } else {
-        FRAMES_FILTER
+        (FRAMES_FILTER, SHARED_FRAMES_FILTER)
     };
     let Outputs {
         queue,
         status,
         health,
         subscribed,
+        mut rate_limit,
     } = out;
     let mut backoff = Duration::from_millis(200);
     loop {
@@ -167,6 +177,14 @@ pub async fn run(
                         tracing::warn!(error = %e, filter, "subscribe failed");
                     }
                 }
+                // A persistent session on an external broker keeps the
+                // subscription an earlier configuration made: drop it, or
+                // every batch would arrive twice.
+                if conn.external
+                    && let Err(e) = client.unsubscribe(other_filter).await
+                {
+                    tracing::warn!(error = %e, filter = other_filter, "unsubscribe failed");
+                }
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
                 // Both filters are subscribed in order; the first SubAck is enough to
@@ -175,7 +193,7 @@ pub async fn run(
                 health.set_broker(true);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                handle(&client, p, &limits, &queue, &status).await;
+                handle(&client, p, &limits, &mut rate_limit, &queue, &status).await;
             }
             Ok(_) => {}
             Err(e) => {
@@ -198,6 +216,7 @@ async fn handle(
     client: &AsyncClient,
     p: Publish,
     limits: &Limits,
+    rate_limit: &mut RateLimit,
     queue: &mpsc::Sender<Accepted>,
     status: &mpsc::Sender<StatusUpdate>,
 ) {
@@ -220,33 +239,48 @@ async fn handle(
                 let _ = client.ack(&p).await;
             }
         }
-        Some((receiver, "frames")) => match validate(receiver, &p.payload, limits) {
-            Ok(seq) => {
-                metrics::counter!("cloudradar_collector_batches_received_total").increment(1);
-                let accepted = Accepted {
-                    receiver: receiver.to_string(),
-                    seq,
-                    payload: p.payload.to_vec(),
-                    publish: p,
-                    valid: true,
-                };
-                // Waits while the queue is full: backpressure on the broker.
-                let _ = queue.send(accepted).await;
+        Some((receiver, "frames")) => {
+            let checked = validate(receiver, &p.payload, limits);
+            let admitted = match &checked {
+                Ok(c) => rate_limit.admit(
+                    receiver,
+                    c.frames,
+                    c.newest_rx_ms,
+                    crate::pipeline::now_ms(),
+                ),
+                Err(_) => false,
+            };
+            match checked {
+                Ok(c) if admitted => {
+                    metrics::counter!("cloudradar_collector_batches_received_total").increment(1);
+                    let accepted = Accepted {
+                        receiver: receiver.to_string(),
+                        seq: c.seq,
+                        payload: p.payload.to_vec(),
+                        publish: p,
+                        valid: true,
+                    };
+                    // Waits while the queue is full: backpressure on the broker.
+                    let _ = queue.send(accepted).await;
+                }
+                outcome => {
+                    if let Err(r) = outcome {
+                        r.record(receiver);
+                    }
+                    // A malformed batch never becomes valid, and one over the rate
+                    // limit is refused (counted by the limiter): either is
+                    // acknowledged (in order, by the queue's consumer) and dropped.
+                    let rejected = Accepted {
+                        receiver: receiver.to_string(),
+                        seq: 0,
+                        payload: Vec::new(),
+                        publish: p,
+                        valid: false,
+                    };
+                    let _ = queue.send(rejected).await;
+                }
             }
-            Err(r) => {
-                r.record(receiver);
-                // A malformed batch never becomes valid: it is acknowledged (in
-                // order, by the queue's consumer) and dropped.
-                let rejected = Accepted {
-                    receiver: receiver.to_string(),
-                    seq: 0,
-                    payload: Vec::new(),
-                    publish: p,
-                    valid: false,
-                };
-                let _ = queue.send(rejected).await;
-            }
-        },
+        }
         _ => {
             metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "topic")
                 .increment(1);

@@ -55,13 +55,33 @@ impl Rejection {
     }
 }
 
-/// Checks a batch from `topic_receiver`; returns its sequence number.
-pub fn validate(topic_receiver: &str, payload: &[u8], limits: &Limits) -> Result<u64, Rejection> {
+/// What ingest needs to know about a valid batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Sequence number.
+    pub seq: u64,
+    /// Frames in the batch.
+    pub frames: usize,
+    /// Newest reception time in the batch, Unix ms (0 when empty): the
+    /// receiver's own clock, which the rate limit runs on.
+    pub newest_rx_ms: u64,
+}
+
+/// Checks a batch from `topic_receiver`.
+pub fn validate(
+    topic_receiver: &str,
+    payload: &[u8],
+    limits: &Limits,
+) -> Result<Checked, Rejection> {
     let batch = wire::decode(payload, limits).map_err(Rejection::Wire)?;
     if batch.receiver_id != topic_receiver {
         return Err(Rejection::WrongReceiver(batch.receiver_id));
     }
-    Ok(batch.seq)
+    Ok(Checked {
+        seq: batch.seq,
+        frames: batch.frames.len(),
+        newest_rx_ms: batch.frames.iter().map(|f| f.rx_ms).max().unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
@@ -78,7 +98,10 @@ mod tests {
             frames: vec![],
         };
         let bytes = encode(&b);
-        assert_eq!(validate("rx-a", &bytes, &Limits::default()), Ok(7));
+        assert_eq!(
+            validate("rx-a", &bytes, &Limits::default()).map(|c| c.seq),
+            Ok(7)
+        );
         assert_eq!(
             validate("rx-b", &bytes, &Limits::default()),
             Err(Rejection::WrongReceiver("rx-a".into()))
@@ -98,7 +121,7 @@ mod tests {
             frames: vec![],
         };
         assert_eq!(
-            validate("rx-old", &encode_v1(&b), &Limits::default()),
+            validate("rx-old", &encode_v1(&b), &Limits::default()).map(|c| c.seq),
             Ok(9)
         );
         let mut future = encode(&b);

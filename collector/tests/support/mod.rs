@@ -2,6 +2,8 @@
 //! tiny HTTP client, MQTT publishing of wire batches, and Redis.
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
