@@ -112,6 +112,8 @@ pub async fn start(
 
     // Broker: embedded unless an external one is configured.
     let broker_open = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Set while the ingest queue is nearly full: the gate stops reading from receivers.
+    let (hold_tx, hold_rx) = tokio::sync::watch::channel(false);
     let connection = match &config.mqtt_url {
         Some(url) => Connection {
             shared: config.mqtt_shared_subscription,
@@ -156,6 +158,7 @@ pub async fn start(
                 tls,
                 access,
                 config.max_batch_bytes,
+                hold_rx.clone(),
                 &tracker,
                 &cancel,
             )
@@ -177,6 +180,11 @@ pub async fn start(
 
     let (client, eventloop) = ingest::connect(&connection, "cloudradar-collector");
     let (queue_tx, queue_rx) = mpsc::channel(config.queue_capacity.max(1));
+    tracker.spawn(ingest::backpressure::run(
+        queue_tx.clone(),
+        hold_tx,
+        cancel.clone(),
+    ));
     metrics::gauge!("cloudradar_collector_queue_capacity").set(config.queue_capacity.max(1) as f64);
     let (status_tx, mut status_rx) = mpsc::channel::<StatusUpdate>(1000);
     tracker.spawn(crate::disk::run(config.data_dir.clone(), cancel.clone()));

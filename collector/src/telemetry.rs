@@ -141,6 +141,10 @@ fn describe() {
             "Bound of the in-memory queue, batches.",
         ),
         (
+            "cloudradar_collector_receivers_held",
+            "1 while the embedded broker's gate holds receivers back because the ingest queue is nearly full.",
+        ),
+        (
             "cloudradar_collector_redis_stream_length",
             "Entries in the Redis stream.",
         ),

@@ -313,6 +313,13 @@ fn scenario_redis_sigkill_and_restart_stores_every_accepted_frame_once() {
             .zip(&at_kill)
             .all(|(now, then)| *now >= then + PROGRESS as f64)
     });
+    // The collector's queue is full: the embedded broker's gate holds the
+    // receivers back, so their new batches wait in their own spools
+    // instead of piling up in the broker's memory.
+    wait_for(Duration::from_secs(60), || {
+        support::scenario::scrape(http, "cloudradar_collector_receivers_held") == 1.0
+            && s.agents.iter().all(|a| a.spooled() >= PROGRESS as f64)
+    });
     s.restart_redis();
     let after = s.batches_stored();
     s.wait_batches(&after, PROGRESS, Duration::from_secs(90));

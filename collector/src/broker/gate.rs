@@ -14,6 +14,7 @@ use bytes::{Buf, BytesMut};
 use cloudradar_shared::wire::valid_receiver_id;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -38,6 +39,9 @@ pub struct Gate {
     pub access: Access,
     /// Largest remaining length forwarded (the broker's own limit).
     pub max_remaining: usize,
+    /// True while receivers are held back (the collector is behind): their
+    /// bytes are not read, so their batches wait in their own spools.
+    pub hold: watch::Receiver<bool>,
 }
 
 /// Accepts clients on `listener` until cancelled, each in its own task.
@@ -138,6 +142,7 @@ where
             buf,
             connect_len,
             inspector,
+            gate.hold.clone(),
         );
         let down = tokio::io::copy(&mut from_broker, &mut to_client);
         tokio::pin!(up, down);
@@ -213,6 +218,7 @@ async fn client_to_broker<R, W, F>(
     mut buf: BytesMut,
     connect_len: usize,
     mut inspector: Inspector<F>,
+    mut hold: watch::Receiver<bool>,
 ) -> std::io::Result<End>
 where
     R: AsyncRead + Unpin,
@@ -231,6 +237,11 @@ where
         }
         if let Some(v) = scan.refused {
             return Ok(End::Refused(v));
+        }
+        while *hold.borrow_and_update() {
+            if hold.changed().await.is_err() {
+                break;
+            }
         }
         buf.reserve(READ_CHUNK);
         if from.read_buf(&mut buf).await? == 0 {

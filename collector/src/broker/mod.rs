@@ -123,6 +123,7 @@ pub async fn start(
     tls: Option<TlsListener>,
     access: Access,
     max_payload: usize,
+    hold: tokio::sync::watch::Receiver<bool>,
     tracker: &TaskTracker,
     cancel: &CancellationToken,
 ) -> anyhow::Result<SocketAddr> {
@@ -160,8 +161,15 @@ pub async fn start(
         router: RouterConfig {
             max_connections: 10_000,
             max_outgoing_packet_count: 1_000,
-            max_segment_size: 100 * 1024 * 1024,
-            max_segment_count: 10,
+            // The broker keeps every publish in an in-memory log per
+            // subscription until the log outgrows this bound (then the
+            // oldest segment goes, read or not): it sets the memory the
+            // broker holds at steady state. 32 MiB is minutes of batches
+            // at 100k frames/s; the collector takes them within
+            // milliseconds, and when it cannot, the gate holds receivers
+            // back (ingest::backpressure) long before the bound.
+            max_segment_size: 8 * 1024 * 1024,
+            max_segment_count: 4,
             custom_segment: None,
             initialized_filters: None,
             shared_subscriptions_strategy: Default::default(),
@@ -188,6 +196,7 @@ pub async fn start(
         upstream: internal,
         access,
         max_remaining: max_payload + 1024,
+        hold,
     });
     tracker.spawn(gate::serve(
         plain,

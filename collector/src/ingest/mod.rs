@@ -5,10 +5,13 @@
 //! it to the buffer. The MQTT message is acknowledged only once the buffer
 //! holds it durably (manual acks), so a collector crash makes the broker
 //! redeliver instead of losing it. A per-receiver rate limit
-//! ([`fairness`]) keeps one flooding receiver from starving the others.
+//! ([`fairness`]) keeps one flooding receiver from starving the others;
+//! when the queue behind it fills up, [`backpressure`] holds receivers back
+//! at the embedded broker's gate.
 //!
 //! Talks to: the broker (embedded or external) and the buffer queue.
 
+pub mod backpressure;
 pub mod fairness;
 mod validate;
 

@@ -629,7 +629,16 @@ impl Scenario {
             Broker::Embedded
         };
         let (mqtt, http) = (free_port(), free_port());
-        let mut collector_args = vec!["--redis-url".to_string(), redis.url()];
+        // A small ingest queue, so an outage behind it (Redis) fills it
+        // within seconds and the gate holds the receivers back.
+        let config = dir.path().join("collector.toml");
+        std::fs::write(&config, "queue_capacity = 16\n").expect("collector config");
+        let mut collector_args = vec![
+            "--redis-url".to_string(),
+            redis.url(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
         let host = netns.as_ref().map_or("127.0.0.1", |n| n.host_ip.as_str());
         let agent_url = match &broker {
             Broker::Embedded => {
