@@ -31,6 +31,7 @@ pub fn should_hold(held: bool, free: usize, max: usize) -> bool {
 /// Watches the ingest queue and sets `hold` (read by the gate) until
 /// cancelled.
 pub async fn run<T>(queue: mpsc::Sender<T>, hold: watch::Sender<bool>, cancel: CancellationToken) {
+    metrics::gauge!("cloudradar_collector_receivers_held").set(0.0);
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
         tokio::select! {
