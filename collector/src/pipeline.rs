@@ -11,6 +11,7 @@ use rumqttc::AsyncClient;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::buffer::ledger::{Kept, Ledger};
 use crate::buffer::redis::RedisBuffer;
 use crate::health::Health;
 use crate::ingest::Accepted;
@@ -217,7 +218,21 @@ pub async fn run_redis_writer(
     cancel: CancellationToken,
 ) {
     let mut room = Room::default();
-    while let Some(a) = tokio::select! { _ = cancel.cancelled() => None, a = queue.recv() => a } {
+    let mut ledger = Ledger::new(LEDGER_BYTES);
+    let mut replay = false;
+    let mut check = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let mut a = tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = check.tick() => {
+                replay = keep_redis_whole(&mut redis, &mut ledger, replay).await;
+                continue;
+            }
+            a = queue.recv() => match a {
+                Some(a) => a,
+                None => break,
+            },
+        };
         metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
         if !a.valid {
             let _ = client.ack(&a.publish).await;
@@ -226,11 +241,17 @@ pub async fn run_redis_writer(
         if !room.wait(&mut redis, &cancel).await {
             return;
         }
+        let payload = Arc::new(std::mem::take(&mut a.payload));
         let mut delay = Duration::from_millis(100);
         loop {
-            match redis.push(&a.receiver, a.seq, &a.payload).await {
+            match redis.push(&a.receiver, a.seq, &payload).await {
                 Ok(()) => {
                     health.set_redis(true);
+                    ledger.record(Kept {
+                        receiver: a.receiver.clone(),
+                        seq: a.seq,
+                        payload: payload.clone(),
+                    });
                     let _ = client.ack(&a.publish).await;
                     break;
                 }
@@ -247,6 +268,40 @@ pub async fn run_redis_writer(
             }
         }
     }
+}
+
+/// Payload bytes of the unprocessed backlog the writer keeps a copy of.
+const LEDGER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Once a second: if Redis restarted (a new `run_id`), adds the kept
+/// backlog again (a Redis without persistence came back empty); then
+/// trims the copy to the stream's backlog. Returns whether a replay is
+/// still owed (Redis failed during it).
+async fn keep_redis_whole(redis: &mut RedisBuffer, ledger: &mut Ledger, owed: bool) -> bool {
+    let Ok(run_id) = redis.run_id().await else {
+        return owed;
+    };
+    if (ledger.restarted(&run_id) || owed) && !ledger.is_empty() {
+        let kept = ledger.kept();
+        tracing::warn!(
+            batches = kept.len(),
+            "Redis restarted: adding back the batches it may have lost"
+        );
+        if redis.ensure_group().await.is_err() {
+            return true;
+        }
+        for k in &kept {
+            if redis.push(&k.receiver, k.seq, &k.payload).await.is_err() {
+                return true;
+            }
+        }
+        metrics::counter!("cloudradar_collector_redis_batches_readded_total")
+            .increment(kept.len() as u64);
+    }
+    if let Ok(len) = redis.len().await {
+        ledger.trim_to(len);
+    }
+    false
 }
 
 /// Keeps the stream's unprocessed backlog under its bound: XADD with

@@ -59,6 +59,10 @@ fn describe() {
     use metrics::{describe_counter as c, describe_gauge as g, describe_histogram as h};
     let counters = [
         (
+            "cloudradar_collector_redis_batches_readded_total",
+            "Batches added to Redis again after it restarted without them (the writer's copy of the backlog).",
+        ),
+        (
             "cloudradar_collector_batches_received_total",
             "Batches received from MQTT.",
         ),

@@ -204,6 +204,51 @@ fn a_stalled_store_holds_batches_instead_of_trimming_them_from_redis() {
     wait_for(Duration::from_secs(10), || xlen() == 0);
 }
 
+/// Redis without persistence restarts (comes back empty) while a backlog
+/// waits in it behind a stalled store: the collector adds back the
+/// batches Redis lost from its own copy, and every batch is stored once.
+#[test]
+fn redis_restarting_empty_with_a_backlog_loses_nothing() {
+    let _serial = one_at_a_time();
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut redis = Redis::start(free_port(), None);
+    let data = dir.path().join("data");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(
+        &data,
+        mqtt,
+        http,
+        &["--allow-anonymous", "true", "--redis-url", &redis.url()],
+    );
+    let lock = rusqlite::Connection::open(data.join("cloudradar.sqlite")).expect("db");
+    lock.execute_batch("BEGIN EXCLUSIVE")
+        .expect("stall the store");
+    let frames = recording(20_000);
+    let msgs = encoded(&batches("rx-a", &frames, 100, 1)); // 200 batches
+    publish(mqtt, "rx-a", Some(("rx-a", "x")), &msgs).expect("every batch acknowledged");
+    let port = redis.port;
+    let xlen = || -> i64 {
+        Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "XLEN", "cloudradar:batches"])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    // Everything acknowledged to the broker is in Redis, most of it unread.
+    wait_for(Duration::from_secs(30), || xlen() == 200);
+    std::thread::sleep(Duration::from_secs(2)); // the writer's copy is trimmed to the backlog
+    redis.proc.kill9();
+    redis = Redis::start(port, None);
+    assert!(xlen() <= 0, "Redis came back empty");
+    lock.execute_batch("COMMIT").expect("release the store");
+    drop(lock);
+    wait_for(Duration::from_secs(60), || stored(http).0 == 20_000);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(stored(http), (20_000, 200), "every batch once");
+    drop(redis);
+}
+
 /// SQLite full (the database cap reached, as on a full disk): commits
 /// fail, `/readyz` turns 503 and nothing more is acknowledged in Redis;
 /// with room again (restarted without the cap) every batch is stored once.

@@ -73,6 +73,20 @@ impl RedisBuffer {
         }
     }
 
+    /// The server's `run_id` (new at every Redis start).
+    pub async fn run_id(&mut self) -> RedisResult<String> {
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut self.conn)
+            .await?;
+        Ok(info
+            .lines()
+            .find_map(|l| l.strip_prefix("run_id:"))
+            .unwrap_or_default()
+            .trim()
+            .to_string())
+    }
+
     /// Appends a batch.
     pub async fn push(&mut self, receiver: &str, seq: u64, payload: &[u8]) -> RedisResult<()> {
         let _: String = self
