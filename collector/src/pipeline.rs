@@ -37,7 +37,7 @@ pub struct Shared {
 
 /// A batch decoded and processed, ready to commit.
 struct Prepared {
-    rows: crate::store::WriteBatch,
+    rows: Arc<crate::store::WriteBatch>,
     receiver: String,
     seq: u64,
     created_ms: u64,
@@ -53,7 +53,7 @@ fn prepare(processor: &mut Processor, payload: &[u8], limits: &Limits) -> Option
             .increment(1);
         return None;
     };
-    let rows = processor.process(&batch, now_ms());
+    let rows = Arc::new(processor.process(&batch, now_ms()));
     Some(Prepared {
         rows,
         receiver: batch.receiver_id,

@@ -4,7 +4,7 @@
 //! batch's sender hears back only after the commit that holds it.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,7 @@ pub type Commit = Result<bool, String>;
 #[derive(Debug)]
 enum Job {
     /// A processed batch and who waits for its commit.
-    Batch(WriteBatch, oneshot::Sender<Commit>),
+    Batch(Arc<WriteBatch>, oneshot::Sender<Commit>),
     /// A receiver status update.
     Status(StatusRow),
 }
@@ -56,15 +56,16 @@ pub struct WriterHandle {
 
 impl WriterHandle {
     /// Queues a batch and waits for its commit.
-    pub async fn write(&self, batch: WriteBatch) -> Commit {
+    pub async fn write(&self, batch: Arc<WriteBatch>) -> Commit {
         self.submit(batch).await?.await
     }
 
     /// Queues a batch; the returned future resolves at its commit. Batches
-    /// submitted before waiting are grouped into shared transactions.
+    /// submitted before waiting are grouped into shared transactions. Shared
+    /// (`Arc`), so a caller keeps it for a retry without copying its rows.
     pub async fn submit(
         &self,
-        batch: WriteBatch,
+        batch: Arc<WriteBatch>,
     ) -> Result<impl std::future::Future<Output = Commit> + use<>, String> {
         let (tx, rx) = oneshot::channel();
         let sender = self.tx.clone();
