@@ -163,12 +163,13 @@ pub async fn start(
             max_outgoing_packet_count: 1_000,
             // The broker keeps every publish in an in-memory log per
             // subscription until the log outgrows this bound (then the
-            // oldest segment goes, read or not): it sets the memory the
-            // broker holds at steady state. 32 MiB is minutes of batches
-            // at 100k frames/s; the collector takes them within
-            // milliseconds, and when it cannot, the gate holds receivers
-            // back (ingest::backpressure) long before the bound.
-            max_segment_size: 8 * 1024 * 1024,
+            // oldest segment goes, read or not): it is the memory the
+            // broker holds at steady state. 8 MiB is over 10 s of batches
+            // at 100k frames/s; the collector reads them within
+            // milliseconds into its ingest queue, and when that fills the
+            // gate holds receivers back (ingest::backpressure) with the
+            // queue's last tenth still free.
+            max_segment_size: 2 * 1024 * 1024,
             max_segment_count: 4,
             custom_segment: None,
             initialized_filters: None,
