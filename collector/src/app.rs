@@ -254,7 +254,7 @@ pub async fn start(
 
     let app = http::router(AppState {
         shared,
-        reader: Reader::new(db),
+        reader: Reader::new(db, config.http_max_history_queries),
         metrics,
         auth: std::sync::Arc::new(http::Auth::new(
             &config.http_auth_tokens,
