@@ -5,6 +5,10 @@
 # Debian's headless Chromium through scripts/web/browser-test.mjs: aircraft
 # on the map and in the table, details on click, the receivers page, history
 # replay, a phone-sized layout, no external requests, no console errors.
+# Then a second collector that accepts bearer tokens only (no basic users,
+# no public read), driven through scripts/web/token-test.mjs: sign in with
+# the token, aircraft on the map and in the table, the live stream read
+# with fetch (EventSource cannot send the header) delivers updates.
 # Screenshots go to target/dashboard-screenshots/.
 # Needs the debug binaries (cargo test --workspace builds them).
 # Usage: scripts/check-dashboard.sh
@@ -42,3 +46,27 @@ done
 echo "==> $n aircraft with positions; running the browser test"
 rm -rf "$shots"
 node scripts/web/browser-test.mjs "http://127.0.0.1:$http" "$shots" sim-1,sim-2,sim-3
+
+# Token-only collector: its own simulator and agent. The token is passed in
+# the environment, never on a command line or in a URL.
+token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+mkdir -p "$work/token"
+read -r mqtt2 http2 beast2 < <(free_ports 3)
+CLOUDRADAR_HTTP_AUTH_TOKENS=$token "$bin/cloudradar-collector" --data-dir "$work/token/collector" \
+    --http-listen "127.0.0.1:$http2" --mqtt-listen "127.0.0.1:$mqtt2" --allow-anonymous true \
+    >"$work/token/collector.log" 2>&1 &
+stack_pids+=($!)
+wait_http "http://127.0.0.1:$http2/readyz"
+start_sim_and_agents "$bin" "$work/token" 40 1 "$beast2" "$mqtt2"
+for _ in $(seq 1 100); do
+    n=$(curl -fs -H @- "http://127.0.0.1:$http2/api/v1/aircraft" <<<"Authorization: Bearer $token" |
+        python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["aircraft"] if "lat" in a))' || echo 0)
+    if [ "$n" -ge 5 ]; then break; fi
+    sleep 0.3
+done
+echo "==> token-only collector: $n aircraft with positions; running the token browser test"
+DASHBOARD_TOKEN=$token node scripts/web/token-test.mjs "http://127.0.0.1:$http2" "$shots"
+if grep -qF "$token" "$work/token/collector.log"; then
+    echo "FAIL: the token appears in the collector log" >&2
+    exit 1
+fi

@@ -275,7 +275,7 @@ pub async fn start(
 
     let app = http::router(AppState {
         shared,
-        reader: Reader::new(db),
+        reader: Reader::new(db, config.http_max_history_queries),
         metrics,
         auth: std::sync::Arc::new(http::Auth::new(
             &config.http_auth_tokens,
@@ -291,12 +291,46 @@ pub async fn start(
     let http_addr = listener.local_addr()?;
     tracing::info!(%http_addr, "HTTP API listening");
     let http_cancel = cancel.clone();
+    // The HTTP API runs on its own runtime (2 workers) on its own thread:
+    // a worker of the main runtime busy building a snapshot or processing a
+    // batch would otherwise hold up the requests queued on it (tens of ms
+    // of tail latency every refresh); separate threads are shared by the OS.
+    let listener = listener.into_std()?;
+    let (http_done, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
+        .name("http".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("http-worker")
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => {
+                    rt.block_on(async move {
+                        let serve = match tokio::net::TcpListener::from_std(listener) {
+                            Ok(l) => axum::serve(l, app).with_graceful_shutdown(async move {
+                                http_cancel.cancelled().await;
+                            }),
+                            Err(e) => {
+                                tracing::error!(error = %e, "HTTP listener unusable");
+                                return;
+                            }
+                        };
+                        if let Err(e) = serve.await {
+                            tracing::error!(error = %e, "HTTP server failed");
+                        }
+                    });
+                    // Downloads still streaming are cut off.
+                    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+                }
+                Err(e) => tracing::error!(error = %e, "HTTP runtime failed to start"),
+            }
+            let _ = http_done.send(());
+        })
+        .context("starting the HTTP thread")?;
     tracker.spawn(async move {
-        let serve = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { http_cancel.cancelled().await });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
+        let _ = http_stopped.await;
     });
     Ok(Running {
         http_addr,

@@ -90,6 +90,10 @@ pub struct Config {
     /// With credentials configured, still let anyone read (GET) the API and
     /// dashboard; administrative endpoints keep requiring credentials.
     pub http_public_read: bool,
+    /// History and export queries (SQLite reads) running at once; more wait
+    /// up to 250 ms for a slot, then get 503 with `Retry-After`, so a burst
+    /// of history queries cannot starve the SQLite writer of CPU.
+    pub http_max_history_queries: usize,
     /// S3 bucket for database backups; without it, backup is off.
     pub backup_bucket: Option<String>,
     /// Key prefix in the bucket; backups go to `<prefix>/<date>/...`.
@@ -152,6 +156,7 @@ impl Default for Config {
             http_auth_tokens: Vec::new(),
             http_basic_users: Vec::new(),
             http_public_read: false,
+            http_max_history_queries: 2,
             backup_bucket: None,
             backup_prefix: "cloudradar".into(),
             backup_endpoint: None,
@@ -229,6 +234,9 @@ pub struct Overrides {
     /// Anyone may read the API and dashboard even with credentials set.
     #[arg(long, env = "CLOUDRADAR_HTTP_PUBLIC_READ")]
     pub http_public_read: Option<bool>,
+    /// See `http_max_history_queries`.
+    #[arg(long, env = "CLOUDRADAR_HTTP_MAX_HISTORY_QUERIES")]
+    pub http_max_history_queries: Option<usize>,
     /// S3 bucket for backups.
     #[arg(long, env = "CLOUDRADAR_BACKUP_BUCKET")]
     pub backup_bucket: Option<String>,
@@ -269,6 +277,7 @@ impl Config {
             allow_anonymous,
             log_format,
             http_public_read,
+            http_max_history_queries,
             backup_prefix,
             backup_region,
             backup_path_style,
@@ -339,6 +348,9 @@ impl Config {
         }
         if self.http_auth_tokens.iter().any(|t| t.len() < 16) {
             return Err("http_auth_tokens: each token needs at least 16 characters".into());
+        }
+        if self.http_max_history_queries == 0 {
+            return Err("http_max_history_queries: at least 1".into());
         }
         if self.mqtt_tls_listen.is_some()
             && (self.mqtt_tls_cert_file.is_none() || self.mqtt_tls_key_file.is_none())

@@ -9,9 +9,18 @@
 # Everything runs on loopback and stops by itself.
 #
 # Load tool: oha (`cargo install oha --locked --root target/tools`, open
-# loop at -q RATE with latency correction) when found in target/tools/bin
-# or PATH, else wrk (Debian package) with scripts/bench/rate.lua pacing
-# its connections to about RATE requests/s.
+# loop at -q RATE with --latency-correction, so a slow answer does not hide
+# the requests that should have been sent meanwhile) when found in
+# target/tools/bin or PATH, else wrk (Debian package) with
+# scripts/bench/rate.lua pacing its connections to about RATE requests/s.
+# With oha each endpoint runs once per KEEPALIVE mode: `on` (CONNS
+# connections reused) and `off` (--disable-keepalive: a new TCP connection
+# per request, as many independent clients would do).
+#
+# Before the endpoints, one window of DURATION seconds without HTTP load
+# (`(no load)`) gives the baseline for the ingest rate and the SQLite
+# commit latency; each row reports commit p50/p99 and the collector's CPU
+# over its own window, so the cost of a history query to ingest shows.
 #
 # Settings (environment):
 #   AIRCRAFT (5000)  RECEIVERS (2)  RATE (500)  DURATION (30 s per endpoint)  CONNS (10)
@@ -20,6 +29,9 @@
 #   OUT              results folder (target/bench/api-<time>)
 #   BIN              folder with the release binaries (built if missing)
 #   PATHS            endpoints to load (default below)
+#   KEEPALIVE        "on off" (default), "on" or "off" (oha only)
+#   MAX_HISTORY      the collector's http_max_history_queries (its default when unset)
+#   GZIP             1: send Accept-Encoding: gzip (oha only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,6 +44,11 @@ min_aircraft=${MIN_AIRCRAFT:-$((aircraft * 95 / 100))}
 out=${OUT:-target/bench/api-$(date +%Y%m%d-%H%M%S)}
 bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
 paths=${PATHS:-/api/v1/aircraft /data/aircraft.json /api/v1/positions?limit=1000}
+keepalive=${KEEPALIVE:-on off}
+collector_args=()
+[ -n "${MAX_HISTORY:-}" ] && collector_args+=(--http-max-history-queries "$MAX_HISTORY")
+oha_headers=()
+[ "${GZIP:-0}" = 1 ] && oha_headers+=(-H "Accept-Encoding: gzip")
 
 tool=${TOOL:-}
 oha=$(command -v oha || true)
@@ -81,7 +98,7 @@ if command -v redis-server >/dev/null; then
 fi
 RUST_LOG=${RUST_LOG:-info,rumqttd=warn} "$bin/cloudradar-collector" --data-dir "$out/collector" \
     --http-listen "127.0.0.1:$http_port" --mqtt-listen "127.0.0.1:$mqtt_port" \
-    --allow-anonymous true "${redis_args[@]}" 2>"$out/collector.log" &
+    --allow-anonymous true "${redis_args[@]}" "${collector_args[@]}" 2>"$out/collector.log" &
 collector_pid=$!
 stack_pids+=("$collector_pid")
 wait_http "http://127.0.0.1:$http_port/readyz" 150
@@ -109,28 +126,58 @@ t_start=$(date +%s.%N)
 
 summary="$out/summary.txt"
 {
-    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); tool: $tool; rate target: $rate req/s; ${seconds}s per endpoint; $conns connections"
-    echo "collector: $n live aircraft, simulator $aircraft aircraft x $receivers receivers (agents + Redis), ingest keeps running"
-    printf '%-36s %9s %9s %9s %9s %9s %9s %11s %8s %7s\n' endpoint "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" errors "body bytes" "gzip B" "ingest"
+    echo "load average before: $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine)"
+    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); tool: $tool; rate target: $rate req/s; ${seconds}s per run; $conns connections (keep-alive on)"
+    echo "collector: $n live aircraft, simulator $aircraft aircraft x $receivers receivers (agents + Redis), ingest keeps running; max history queries: ${MAX_HISTORY:-default}"
+    printf '%-40s %4s %8s %8s %8s %8s %8s %7s %6s %10s %8s %9s %9s %6s\n' endpoint ka "req/s" "p50 ms" "p90 ms" "p99 ms" "max ms" errors "503" "body B" "ingest" "commit50" "commit99" "CPU%"
 } | tee "$summary"
 
+# probe_window <name> <t0> <t1>: the ingest rate, commit p50/p99 (ms) and
+# collector CPU over that window, on one line.
+probe_window() {
+    python3 scripts/bench/probe.py report --samples "$out/samples.jsonl" --from "$2" --to "$3" \
+        >"$out/probe$1.txt" 2>&1 || true
+    cp "$out/samples.jsonl.summary.json" "$out/probe$1.json" 2>/dev/null || true
+    python3 - "$out/probe$1.json" <<'PY' 2>/dev/null || echo "? ? ? ?"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ms = lambda v: "?" if v is None else f"{1000 * v:.1f}"
+print(f'{d["stored_frames_per_s"]}/s {ms(d.get("sqlite_commit_p50_s"))} {ms(d.get("sqlite_commit_p99_s"))} {d["cpu_percent_of_one_core"].get("collector", "?")}')
+PY
+}
+now_s() { python3 -c "import time;print(time.time()-$t_start)"; }
+
+# Baseline: ingest only.
+t0=$(now_s)
+sleep "$seconds"
+t1=$(now_s)
+sleep 1
+read -r ingest c50 c99 cpu <<<"$(probe_window _baseline "$t0" "$t1")"
+printf '%-40s %4s %8s %8s %8s %8s %8s %7s %6s %10s %8s %9s %9s %6s\n' "(no load)" - - - - - - - - - "$ingest" "$c50" "$c99" "$cpu" | tee -a "$summary"
+
+modes=$keepalive
+[ "$tool" = oha ] || modes=on
 for path in $paths; do
+  for ka in $modes; do
     url="$base$path"
-    size=$(curl -fs -o "$out/body.tmp" -w '%{size_download}' "$url")
-    gz=$(gzip -c "$out/body.tmp" | wc -c)
-    t0=$(python3 -c "import time;print(time.time()-$t_start)")
-    name=$(echo "$path" | tr '/?=&' '____')
+    size=$(curl -fs -o "$out/body.tmp" -w '%{size_download}' "$url" || echo "?")
+    t0=$(now_s)
+    name=$(echo "$path" | tr '/?=&' '____')_$ka
     if [ "$tool" = oha ]; then
+        ka_args=()
+        [ "$ka" = off ] && ka_args=(--disable-keepalive)
         "$oha" -z "${seconds}s" -q "$rate" -c "$conns" --latency-correction --no-tui \
+            "${ka_args[@]}" "${oha_headers[@]}" \
             --output-format json "$url" >"$out/oha$name.json" 2>"$out/oha$name.log" || true
         line=$(python3 - "$out/oha$name.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s, p = d["summary"], d["latencyPercentiles"]
 errs = sum(d.get("errorDistribution", {}).values())
-ok = sum(v for k, v in d.get("statusCodeDistribution", {}).items() if k.startswith("2"))
+codes = d.get("statusCodeDistribution", {})
+busy = sum(v for k, v in codes.items() if k == "503")
 ms = lambda v: 1000 * (v or 0)
-print(f'{s["requestsPerSec"]:.1f} {ms(p["p50"]):.2f} {ms(p["p90"]):.2f} {ms(p["p99"]):.2f} {ms(s["slowest"]):.2f} {errs} {ok}')
+print(f'{s["requestsPerSec"]:.1f} {ms(p["p50"]):.2f} {ms(p["p90"]):.2f} {ms(p["p99"]):.2f} {ms(s["slowest"]):.2f} {errs} {busy}')
 PY
 )
     else
@@ -141,21 +188,19 @@ import json, sys
 for l in open(sys.argv[1]):
     if l.startswith("WRK_JSON "):
         d = json.loads(l[9:])
-        print(f'{d["rate"]:.1f} {d["p50_ms"]:.2f} {d["p90_ms"]:.2f} {d["p99_ms"]:.2f} {d["max_ms"]:.2f} {d["errors"]} {d["requests"]}')
+        print(f'{d["rate"]:.1f} {d["p50_ms"]:.2f} {d["p90_ms"]:.2f} {d["p99_ms"]:.2f} {d["max_ms"]:.2f} {d["errors"]} ?')
 PY
 )
     fi
-    t1=$(python3 -c "import time;print(time.time()-$t_start)")
+    t1=$(now_s)
     sleep 1
-    # Ingest rate and CPU over the same window.
-    python3 scripts/bench/probe.py report --samples "$out/samples.jsonl" --from "$t0" --to "$t1" \
-        >"$out/probe$name.txt" 2>&1 || true
-    ingest=$(python3 -c "import json;print(json.load(open('$out/samples.jsonl.summary.json'))['stored_frames_per_s'])" 2>/dev/null || echo "?")
-    cp "$out/samples.jsonl.summary.json" "$out/probe$name.json" 2>/dev/null || true
-    read -r r p50 p90 p99 max errs _ <<<"${line:-? ? ? ? ? ? ?}"
-    printf '%-36s %9s %9s %9s %9s %9s %9s %11s %8s %7s\n' "$path" "$r" "$p50" "$p90" "$p99" "$max" "$errs" "$size" "$gz" "${ingest}/s" | tee -a "$summary"
+    read -r ingest c50 c99 cpu <<<"$(probe_window "$name" "$t0" "$t1")"
+    read -r r p50 p90 p99 max errs busy <<<"${line:-? ? ? ? ? ? ?}"
+    printf '%-40s %4s %8s %8s %8s %8s %8s %7s %6s %10s %8s %9s %9s %6s\n' "$path" "$ka" "$r" "$p50" "$p90" "$p99" "$max" "$errs" "$busy" "$size" "$ingest" "$c50" "$c99" "$cpu" | tee -a "$summary"
+  done
 done
 rm -f "$out/body.tmp"
-echo "collector CPU during each run: $out/probe_*.txt ; raw tool output in $out"
-grep -h "CPU %\|peak RSS" "$out"/probe_*.txt | sed 's/^/  /' | tee -a "$summary"
+echo "(commit50/99: SQLite commit p50/p99 in ms; CPU%: collector, % of one core; 503: refused as busy)" | tee -a "$summary"
+echo "details per run: $out/probe_*.txt ; raw tool output in $out"
+grep -h "peak RSS" "$out"/probe_*.txt | tail -1 | sed 's/^/  /' | tee -a "$summary"
 echo "target: /api/v1/aircraft p99 < 20 ms at 500 req/s with 5,000 aircraft" | tee -a "$summary"

@@ -2,7 +2,14 @@
 //! configuration. With none configured everything is open (the demo);
 //! with `http_public_read` anyone may read (GET/HEAD) while administrative
 //! endpoints (`/api/v1/admin/...`) always need credentials. Probes and
-//! `/metrics` stay open so Kubernetes and Prometheus need no secrets.
+//! `/metrics` stay open so Kubernetes and Prometheus need no secrets, and
+//! so do the dashboard's own static files (the page, scripts, styles: code,
+//! not data), so a token-only setup can show its sign-in form.
+//!
+//! A refusal challenges with `Basic` when basic-auth users exist and the
+//! request did not try a token (the browser then asks for a password),
+//! otherwise with `Bearer` (the dashboard then asks for a token: a Basic
+//! challenge would pop up the browser's password dialog instead).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -55,6 +62,10 @@ impl Auth {
         if matches!(path, "/healthz" | "/readyz" | "/metrics") {
             return Decision::Allow;
         }
+        let read = method == Method::GET || method == Method::HEAD;
+        if read && super::web::file(path).is_some() {
+            return Decision::Allow;
+        }
         let admin = path.starts_with("/api/v1/admin/");
         if !self.configured() {
             return if admin {
@@ -63,7 +74,6 @@ impl Auth {
                 Decision::Allow
             };
         }
-        let read = method == Method::GET || method == Method::HEAD;
         if self.public_read && read && !admin {
             return Decision::Allow;
         }
@@ -71,6 +81,16 @@ impl Auth {
             Decision::Allow
         } else {
             Decision::Unauthorized
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for a refused request.
+    pub fn challenge(&self, authorization: Option<&str>) -> HeaderValue {
+        let tried_token = authorization.is_some_and(|a| a.starts_with("Bearer "));
+        if self.basic.is_empty() || tried_token {
+            HeaderValue::from_static("Bearer realm=\"CloudRadar\"")
+        } else {
+            HeaderValue::from_static("Basic realm=\"CloudRadar\", charset=\"UTF-8\"")
         }
     }
 
@@ -119,11 +139,9 @@ pub async fn check(State(auth): State<std::sync::Arc<Auth>>, req: Request, next:
     match auth.decide(req.method(), req.uri().path(), authorization) {
         Decision::Allow => next.run(req).await,
         Decision::Unauthorized => {
+            let challenge = auth.challenge(authorization);
             let mut r = AppError::Unauthorized("credentials required".into()).into_response();
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"CloudRadar\", charset=\"UTF-8\""),
-            );
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
             r
         }
         Decision::Forbidden => AppError::Forbidden(
@@ -178,6 +196,53 @@ mod tests {
         // Probes and metrics never need credentials.
         assert_eq!(a.decide(&Method::GET, "/readyz", None), Decision::Allow);
         assert_eq!(a.decide(&Method::GET, "/metrics", None), Decision::Allow);
+    }
+
+    #[test]
+    fn dashboard_files_are_open_but_its_data_is_not() {
+        let a = Auth::new(&["0123456789abcdef-token".into()], &[], false);
+        assert_eq!(a.decide(&Method::GET, "/", None), Decision::Allow);
+        assert_eq!(a.decide(&Method::GET, "/js/main.js", None), Decision::Allow);
+        assert_eq!(
+            a.decide(&Method::POST, "/js/main.js", None),
+            Decision::Unauthorized
+        );
+        assert_eq!(
+            a.decide(&Method::GET, "/api/v1/aircraft", None),
+            Decision::Unauthorized
+        );
+        assert_eq!(
+            a.decide(&Method::GET, "/data/aircraft.json", None),
+            Decision::Unauthorized
+        );
+        assert_eq!(
+            a.decide(&Method::GET, "/api/v1/stream", None),
+            Decision::Unauthorized
+        );
+    }
+
+    #[test]
+    fn token_only_setups_challenge_with_bearer() {
+        let tokens = Auth::new(&["0123456789abcdef-token".into()], &[], false);
+        assert!(
+            tokens
+                .challenge(None)
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+        let both = Auth::new(
+            &["0123456789abcdef-token".into()],
+            &["ops:pw".into()],
+            false,
+        );
+        assert!(both.challenge(None).to_str().unwrap().starts_with("Basic"));
+        assert!(
+            both.challenge(Some("Bearer wrong"))
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum AppError {
     Forbidden(String),
     /// A dependency is not available (e.g. backup not configured).
     Unavailable(String),
+    /// Every history-query slot is taken: retry in a second.
+    Busy,
     /// A failure on our side.
     Internal(anyhow::Error),
 }
@@ -30,6 +32,15 @@ impl IntoResponse for AppError {
             Self::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m),
+            Self::Busy => {
+                let body = json!({ "code": "busy", "message": crate::store::Busy.to_string() });
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    Json(body),
+                )
+                    .into_response();
+            }
             Self::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "request failed");
                 (
@@ -43,9 +54,19 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<crate::store::Busy> for AppError {
+    fn from(_: crate::store::Busy) -> Self {
+        Self::Busy
+    }
+}
+
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
-        Self::Internal(e)
+        if e.is::<crate::store::Busy>() {
+            Self::Busy
+        } else {
+            Self::Internal(e)
+        }
     }
 }
 

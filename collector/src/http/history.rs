@@ -151,6 +151,44 @@ pub async fn flights(
     ))
 }
 
+/// The `bbox` parameter: (south, west, north, east), the whole world when absent.
+pub(super) fn bbox(q: &HashMap<String, String>) -> Result<(f64, f64, f64, f64), AppError> {
+    let Some(b) = q.get("bbox") else {
+        return Ok((-90.0, -180.0, 90.0, 180.0));
+    };
+    let bad = || AppError::BadRequest("bbox: expected south,west,north,east".into());
+    let v: Vec<f64> = b
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    match v[..] {
+        [s, w, n, e] if s <= n && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n) => {
+            Ok((s, w, n, e))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// A page of positions in rowid order. Parameters: after, icao, from, to,
+/// south, north, west, east, limit. With an aircraft the
+/// `(icao, time_ms)` index finds its rows; without one the rowid range is
+/// walked and the other filters are not offered an index (`+col`), so the
+/// page stops at `limit` matches instead of sorting every match first.
+pub(super) fn positions_sql(by_icao: bool) -> &'static str {
+    if by_icao {
+        "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
+         WHERE icao = ?2 AND time_ms BETWEEN ?3 AND ?4 AND rowid > ?1
+           AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8
+         ORDER BY rowid LIMIT ?9"
+    } else {
+        "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
+         WHERE rowid > ?1 AND +time_ms BETWEEN ?3 AND ?4
+           AND +lat BETWEEN ?5 AND ?6 AND +lon BETWEEN ?7 AND ?8
+         ORDER BY rowid LIMIT ?9"
+    }
+}
+
 /// `GET /api/v1/positions?icao=&from=&to=&bbox=s,w,n,e&after=&limit=`.
 pub async fn positions(
     State(s): State<AppState>,
@@ -158,37 +196,11 @@ pub async fn positions(
 ) -> Result<Response, AppError> {
     let format = Format::parse(&q, true)?;
     let w = Window::parse(&q)?;
-    let (south, west, north, east) = match q.get("bbox") {
-        None => (-90.0, -180.0, 90.0, 180.0),
-        Some(b) => {
-            let v: Vec<f64> = b
-                .split(',')
-                .map(|x| x.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| AppError::BadRequest("bbox: expected south,west,north,east".into()))?;
-            match v[..] {
-                [s, w, n, e]
-                    if s <= n && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n) =>
-                {
-                    (s, w, n, e)
-                }
-                _ => {
-                    return Err(AppError::BadRequest(
-                        "bbox: expected south,west,north,east".into(),
-                    ));
-                }
-            }
-        }
-    };
+    let (south, west, north, east) = bbox(&q)?;
     let rows = s
         .reader
         .query(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
-                 WHERE rowid > ?1 AND (?2 IS NULL OR icao = ?2) AND time_ms BETWEEN ?3 AND ?4
-                   AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8
-                 ORDER BY rowid LIMIT ?9",
-            )?;
+            let mut st = c.prepare_cached(positions_sql(w.icao.is_some()))?;
             let rows = st
                 .query_map(
                     params![

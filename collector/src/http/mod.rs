@@ -2,10 +2,12 @@
 //! `/data/aircraft.json`), history from SQLite, receivers, stats, and the
 //! operational endpoints `/healthz`, `/readyz`, `/metrics`.
 //!
-//! Talks to: the live snapshot (processing) and the SQLite read pool.
+//! Talks to: the live snapshot (processing) and the SQLite read pool
+//! (whose concurrent queries are bounded: a saturated pool answers 503).
 
 mod admin;
 mod auth;
+mod download;
 mod error;
 mod export;
 mod history;
@@ -67,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats", get(history::stats))
         .route("/api/v1/flights", get(history::flights))
         .route("/api/v1/positions", get(history::positions))
+        .route("/api/v1/export/positions", get(download::positions_csv))
         .fallback(web::serve)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

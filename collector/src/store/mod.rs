@@ -12,7 +12,7 @@ mod rows;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, open};
-pub use reader::Reader;
+pub use reader::{Busy, Reader, SLOT_WAIT, Slot};
 pub use retention::{Pruned, Retention};
 pub use rows::{
     AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow,

@@ -2,6 +2,7 @@
 // its stored track on a map with a slider (and play/pause).
 
 import { store } from './store.js';
+import { apiFetch } from './api.js';
 import { createBaseMap } from './map.js';
 import { altColor } from './colors.js';
 import { esc, dateTime, duration, clock, alt, DASH } from './format.js';
@@ -63,7 +64,7 @@ async function search() {
   $('history-msg').textContent = 'Searching…';
   try {
     const results = await Promise.all(
-      queries.map((p) => fetch(`api/v1/flights?${p}`).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))),
+      queries.map((p) => apiFetch(`api/v1/flights?${p}`).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))),
     );
     const byId = new Map();
     for (const r of results) for (const f of r.flights ?? []) byId.set(f.id, f);
@@ -91,7 +92,7 @@ async function fetchPositions(f) {
   for (let page = 0; page < 10; page++) {
     const p = new URLSearchParams({ icao: f.hex, from: String(f.first_seen_ms), to: String(f.last_seen_ms), limit: '5000' });
     if (after) p.set('after', String(after));
-    const r = await fetch(`api/v1/positions?${p}`);
+    const r = await apiFetch(`api/v1/positions?${p}`);
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     const body = await r.json();
     out.push(...(body.positions ?? []));

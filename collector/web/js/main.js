@@ -1,11 +1,12 @@
 // CloudRadar dashboard entry point: wires the views together and routes
 // by URL hash (#map, #table, #receivers, #history).
 //
-// Modules: store (state + events), feed (SSE / polling), map +
+// Modules: api (fetch with token sign-in), store (state + events), feed (SSE / polling), map +
 // aircraft-layer (live map), table, details, receivers, history.
 
 import { store, on, select } from './store.js';
 import { startFeed, feedMode } from './feed.js';
+import { signedIn, signOut } from './api.js';
 import { initMap, locate, setReceivers, map, layer } from './map.js';
 import { initTable, setTableVisible } from './table.js';
 import { initDetails } from './details.js';
@@ -47,6 +48,10 @@ initDetails({
 initReceivers({ onReceivers: setReceivers });
 initHistory();
 on('update', updateHeader);
+on('update', () => {
+  $('signout').hidden = !signedIn();
+});
+$('signout').addEventListener('click', signOut);
 window.addEventListener('hashchange', route);
 route();
 startFeed();

@@ -3,6 +3,7 @@
 // receiver positions; click to select.
 
 import { store, on, select } from './store.js';
+import { apiFetch } from './api.js';
 import { AircraftLayer, trackPoints } from './aircraft-layer.js';
 import { renderLegend } from './colors.js';
 import { esc } from './format.js';
@@ -124,7 +125,7 @@ function fitAll() {
 
 async function loadTrack(hex) {
   try {
-    const r = await fetch(`api/v1/aircraft/${encodeURIComponent(hex)}`);
+    const r = await apiFetch(`api/v1/aircraft/${encodeURIComponent(hex)}`);
     if (!r.ok || store.selected !== hex) return;
     const body = await r.json();
     if (store.selected === hex) layer.setTrack(trackPoints(body.track ?? []));

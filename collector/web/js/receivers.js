@@ -4,6 +4,7 @@
 // positions also go to the map.
 
 import { store, on } from './store.js';
+import { apiFetch } from './api.js';
 import { esc, ago, dateTime, latlon, DASH } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -37,7 +38,7 @@ export function setReceiversVisible(v) {
 }
 
 async function getJson(url) {
-  const r = await fetch(url, { cache: 'no-store' });
+  const r = await apiFetch(url, { cache: 'no-store' });
   if (!r.ok) {
     const e = new Error(`HTTP ${r.status}`);
     e.status = r.status;
