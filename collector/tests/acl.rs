@@ -10,7 +10,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -105,61 +105,6 @@ fn run(port: u16, user: &str, password: &str, s: Session) -> Outcome {
         }
     }
     Outcome::Closed
-}
-
-/// A test CA and a server certificate for localhost, made with openssl
-/// (as in `tls.rs`).
-fn certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-        "-days", "2", "-subj", "/CN=ca",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .expect("ext");
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
 }
 
 /// A rustls client trusting the test CA.
@@ -259,7 +204,7 @@ fn forged_topics_are_refused(mqtt: u16, http: u16, tls: Option<Arc<rustls::Clien
 #[test]
 fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing_is_stored() {
     let dir = tempfile::tempdir().expect("tempdir");
-    certificates(dir.path());
+    support::pki::certificates(dir.path());
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").expect("creds");
     let (mqtt, tls, http) = (free_port(), free_port(), free_port());
@@ -351,12 +296,8 @@ fn anonymous_mode_still_keeps_receivers_to_their_own_topics() {
 }
 
 /// Mosquitto with a password file and `deploy/mosquitto/acl`, killed on drop.
-struct Mosquitto {
-    _proc: Proc,
-    port: u16,
-}
-
-fn mosquitto(dir: &Path, users: &[(&str, &str)]) -> Mosquitto {
+/// Mosquitto with password logins for `users` and the ACL from `deploy/`.
+fn mosquitto(dir: &Path, users: &[(&str, &str)]) -> support::scenario::Mosquitto {
     let passwd = dir.join("passwd");
     for (i, (user, password)) in users.iter().enumerate() {
         let mut cmd = Command::new("mosquitto_passwd");
@@ -372,30 +313,13 @@ fn mosquitto(dir: &Path, users: &[(&str, &str)]) -> Mosquitto {
         assert!(status.success(), "mosquitto_passwd {user}");
     }
     let acl = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mosquitto/acl");
-    let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nacl_file {acl}\npersistence false\n",
+    support::scenario::Mosquitto::start_with(
+        dir,
+        &format!(
+            "allow_anonymous false\npassword_file {}\nacl_file {acl}\n",
             passwd.display()
         ),
     )
-    .expect("write mosquitto.conf");
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto installed");
-    wait_for(Duration::from_secs(10), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Mosquitto {
-        _proc: Proc(child),
-        port,
-    }
 }
 
 #[test]

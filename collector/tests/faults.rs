@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use support::scenario::{Broker, Scenario};
@@ -61,42 +61,11 @@ fn redis_restart_mid_stream_loses_nothing() {
     });
 }
 
-struct Mosquitto {
-    _proc: Proc,
-    port: u16,
-}
-
-fn mosquitto(dir: &std::path::Path) -> Mosquitto {
-    let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nmax_inflight_messages 100\n"
-        ),
-    )
-    .expect("write mosquitto.conf");
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto installed");
-    wait_for(Duration::from_secs(10), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Mosquitto {
-        _proc: Proc(child),
-        port,
-    }
-}
-
 #[test]
 fn collector_sigkill_and_restart_behind_mosquitto_loses_nothing_and_doubles_nothing() {
     let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
-    let broker = mosquitto(dir.path());
+    let broker = support::scenario::Mosquitto::start(dir.path());
     let redis = Redis::start(free_port(), None);
     let url = format!("mqtt://127.0.0.1:{}", broker.port);
     let args = ["--mqtt-url", url.as_str(), "--redis-url", &redis.url()];

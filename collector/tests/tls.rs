@@ -11,78 +11,6 @@ use std::time::Duration;
 
 use support::*;
 
-/// A test CA and a server certificate for localhost, made with openssl.
-fn certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    for (ca, key, cert) in [
-        ("ca", "ca.key", "ca.pem"),
-        ("other-ca", "other.key", "other.pem"),
-    ] {
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={ca}"),
-        ]);
-    }
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
-    // A DNS name: clients send it as SNI (an IP address in SNI is invalid
-    // and rustls refuses the handshake).
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .expect("ext");
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-}
-
 fn mosquitto_pub(port: u16, cafile: Option<&Path>, payload: &Path) -> std::process::Output {
     let mut cmd = Command::new("mosquitto_pub");
     cmd.args([
@@ -108,7 +36,7 @@ fn mosquitto_pub(port: u16, cafile: Option<&Path>, payload: &Path) -> std::proce
 #[test]
 fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
     let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
+    support::pki::certificates(dir.path());
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\n").unwrap();
     let (mqtt, tls, http) = (free_port(), free_port(), free_port());

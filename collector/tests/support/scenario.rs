@@ -227,14 +227,20 @@ pub struct Mosquitto {
 }
 
 impl Mosquitto {
-    /// Starts it on a free port with persistence in `dir`.
+    /// Starts it on a free port with persistence in `dir`, anyone allowed.
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, "allow_anonymous true\n")
+    }
+
+    /// [`Mosquitto::start`] with `access` as its access settings
+    /// (`allow_anonymous`, `password_file`, `acl_file`).
+    pub fn start_with(dir: &Path, access: &str) -> Self {
         let port = free_port();
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nuser root\nallow_anonymous true\npersistence true\npersistence_location {}/\nmax_queued_messages 100000\nmax_inflight_messages 100\nlog_dest stderr\n",
+                "listener {port} 127.0.0.1\nuser root\n{access}persistence true\npersistence_location {}/\nmax_queued_messages 100000\nmax_inflight_messages 100\nlog_dest stderr\n",
                 dir.display()
             ),
         )
