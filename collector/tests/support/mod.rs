@@ -90,6 +90,18 @@ pub fn start_collector_env(
     extra: &[&str],
     envs: &[(&str, String)],
 ) -> Collector {
+    start_collector_on("127.0.0.1", data_dir, mqtt, http, extra, envs)
+}
+
+/// [`start_collector_env`] with its MQTT listener on `mqtt_host`.
+pub fn start_collector_on<S: AsRef<std::ffi::OsStr>>(
+    mqtt_host: &str,
+    data_dir: &Path,
+    mqtt: u16,
+    http: u16,
+    extra: &[S],
+    envs: &[(&str, String)],
+) -> Collector {
     let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
         .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .arg("--data-dir")
@@ -97,7 +109,7 @@ pub fn start_collector_env(
         .arg("--http-listen")
         .arg(format!("127.0.0.1:{http}"))
         .arg("--mqtt-listen")
-        .arg(format!("127.0.0.1:{mqtt}"))
+        .arg(format!("{mqtt_host}:{mqtt}"))
         .args(extra)
         .env("RUST_LOG", "info,rumqttd=warn")
         .stdout(Stdio::null())

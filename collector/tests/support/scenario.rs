@@ -1068,8 +1068,8 @@ impl Scenario {
     }
 }
 
-/// The collector binary with its embedded broker listening on `listen`
-/// (support's `start_collector` binds loopback only); returns once ready.
+/// The collector binary with its embedded broker listening on `listen`;
+/// returns once ready.
 fn launch_collector(
     data: &Path,
     listen: &str,
@@ -1077,28 +1077,7 @@ fn launch_collector(
     http: u16,
     extra: &[String],
 ) -> Collector {
-    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--http-listen")
-        .arg(format!("127.0.0.1:{http}"))
-        .arg("--mqtt-listen")
-        .arg(format!("{listen}:{mqtt}"))
-        .args(extra)
-        .env("RUST_LOG", "info,rumqttd=warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start collector");
-    let c = Collector {
-        proc: Proc(child),
-        http,
-        mqtt,
-    };
-    wait_for(Duration::from_secs(30), || {
-        get(http, "/readyz").is_ok_and(|(s, _)| s == 200)
-    });
-    c
+    super::start_collector_on(listen, data, mqtt, http, extra, &[])
 }
 
 fn hex(b: &[u8]) -> String {
