@@ -59,6 +59,10 @@ fn describe() {
     use metrics::{describe_counter as c, describe_gauge as g, describe_histogram as h};
     let counters = [
         (
+            "cloudradar_collector_sqlite_reads_refused_total",
+            "History and export queries refused (503) because every read slot was busy.",
+        ),
+        (
             "cloudradar_collector_redis_batches_readded_total",
             "Batches added to Redis again after it restarted without them (the writer's copy of the backlog).",
         ),
@@ -143,6 +147,10 @@ fn describe() {
         (
             "cloudradar_collector_queue_capacity",
             "Bound of the in-memory queue, batches.",
+        ),
+        (
+            "cloudradar_collector_sqlite_reads_running",
+            "SQLite reads (history, stats, exports) running now.",
         ),
         (
             "cloudradar_collector_receivers_held",
