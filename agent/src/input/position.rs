@@ -18,7 +18,7 @@
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
@@ -40,6 +40,9 @@ struct Tracked {
     inode: u64,
     /// Where to start, resolved at open.
     start: u64,
+    /// The offset last committed (starts at `start`), so a record is
+    /// written without reading the previous one back.
+    committed: Mutex<u64>,
 }
 
 /// A position record: `inode committed pending_seq pending_offset path`
@@ -105,8 +108,10 @@ impl Positions {
                 inode: inode(&path),
                 path,
                 start: 0,
+                committed: Mutex::new(0),
             };
             t.start = resolve(&t, &spooled);
+            t.committed = Mutex::new(t.start);
             tracked.push(t);
         }
         Ok(Self {
@@ -121,35 +126,30 @@ impl Positions {
 
     /// Before batch `seq` is spooled: its marks, pending.
     pub fn prepare(&self, seq: u64, marks: &[Mark]) {
-        self.record(marks, |committed, offset| Record {
-            inode: 0,
-            committed,
-            pending: Some((seq, offset)),
-        });
+        self.record(marks, |committed, offset| (committed, Some((seq, offset))));
     }
 
     /// After the batch is spooled: its marks, committed.
     pub fn commit(&self, marks: &[Mark]) {
-        self.record(marks, |_, offset| Record {
-            inode: 0,
-            committed: offset,
-            pending: None,
-        });
+        self.record(marks, |_, offset| (offset, None));
     }
 
-    fn record(&self, marks: &[Mark], make: impl Fn(u64, u64) -> Record) {
+    /// Writes one record per marked file: `make(committed, offset)` gives
+    /// its committed offset and pending batch.
+    fn record(&self, marks: &[Mark], make: impl Fn(u64, u64) -> (u64, Option<(u64, u64)>)) {
         for m in marks {
             let Some(t) = self.files.get(m.file as usize) else {
                 continue;
             };
-            let committed = std::fs::read_to_string(&t.store)
-                .ok()
-                .and_then(|text| Record::parse(&text))
-                .filter(|r| r.inode == t.inode)
-                .map_or(0, |r| r.committed);
-            let mut r = make(committed, m.offset);
-            r.inode = t.inode;
-            r.write(t);
+            let mut committed = t.committed.lock().unwrap_or_else(|e| e.into_inner());
+            let (now, pending) = make(*committed, m.offset);
+            *committed = now;
+            Record {
+                inode: t.inode,
+                committed: now,
+                pending,
+            }
+            .write(t);
         }
     }
 }
