@@ -84,7 +84,11 @@ pub async fn run(
         }
         tracker.spawn(input::run(
             spec,
-            (index, positions.clone()),
+            input::FileInput {
+                index,
+                positions: positions.clone(),
+                max_per_s: config.file_max_frames_per_s,
+            },
             frames_tx.clone(),
             inputs_cancel.clone(),
         ));

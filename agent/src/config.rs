@@ -21,6 +21,13 @@ pub struct Config {
     /// Inputs: `tcp:HOST:PORT[:beast|avr]`, `serial:DEVICE[:BAUD][:beast|avr]`,
     /// `file:PATH[:beast|avr|csv]`.
     pub inputs: Vec<String>,
+    /// Beast and AVR files are replayed at most this many frames a second
+    /// (0: as fast as they can be read). They carry no reception time, so
+    /// they are stamped with the time they are read; faster than the
+    /// collector's per-receiver limit (`receiver_max_frames_per_s`, default
+    /// 50,000), a back-fill would be dropped there as a flood. CSV
+    /// recordings keep their own times and are never paced.
+    pub file_max_frames_per_s: u64,
     /// Collector broker: `mqtt://host[:port]` (default port 1883) or, with
     /// TLS, `mqtts://host[:port]` (default port 8883).
     pub mqtt_url: String,
@@ -83,6 +90,7 @@ impl Default for Config {
             receiver_id: None,
             data_dir: PathBuf::from("agent-data"),
             inputs: vec!["tcp:127.0.0.1:30005:beast".into()],
+            file_max_frames_per_s: 20_000,
             mqtt_url: "mqtt://127.0.0.1:1883".into(),
             mqtt_ca_file: None,
             mqtt_client_cert_file: None,
@@ -120,6 +128,9 @@ pub struct Overrides {
     /// See `inputs` (repeatable; replaces the file's list).
     #[arg(long = "input", env = "CLOUDRADAR_INPUTS", value_delimiter = ',')]
     pub inputs: Vec<String>,
+    /// See `file_max_frames_per_s`.
+    #[arg(long, env = "CLOUDRADAR_FILE_MAX_FRAMES_PER_S")]
+    pub file_max_frames_per_s: Option<u64>,
     /// See `mqtt_url`.
     #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
     pub mqtt_url: Option<String>,
@@ -187,6 +198,7 @@ impl Config {
         }
         set!(
             data_dir,
+            file_max_frames_per_s,
             mqtt_url,
             mqtt_keep_alive_s,
             batch_interval_ms,

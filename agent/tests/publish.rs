@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{
     DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, mosquitto_persistent,
-    stop_gracefully, subscriber, unique_frames, wait_for, whole_recording_arrives,
+    stop_gracefully, subscriber, subscriber_with, unique_frames, wait_for, whole_recording_arrives,
 };
 
 #[test]
@@ -265,4 +265,63 @@ fn a_slow_broker_link_still_connects_while_batches_keep_coming() {
         "one connection, not a reconnect loop"
     );
     let _ = a.0.kill();
+}
+
+/// A Beast recording carries no reception time: its frames are stamped as
+/// they are read. Read at disk speed, a back-fill would pack them into a
+/// second or two of reception time, and the collector would drop most of
+/// it as a flood (`receiver_max_frames_per_s`). Paced, no second of
+/// reception time holds more than the pace.
+#[test]
+fn a_beast_recording_is_paced_so_its_reception_times_are_not_a_flood() {
+    const FRAMES: usize = 30_000;
+    const PER_S: usize = 10_000;
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string(format!("{DATA}/long_flight.csv")).expect("recording");
+    let mut beast = Vec::new();
+    for line in text.lines().take(FRAMES) {
+        let (_, rx) = cloudradar_shared::format::csv::parse_line(line).expect("line");
+        cloudradar_shared::format::beast::write(&rx, &mut beast);
+    }
+    let file = dir.path().join("capture.beast");
+    std::fs::write(&file, &beast).expect("write");
+    let port = free_port();
+    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let got = subscriber_with(port, |b| {
+        (b.seq, b.frames.iter().map(|f| f.rx_ms).collect::<Vec<_>>())
+    });
+    let _agent = agent(
+        &dir.path().join("agent"),
+        port,
+        &format!("file:{}", file.display()),
+        &[
+            "--dedup-window-ms",
+            "0",
+            "--file-max-frames-per-s",
+            &PER_S.to_string(),
+        ],
+    );
+    // long_flight.csv has 4 frames failing the CRC in all.
+    let unique = |got: &[(u64, Vec<u64>)]| {
+        got.iter()
+            .map(|(s, t)| (*s, t.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    wait_for(Duration::from_secs(60), || {
+        unique(&got.lock().expect("lock"))
+            .values()
+            .map(Vec::len)
+            .sum::<usize>()
+            >= FRAMES - 4
+    });
+    let mut per_second = std::collections::BTreeMap::<u64, usize>::new();
+    for t in unique(&got.lock().expect("lock")).values().flatten() {
+        *per_second.entry(t / 1000).or_default() += 1;
+    }
+    let busiest = per_second.values().max().copied().unwrap_or(0);
+    assert!(
+        busiest <= PER_S * 11 / 10,
+        "{busiest} frames in one second of reception time (paced at {PER_S}/s): {per_second:?}"
+    );
+    assert!(per_second.len() >= FRAMES / PER_S, "{per_second:?}");
 }

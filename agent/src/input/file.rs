@@ -1,6 +1,7 @@
-//! File input: replays a recording (Beast, AVR or CSV) as fast as the
-//! pipeline takes it, for testing and back-filling. CSV frames keep their
-//! recorded time; others get the time they are read. A file is read from
+//! File input: replays a recording (Beast, AVR or CSV) for testing and
+//! back-filling. CSV frames keep their recorded time and go as fast as the
+//! pipeline takes them; others get the time they are read and are paced to
+//! `max_per_s` (see `pace.rs`). A file is read from
 //! `start` (where a previous run left it, see `position.rs`), and every
 //! frame carries its place in the file.
 
@@ -11,6 +12,7 @@ use tokio::io::AsyncSeekExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::pace::Pace;
 use super::position::Mark;
 use super::stream::read_frames;
 use super::{Arrival, Format};
@@ -19,6 +21,7 @@ pub async fn run(
     path: &Path,
     format: Format,
     start: Mark,
+    max_per_s: u64,
     label: &str,
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
@@ -34,7 +37,7 @@ pub async fn run(
         match open_at(path, start.offset).await {
             Ok(f) => tokio::select! {
                 _ = cancel.cancelled() => Ok(()),
-                r = read_frames(f, format, label, &tx, Some(start)) => r,
+                r = read_frames(f, format, label, &tx, Some(start), Pace::new(max_per_s)) => r,
             },
             Err(e) => Err(e),
         }

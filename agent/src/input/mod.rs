@@ -6,6 +6,7 @@
 //! Talks to: the receiver (bytes in) and the batcher (frames out).
 
 mod file;
+mod pace;
 pub mod position;
 mod serial;
 mod spec;
@@ -29,11 +30,20 @@ pub struct Arrival {
     pub mark: Option<position::Mark>,
 }
 
-/// Runs one input until cancelled (files: until read). A file input is
-/// file number `file` of `positions` and starts where it was left.
+/// Where a file input is and how fast it may go: file number `index` of
+/// `positions`, started where it was left; Beast and AVR files at most
+/// `max_per_s` frames a second (0: unpaced).
+#[derive(Debug, Clone)]
+pub struct FileInput {
+    pub index: u16,
+    pub positions: position::Positions,
+    pub max_per_s: u64,
+}
+
+/// Runs one input until cancelled (files: until read).
 pub async fn run(
     spec: Spec,
-    file: (u16, position::Positions),
+    file: FileInput,
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
 ) {
@@ -47,10 +57,10 @@ pub async fn run(
         } => serial::run(&device, baud, format, &label, tx, cancel).await,
         Spec::File { path, format } => {
             let start = position::Mark {
-                file: file.0,
-                offset: file.1.resume(file.0),
+                file: file.index,
+                offset: file.positions.resume(file.index),
             };
-            file::run(&path, format, start, &label, tx, cancel).await
+            file::run(&path, format, start, file.max_per_s, &label, tx, cancel).await
         }
     }
 }

@@ -21,7 +21,7 @@ pub async fn run(
             .open_native_async()
             .map_err(std::io::Error::other)?;
         tracing::info!(input = label, baud, "serial port open");
-        read_frames(port, format, label, &tx, None).await
+        read_frames(port, format, label, &tx, None, None).await
     })
     .await;
 }

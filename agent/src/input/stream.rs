@@ -2,22 +2,27 @@
 //! it with the shared parsers, send the frames on, keep any partial frame
 //! for the next read. Works for any `AsyncRead`.
 
+use std::time::Instant;
+
 use cloudradar_shared::format::{Scan, avr, beast};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
+use super::pace::Pace;
 use super::position::Mark;
 use super::{Arrival, Format, now_ms};
 
 /// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
 /// Returns early (Ok) if the receiving side is gone. With `origin` (a file
 /// read from that offset), every frame is marked with the offset after it.
+/// With `pace`, frames go on no faster than it lets them.
 pub async fn read_frames<R: AsyncRead + Unpin>(
     mut reader: R,
     mut format: Format,
     label: &str,
     tx: &mpsc::Sender<Arrival>,
     mut origin: Option<Mark>,
+    mut pace: Option<Pace>,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0usize;
@@ -48,7 +53,7 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
         } else {
             beast::scan
         };
-        let at = now_ms();
+        let mut at = now_ms();
         let mut pos = 0;
         let mut frames = 0u64;
         let mut garbage = 0u64;
@@ -71,6 +76,10 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
                         .is_err()
                     {
                         return Ok(());
+                    }
+                    if let Some(wait) = pace.as_mut().and_then(|p| p.passed(Instant::now())) {
+                        tokio::time::sleep(wait).await;
+                        at = now_ms();
                     }
                 }
                 Scan::ModeAc(_, used) => pos += used,

@@ -22,7 +22,7 @@ pub async fn run(
         let stream = TcpStream::connect((host, port)).await?;
         tracing::info!(input = label, "connected");
         connected().set(1.0);
-        let result = read_frames(stream, format, label, &tx, None).await;
+        let result = read_frames(stream, format, label, &tx, None, None).await;
         connected().set(0.0);
         result
     })

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cloudradar_shared::wire::{Limits, decode};
+use cloudradar_shared::wire::{Batch, Limits, decode};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
 pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
@@ -102,6 +102,14 @@ pub fn stop_gracefully(mut p: Proc) {
 
 /// Subscribes to every batch; returns (seq -> frame count) as received, in arrival order.
 pub fn subscriber(port: u16) -> Arc<Mutex<Vec<(u64, usize)>>> {
+    subscriber_with(port, |b| (b.seq, b.frames.len()))
+}
+
+/// Subscribes to every batch; returns what `keep` takes of each, in arrival order.
+pub fn subscriber_with<T: Send + 'static>(
+    port: u16,
+    keep: impl Fn(&Batch) -> T + Send + 'static,
+) -> Arc<Mutex<Vec<T>>> {
     let got = Arc::new(Mutex::new(Vec::new()));
     let sink = got.clone();
     let mut opts = MqttOptions::new("test-sub", "127.0.0.1", port);
@@ -119,7 +127,7 @@ pub fn subscriber(port: u16) -> Arc<Mutex<Vec<(u64, usize)>>> {
                 Ok(Event::Incoming(Packet::SubAck(_))) => *r.lock().expect("lock") = true,
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     if let Ok(b) = decode(&p.payload, &Limits::default()) {
-                        sink.lock().expect("lock").push((b.seq, b.frames.len()));
+                        sink.lock().expect("lock").push(keep(&b));
                     }
                 }
                 Ok(_) => {}
