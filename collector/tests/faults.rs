@@ -279,6 +279,9 @@ fn a_full_database_keeps_batches_in_redis_until_there_is_room() {
 /// Batches each receiver gets stored before the fault and after recovery.
 const PROGRESS: i64 = 3;
 
+/// How long the broker stays down in the Mosquitto scenario.
+const OUTAGE: Duration = Duration::from_secs(60);
+
 fn settle_and_reconcile(mut s: Scenario, what: &str) {
     let truth = s.finish(Duration::from_secs(120));
     for line in s.reconcile(&truth) {
@@ -377,9 +380,12 @@ fn scenario_mosquitto_down_while_agents_spool_stores_every_accepted_frame_once()
         unreachable!("started with Mosquitto")
     };
     m.stop();
+    let down = std::time::Instant::now();
     wait_for(Duration::from_secs(60), || {
         s.agents.iter().all(|a| a.spooling(PROGRESS as f64))
     });
+    // Down for a minute, as the issue asks, while the spools fill.
+    std::thread::sleep(OUTAGE.saturating_sub(down.elapsed()));
     let Broker::Mosquitto(m) = &mut s.broker else {
         unreachable!("started with Mosquitto")
     };
