@@ -23,8 +23,11 @@ mkdir -p "$work/s3/backups"
 target/tools/bin/s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key k --secret-key secret-key "$work/s3" >"$work/s3.log" 2>&1 &
 stack_pids+=($!)
 
+# The lowest rate limit allowed, so the unpaced back-fill below trips it
+# (the simulated receiver stays far below it).
+echo 'receiver_max_frames_per_s = 1000' >"$work/collector.toml"
 AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=secret-key AWS_EC2_METADATA_DISABLED=true \
-    "$bin/cloudradar-collector" --data-dir "$work/collector" \
+    "$bin/cloudradar-collector" --config "$work/collector.toml" --data-dir "$work/collector" \
     --http-listen "127.0.0.1:$http" --mqtt-listen "127.0.0.1:$mqtt" --allow-anonymous true \
     --redis-url "redis://127.0.0.1:$redis_port" \
     --backup-bucket backups --backup-endpoint "http://127.0.0.1:$s3_port" --backup-path-style true \
@@ -35,11 +38,29 @@ wait_http "http://127.0.0.1:$http/readyz"
 start_sim_and_agents "$bin" "$work" 40 1 "$beast" "$mqtt" --http-listen "127.0.0.1:$agent_http"
 wait_http "http://127.0.0.1:$agent_http/metrics"
 
-# Traffic, one malformed batch (rejections by reason), the API used (route
+# A Beast recording back-filled with the agent's pacing off: stamped as
+# read, 40,000 frames land in a second or two of reception time and the
+# collector drops what is over its rate limit.
+python3 - "$work/flood.beast" <<'EOF'
+import sys
+with open("../shared/data/long_flight.csv") as f, open(sys.argv[1], "wb") as out:
+    for i, line in zip(range(40_000), f):
+        raw = bytes.fromhex(line.strip().split(",")[1])
+        out.write(raw[:1] + raw[1:].replace(b"\x1a", b"\x1a\x1a"))
+EOF
+"$bin/cloudradar-agent" --receiver-id flood-1 --data-dir "$work/agent-flood" \
+    --mqtt-url "mqtt://127.0.0.1:$mqtt" --input "file:$work/flood.beast:beast" \
+    --file-max-frames-per-s 0 2>"$work/agent-flood.log" &
+stack_pids+=($!)
+
+# Traffic, one malformed batch (rejections by reason), a publish outside
+# the receiver's own topics (ACL, connection closed), the API used (route
 # latency), a backup taken, gauges refreshed.
 sleep 6
 mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u sim-1 -P x -i bad-publisher -q 1 \
     -t cloudradar/v1/sim-1/frames -m 'not a batch'
+mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u sim-1 -P x -i acl-trespasser -q 1 \
+    -t cloudradar/v1/sim-2/frames -m 'not mine' 2>/dev/null || true
 sleep 2
 curl -sf "http://127.0.0.1:$http/api/v1/aircraft" >/dev/null
 curl -sf -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$http/api/v1/admin/backup" >"$work/backup.json" \
