@@ -8,13 +8,12 @@ mod common;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloudradar_shared::format::{Received, beast, csv};
-use common::{DATA, Proc, agent, free_port, mosquitto, subscriber_with, wait_for};
+use common::{DATA, Proc, agent, free_port, mosquitto, socat_pair, subscriber_with, wait_for};
 
 /// Lines `from..to` of long_flight.csv (pyModeS: every frame of lines
 /// 101-2100 passes the CRC).
@@ -82,47 +81,77 @@ fn metric(http: u16, name: &str) -> f64 {
         .sum()
 }
 
-fn socat_pair(receiver: &Path, agent: &Path) -> Proc {
-    let child = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", receiver.display()))
-        .arg(format!("pty,raw,echo=0,link={}", agent.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat installed");
-    wait_for(Duration::from_secs(10), || {
-        receiver.exists() && agent.exists()
-    });
-    Proc(child)
+/// Mosquitto with a subscriber, and a Beast feed (a listening socket) for
+/// one agent to read.
+struct Site {
+    dir: tempfile::TempDir,
+    mqtt: u16,
+    _broker: Proc,
+    seen: Seen,
+    listener: Option<TcpListener>,
+    feed: u16,
+    http: u16,
+}
+
+impl Site {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mqtt = free_port();
+        let broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let feed = listener.local_addr().expect("addr").port();
+        Self {
+            seen: seen(mqtt),
+            dir,
+            mqtt,
+            _broker: broker,
+            listener: Some(listener),
+            feed,
+            http: free_port(),
+        }
+    }
+
+    /// The agent reading the feed, closing batches after `batch_ms`, its
+    /// /metrics on `self.http`.
+    fn agent(&self, batch_ms: u64) -> Proc {
+        agent(
+            &self.dir.path().join("agent"),
+            self.mqtt,
+            &format!("tcp:127.0.0.1:{}:beast", self.feed),
+            &[
+                "--dedup-window-ms",
+                "0",
+                "--batch-interval-ms",
+                &batch_ms.to_string(),
+                "--http-listen",
+                &format!("127.0.0.1:{}", self.http),
+            ],
+        )
+    }
+
+    /// The agent's connection to the feed.
+    fn accept(&self) -> TcpStream {
+        let listener = self.listener.as_ref().expect("feed listening");
+        listener.accept().expect("agent connects").0
+    }
 }
 
 #[test]
 fn a_tcp_feed_that_goes_away_and_comes_back_is_read_again() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mqtt = free_port();
-    let _broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
-    let seen = seen(mqtt);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let feed = listener.local_addr().expect("addr").port();
-    let _agent = agent(
-        &dir.path().join("agent"),
-        mqtt,
-        &format!("tcp:127.0.0.1:{feed}:beast"),
-        &["--dedup-window-ms", "0", "--batch-interval-ms", "100"],
-    );
+    let mut site = Site::start();
+    let _agent = site.agent(100);
     let (before, after) = (recorded(100, 1_100), recorded(1_100, 2_100));
-    let (mut conn, _) = listener.accept().expect("agent connects");
+    let mut conn = site.accept();
     conn.write_all(&as_beast(&before)).expect("write");
-    wait_for(Duration::from_secs(30), || all_seen(&seen, &before));
+    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &before));
     // The receiver goes away: connection and listening socket both closed,
     // so the agent's reconnects are refused for a while.
     drop(conn);
-    drop(listener);
+    site.listener = None;
     std::thread::sleep(Duration::from_secs(2));
-    let listener = TcpListener::bind(("127.0.0.1", feed)).expect("rebind");
-    let (mut conn, _) = listener.accept().expect("agent reconnects");
-    conn.write_all(&as_beast(&after)).expect("write");
-    wait_for(Duration::from_secs(30), || all_seen(&seen, &after));
+    site.listener = Some(TcpListener::bind(("127.0.0.1", site.feed)).expect("rebind"));
+    site.accept().write_all(&as_beast(&after)).expect("write");
+    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &after));
 }
 
 #[test]
@@ -166,26 +195,8 @@ fn a_serial_receiver_unplugged_and_plugged_back_is_read_again() {
 
 #[test]
 fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mqtt = free_port();
-    let _broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
-    let seen = seen(mqtt);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let feed = listener.local_addr().expect("addr").port();
-    let http = free_port();
-    let _agent = agent(
-        &dir.path().join("agent"),
-        mqtt,
-        &format!("tcp:127.0.0.1:{feed}:beast"),
-        &[
-            "--dedup-window-ms",
-            "0",
-            "--batch-interval-ms",
-            "100",
-            "--http-listen",
-            &format!("127.0.0.1:{http}"),
-        ],
-    );
+    let site = Site::start();
+    let _agent = site.agent(100);
     let good = recorded(100, 1_100);
     // Between good frames: noise, a frame cut off half way, and a DF17
     // with three bits flipped (beyond single-bit repair).
@@ -213,14 +224,14 @@ fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
         }
         beast::write(f, &mut bytes);
     }
-    let (mut conn, _) = listener.accept().expect("agent connects");
+    let mut conn = site.accept();
     // Written in odd-sized pieces, so frames also straddle reads.
     for piece in bytes.chunks(997) {
         conn.write_all(piece).expect("write");
     }
-    wait_for(Duration::from_secs(30), || all_seen(&seen, &good));
+    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &good));
     assert!(!damaged.is_empty());
-    let s = seen.lock().expect("lock");
+    let s = site.seen.lock().expect("lock");
     assert!(
         damaged.iter().all(|m| !s.contains(m)),
         "damaged frame passed"
@@ -229,45 +240,29 @@ fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
     assert_eq!(s.len(), distinct.len(), "nothing but the good frames");
     drop(s);
     wait_for(Duration::from_secs(10), || {
-        metric(http, "cloudradar_agent_garbage_bytes_total") > 0.0
-            && metric(http, "cloudradar_agent_frames_rejected_total") >= damaged.len() as f64
+        metric(site.http, "cloudradar_agent_garbage_bytes_total") > 0.0
+            && metric(site.http, "cloudradar_agent_frames_rejected_total") >= damaged.len() as f64
     });
 }
 
 #[test]
 fn sigterm_flushes_the_open_batch() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mqtt = free_port();
-    let _broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
-    let seen = seen(mqtt);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let feed = listener.local_addr().expect("addr").port();
-    let http = free_port();
+    let site = Site::start();
     // A batch would stay open for ten minutes.
-    let mut a = agent(
-        &dir.path().join("agent"),
-        mqtt,
-        &format!("tcp:127.0.0.1:{feed}:beast"),
-        &[
-            "--dedup-window-ms",
-            "0",
-            "--batch-interval-ms",
-            "600000",
-            "--http-listen",
-            &format!("127.0.0.1:{http}"),
-        ],
-    );
+    let mut a = site.agent(600_000);
     let frames = recorded(100, 600);
-    let (mut conn, _) = listener.accept().expect("agent connects");
-    conn.write_all(&as_beast(&frames)).expect("write");
+    site.accept().write_all(&as_beast(&frames)).expect("write");
     wait_for(Duration::from_secs(30), || {
-        metric(http, "cloudradar_agent_frames_accepted_total") >= frames.len() as f64
+        metric(site.http, "cloudradar_agent_frames_accepted_total") >= frames.len() as f64
     });
-    assert!(seen.lock().expect("lock").is_empty(), "nothing sent yet");
+    assert!(
+        site.seen.lock().expect("lock").is_empty(),
+        "nothing sent yet"
+    );
     let _ = Command::new("kill")
         .args(["-TERM", &a.0.id().to_string()])
         .status();
     let status = a.0.wait().expect("agent exits");
     assert!(status.success(), "clean exit on SIGTERM: {status}");
-    wait_for(Duration::from_secs(10), || all_seen(&seen, &frames));
+    wait_for(Duration::from_secs(10), || all_seen(&site.seen, &frames));
 }

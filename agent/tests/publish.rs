@@ -4,13 +4,14 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent, agent_at, free_port, mosquitto, mosquitto_persistent,
-    stop_gracefully, subscriber, subscriber_with, unique_frames, wait_for, whole_recording_arrives,
+    DATA, LONG_FLIGHT_ACCEPTED, agent, agent_at, free_port, mosquitto, mosquitto_persistent,
+    socat_pair, stop_gracefully, subscriber, subscriber_with, unique_frames, wait_for,
+    whole_recording_arrives,
 };
 
 #[test]
@@ -112,15 +113,7 @@ fn serial_input_through_a_socat_pty_pair() {
         dir.path().join("tty-receiver"),
         dir.path().join("tty-agent"),
     );
-    let socat = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", a.display()))
-        .arg(format!("pty,raw,echo=0,link={}", b.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat installed");
-    let _socat = Proc(socat);
-    wait_for(Duration::from_secs(10), || a.exists() && b.exists());
+    let _socat = socat_pair(&a, &b);
     let port = free_port();
     let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
     let got = subscriber(port);

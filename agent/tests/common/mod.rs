@@ -205,3 +205,19 @@ pub fn unique_frames(got: &[(u64, usize)]) -> usize {
 /// interrogator code, and none of them becomes valid by flipping one bit
 /// (checked with pyModeS.util.crc), so 172,432 - 4 pass.
 pub const LONG_FLIGHT_ACCEPTED: usize = 172_428;
+
+/// A socat pty pair: the receiver writes to `receiver`, the agent opens
+/// `agent` as its serial device.
+pub fn socat_pair(receiver: &Path, agent: &Path) -> Proc {
+    let child = Command::new("socat")
+        .arg(format!("pty,raw,echo=0,link={}", receiver.display()))
+        .arg(format!("pty,raw,echo=0,link={}", agent.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("socat installed");
+    wait_for(Duration::from_secs(10), || {
+        receiver.exists() && agent.exists()
+    });
+    Proc(child)
+}
