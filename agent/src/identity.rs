@@ -107,9 +107,13 @@ impl Sequence {
         Ok(s)
     }
 
+    /// Reserves the next block; only a reservation that reached the disk
+    /// counts, so a failed write leaves the numbers unavailable.
     fn reserve(&mut self) -> anyhow::Result<()> {
-        self.reserved_until = self.next + BLOCK;
-        write_synced(&self.path, self.reserved_until.to_string().as_bytes())
+        let until = self.next + BLOCK;
+        write_synced(&self.path, until.to_string().as_bytes())?;
+        self.reserved_until = until;
+        Ok(())
     }
 
     /// The next number.
@@ -148,6 +152,31 @@ mod tests {
         assert!(n > *used.last().unwrap());
         let mut s2 = Sequence::open(dir.path(), n + 5000).unwrap();
         assert!(s2.take().unwrap() > n + 5000);
+    }
+
+    /// Regression: a reservation whose write failed (disk full) still
+    /// counted, so the numbers after it were handed out unsaved and, after
+    /// a restart, handed out again; the collector dropped those batches as
+    /// re-sends.
+    #[test]
+    fn a_failed_reservation_hands_out_no_unsaved_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sequence::open(dir.path(), 0).unwrap();
+        let mut used = Vec::new();
+        for _ in 0..BLOCK {
+            used.push(s.take().unwrap());
+        }
+        // The next block cannot be saved: a directory squats on the temp name.
+        let tmp = dir.path().join("sequence.tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        assert!(s.take().is_err());
+        assert!(s.take().is_err(), "still nothing to hand out");
+        std::fs::remove_dir(&tmp).unwrap();
+        used.push(s.take().unwrap());
+        drop(s); // killed
+        let mut s = Sequence::open(dir.path(), 0).unwrap();
+        let n = s.take().unwrap();
+        assert!(n > *used.iter().max().unwrap(), "{n} reused");
     }
 
     /// Regression: a reinstalled agent (same receiver id, empty data
