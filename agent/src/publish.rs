@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::batch::{Encoded, Stats};
 use crate::input::position::Positions;
 use crate::input::{Backoff, now_ms};
-use crate::spool::Spool;
+use crate::spool::{Spool, Stored};
 
 /// Batches in flight at once.
 const WINDOW: usize = 32;
@@ -210,10 +210,9 @@ pub async fn run(
             tokio::select! {
                 b = batches.recv(), if closing.is_none() => match b {
                     Some(b) => {
-                        if spool_batch(&mut spool, &status.positions, &b) {
-                            unsent.push_back(b.seq);
-                            waiting.insert(b.seq, b.oldest);
-                        }
+                        spool_batch(&mut spool, &status.positions, &b);
+                        unsent.push_back(b.seq);
+                        waiting.insert(b.seq, b.oldest);
                     }
                     None => closing = Some(Instant::now()),
                 },
@@ -275,9 +274,8 @@ pub async fn run(
                 _ = cancel.cancelled(), if closing.is_some() => break,
                 b = batches.recv(), if closing.is_none() => match b {
                     Some(b) => {
-                        if spool_batch(&mut spool, &status.positions, &b) {
-                            waiting.insert(b.seq, b.oldest);
-                        }
+                        spool_batch(&mut spool, &status.positions, &b);
+                        waiting.insert(b.seq, b.oldest);
                     }
                     None => closing = Some(Instant::now()),
                 },
@@ -286,21 +284,16 @@ pub async fn run(
     }
 }
 
-/// Puts a new batch in the spool (durably), with the file positions it
-/// reaches recorded around it (see `input/position.rs`). False if it could
-/// not be spooled.
-fn spool_batch(spool: &mut Spool, positions: &Positions, b: &Encoded) -> bool {
+/// Puts a new batch in the spool, with the file positions it reaches
+/// recorded around it (see `input/position.rs`). A batch held in memory
+/// (it could not be written) commits no position: if the agent stops
+/// before it is delivered and no later batch was written, a restart reads
+/// its frames again.
+fn spool_batch(spool: &mut Spool, positions: &Positions, b: &Encoded) {
     tokio::task::block_in_place(|| {
         positions.prepare(b.seq, &b.marks);
-        match spool.put(b.seq, b.created_ms, &b.data) {
-            Ok(()) => {
-                positions.commit(&b.marks);
-                true
-            }
-            Err(e) => {
-                tracing::error!(seq = b.seq, error = %format!("{e:#}"), "cannot spool batch");
-                false
-            }
+        if spool.put(b.seq, b.created_ms, &b.data) == Stored::OnDisk {
+            positions.commit(&b.marks);
         }
     })
 }

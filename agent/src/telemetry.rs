@@ -94,6 +94,10 @@ fn describe() {
             "Spooled batches dropped by the spool's bounds.",
         ),
         (
+            "cloudradar_agent_spool_write_errors_total",
+            "Batches the spool could not write (disk full, I/O error), held in memory instead.",
+        ),
+        (
             "cloudradar_agent_mqtt_reconnects_total",
             "MQTT reconnections.",
         ),

@@ -4,9 +4,14 @@
 //! sequence order. Bounded by size and age: beyond either, the oldest
 //! batches are dropped and counted, never silently.
 //!
+//! A batch that cannot be written (disk full, read-only file system, I/O
+//! errors) is held in memory instead and sent from there, up to
+//! [`MEMORY_MAX_BYTES`]; it is lost only if the agent stops before it is
+//! delivered, or, beyond the bound, dropped oldest first and counted.
+//!
 //! Layout: one file per batch, `<seq:020>-<created_ms>.batch`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -14,10 +19,22 @@ use anyhow::Context;
 
 use crate::identity::write_synced;
 
+/// Bytes of batches held in memory when they could not be written.
+pub const MEMORY_MAX_BYTES: u64 = 16 << 20;
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     bytes: u64,
     created_ms: u64,
+}
+
+/// Where a batch went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Written and synced: survives a restart.
+    OnDisk,
+    /// Could not be written; held in memory until delivered.
+    InMemory,
 }
 
 /// The spool directory and its index.
@@ -29,6 +46,9 @@ pub struct Spool {
     max_bytes: u64,
     max_age_ms: u64,
     dropped: u64,
+    /// Batches that could not be written, by sequence number.
+    held: HashMap<u64, Vec<u8>>,
+    held_bytes: u64,
 }
 
 impl Spool {
@@ -65,6 +85,8 @@ impl Spool {
             max_bytes,
             max_age_ms: max_age_s * 1000,
             dropped: 0,
+            held: HashMap::new(),
+            held_bytes: 0,
         })
     }
 
@@ -72,9 +94,21 @@ impl Spool {
         self.dir.join(format!("{seq:020}-{created_ms}.batch"))
     }
 
-    /// Stores a batch durably, then enforces the bounds.
-    pub fn put(&mut self, seq: u64, created_ms: u64, data: &[u8]) -> anyhow::Result<()> {
-        write_synced(&self.path(seq, created_ms), data)?;
+    /// Stores a batch durably, or in memory if it cannot be written, then
+    /// enforces the bounds.
+    pub fn put(&mut self, seq: u64, created_ms: u64, data: &[u8]) -> Stored {
+        let path = self.path(seq, created_ms);
+        let stored = match write_synced(&path, data) {
+            Ok(()) => Stored::OnDisk,
+            Err(e) => {
+                let _ = fs::remove_file(path.with_extension("tmp"));
+                tracing::error!(seq, error = %format!("{e:#}"), "cannot write the batch to the spool: held in memory until delivered");
+                metrics::counter!("cloudradar_agent_spool_write_errors_total").increment(1);
+                self.held.insert(seq, data.to_vec());
+                self.held_bytes += data.len() as u64;
+                Stored::InMemory
+            }
+        };
         self.total += data.len() as u64;
         self.entries.insert(
             seq,
@@ -85,12 +119,15 @@ impl Spool {
         );
         self.enforce(created_ms);
         self.gauges();
-        Ok(())
+        stored
     }
 
     /// Reads a spooled batch.
     pub fn get(&self, seq: u64) -> anyhow::Result<Vec<u8>> {
         let e = self.entries.get(&seq).context("not in the spool")?;
+        if let Some(data) = self.held.get(&seq) {
+            return Ok(data.clone());
+        }
         let p = self.path(seq, e.created_ms);
         fs::read(&p).with_context(|| format!("reading {}", p.display()))
     }
@@ -99,7 +136,11 @@ impl Spool {
     pub fn remove(&mut self, seq: u64) {
         if let Some(e) = self.entries.remove(&seq) {
             self.total -= e.bytes;
-            let _ = fs::remove_file(self.path(seq, e.created_ms));
+            if let Some(data) = self.held.remove(&seq) {
+                self.held_bytes -= data.len() as u64;
+            } else {
+                let _ = fs::remove_file(self.path(seq, e.created_ms));
+            }
         }
         self.gauges();
     }
@@ -130,6 +171,21 @@ impl Spool {
     }
 
     fn enforce(&mut self, now_ms: u64) {
+        while self.held_bytes > MEMORY_MAX_BYTES {
+            let Some(&seq) = self.held.keys().min() else {
+                break;
+            };
+            if self.held.len() == 1 {
+                break;
+            }
+            tracing::warn!(
+                seq,
+                "batches held in memory beyond their bound: oldest dropped"
+            );
+            metrics::counter!("cloudradar_agent_batches_dropped_total").increment(1);
+            self.dropped += 1;
+            self.remove(seq);
+        }
         let cutoff = now_ms.saturating_sub(self.max_age_ms);
         while let Some((&seq, &e)) = self.entries.iter().next() {
             if self.total <= self.max_bytes && e.created_ms >= cutoff {
@@ -166,7 +222,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Spool::open(dir.path(), 1 << 20, 3600).unwrap();
         for seq in [3u64, 1, 2] {
-            s.put(seq, 1000 + seq, &[seq as u8; 10]).unwrap();
+            s.put(seq, 1000 + seq, &[seq as u8; 10]);
         }
         s.remove(2);
         drop(s);
@@ -181,12 +237,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Spool::open(dir.path(), 25, 3600).unwrap();
         for seq in 1..=5u64 {
-            s.put(seq, 1000, &[0; 10]).unwrap();
+            s.put(seq, 1000, &[0; 10]);
         }
         assert_eq!(s.seqs(), vec![4, 5]);
         assert_eq!(s.dropped(), 3);
         let mut s = Spool::open(dir.path(), 1 << 20, 1).unwrap();
-        s.put(6, 10_000, &[0; 10]).unwrap();
+        s.put(6, 10_000, &[0; 10]);
         assert_eq!(s.seqs(), vec![6], "older than a second are dropped");
+    }
+
+    /// Regression: a batch the spool could not write (disk full) was
+    /// logged and thrown away, uncounted.
+    #[test]
+    fn a_batch_that_cannot_be_written_is_held_in_memory_and_sent_from_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(dir.path(), 1 << 20, 3600).unwrap();
+        assert_eq!(s.put(1, 1000, &[1; 10]), Stored::OnDisk);
+        // The write of batch 2 fails: a directory squats on its temp name.
+        std::fs::create_dir(dir.path().join(format!("{:020}-1000.tmp", 2))).unwrap();
+        assert_eq!(s.put(2, 1000, &[2; 10]), Stored::InMemory);
+        assert_eq!(s.put(3, 1000, &[3; 10]), Stored::OnDisk);
+        assert_eq!(s.seqs(), vec![1, 2, 3], "sent in order with the others");
+        assert_eq!(s.get(2).unwrap(), vec![2u8; 10]);
+        assert_eq!(s.bytes(), 30);
+        s.remove(2);
+        assert_eq!(s.seqs(), vec![1, 3]);
+        assert_eq!(s.bytes(), 20);
+        assert_eq!(s.dropped(), 0);
+    }
+
+    #[test]
+    fn batches_held_in_memory_are_bounded_oldest_dropped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(dir.path(), u64::MAX, 3600).unwrap();
+        let big = vec![0u8; (MEMORY_MAX_BYTES / 4) as usize];
+        for seq in 1..=6u64 {
+            std::fs::create_dir(dir.path().join(format!("{seq:020}-1000.tmp"))).unwrap();
+            assert_eq!(s.put(seq, 1000, &big), Stored::InMemory);
+        }
+        assert_eq!(s.seqs(), vec![3, 4, 5, 6]);
+        assert_eq!(s.dropped(), 2);
     }
 }
