@@ -112,6 +112,16 @@ impl Positions {
             };
             t.start = resolve(&t, &spooled);
             t.committed = Mutex::new(t.start);
+            // What was resolved is the committed position from now on: a
+            // pending record left as it was would count only while its
+            // batch is spooled, and once that batch is delivered the next
+            // start would go back to the older committed offset.
+            Record {
+                inode: t.inode,
+                committed: t.start,
+                pending: None,
+            }
+            .write(&t);
             tracked.push(t);
         }
         Ok(Self {
@@ -214,23 +224,69 @@ mod tests {
             )
             .expect("open")
         };
+        // Each open is a restart; the process then goes on with it.
         let p = open(0);
         assert_eq!(p.resume(0), 0, "nothing saved yet");
         p.prepare(5, &[Mark { file: 0, offset: 7 }]);
-        assert_eq!(open(0).resume(0), 0, "batch 5 never reached the spool");
-        assert_eq!(open(5).resume(0), 7, "batch 5 is in the spool");
-        p.commit(&[Mark { file: 0, offset: 7 }]);
-        assert_eq!(open(0).resume(0), 7, "committed");
+        let p = open(5);
+        assert_eq!(p.resume(0), 7, "batch 5 is in the spool");
         p.prepare(6, &[Mark { file: 0, offset: 9 }]);
-        assert_eq!(open(0).resume(0), 7, "batch 6 pending, not spooled");
+        let p = open(0);
+        assert_eq!(p.resume(0), 7, "batch 6 never reached the spool");
+        p.prepare(7, &[Mark { file: 0, offset: 9 }]);
+        p.commit(&[Mark { file: 0, offset: 9 }]);
+        let p = open(0);
+        assert_eq!(p.resume(0), 9, "committed");
+        p.prepare(
+            8,
+            &[Mark {
+                file: 0,
+                offset: 10,
+            }],
+        );
         std::fs::write(&file, "0123").expect("truncate");
-        assert_eq!(open(6).resume(0), 0, "shorter than the position");
+        let p = open(8);
+        assert_eq!(p.resume(0), 0, "shorter than the position");
         p.commit(&[Mark { file: 0, offset: 2 }]);
         // Made while the first still exists, so its inode differs.
         std::fs::write(dir.path().join("other"), "0123456789").expect("other");
         std::fs::remove_file(&file).expect("rm");
         std::fs::rename(dir.path().join("other"), &file).expect("replace");
         assert_eq!(open(0).resume(0), 0, "another file at the same path");
+    }
+
+    /// Regression: a pending record resolved at start was left as it was;
+    /// once its batch had been delivered (and left the spool), the next
+    /// start went back to the older committed offset and sent the batch's
+    /// frames again under a new number.
+    #[test]
+    fn a_pending_position_resolved_at_start_stays_resolved() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("rec.csv");
+        std::fs::write(&file, "0123456789ab").expect("write");
+        let open = |spooled: u64| {
+            Positions::open(
+                &dir.path().join("inputs"),
+                std::slice::from_ref(&file),
+                |s| s == spooled,
+            )
+            .expect("open")
+        };
+        let p = open(0);
+        p.prepare(1, &[Mark { file: 0, offset: 4 }]);
+        p.commit(&[Mark { file: 0, offset: 4 }]);
+        p.prepare(
+            2,
+            &[Mark {
+                file: 0,
+                offset: 10,
+            }],
+        );
+        // Killed before the commit; batch 2 is in the spool at the restart,
+        // which reads nothing more (the file is at its end)...
+        assert_eq!(open(2).resume(0), 10);
+        // ...and batch 2 is delivered and leaves the spool.
+        assert_eq!(open(0).resume(0), 10);
     }
 
     #[test]
