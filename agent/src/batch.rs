@@ -17,6 +17,10 @@ use crate::identity::Sequence;
 use crate::input::position::{self, Mark};
 use crate::input::{Arrival, now_ms};
 
+/// While no sequence number can be saved, frames are held for up to this
+/// many batches; beyond, the oldest are dropped and counted.
+const HELD_BATCHES: usize = 8;
+
 /// An encoded batch on its way to the spool and the broker.
 #[derive(Debug)]
 pub struct Encoded {
@@ -142,8 +146,16 @@ async fn flush(
         Ok(n) => n,
         Err(e) => {
             // Without a durable sequence number the batch could be mistaken for a
-            // duplicate; keep the frames and try again at the next flush.
-            tracing::error!(error = %format!("{e:#}"), "cannot reserve a batch sequence number");
+            // duplicate; keep the frames and try again at the next flush, but
+            // not without bound (the disk is full or failing).
+            let excess = current
+                .len()
+                .saturating_sub(settings.max_frames * HELD_BATCHES);
+            current.drain(..excess);
+            if excess > 0 {
+                metrics::counter!("cloudradar_agent_frames_dropped_total").increment(excess as u64);
+            }
+            tracing::error!(error = %format!("{e:#}"), held = current.len(), dropped = excess, "cannot reserve a batch sequence number");
             return;
         }
     };
@@ -165,4 +177,67 @@ async fn flush(
             marks: std::mem::take(marks),
         })
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::BLOCK;
+
+    /// Regression: while no sequence number could be saved (disk full),
+    /// every new frame joined the open batch, without bound.
+    #[tokio::test]
+    async fn frames_held_without_a_sequence_number_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut seq = Sequence::open(dir.path(), 0).unwrap();
+        for _ in 0..BLOCK {
+            seq.take().unwrap();
+        }
+        // The next block cannot be saved: a directory squats on the temp name.
+        std::fs::create_dir(dir.path().join("sequence.tmp")).unwrap();
+        let settings = Settings {
+            receiver_id: "rx-test".into(),
+            max_frames: 10,
+            interval: Duration::from_millis(250),
+        };
+        let frame = WireFrame {
+            rx_ms: 1,
+            timestamp: 0,
+            signal: 0,
+            frame: cloudradar_shared::frame::Frame::new(&[0x5d, 0x4c, 0xa2, 0xd4, 0, 0, 0])
+                .unwrap(),
+        };
+        let (tx, mut rx) = mpsc::channel(4);
+        let mut current: Vec<WireFrame> = (0..HELD_BATCHES * 10 + 25)
+            .map(|i| WireFrame {
+                rx_ms: i as u64,
+                ..frame
+            })
+            .collect();
+        let mut marks = Vec::new();
+        flush(
+            &settings,
+            &mut current,
+            Instant::now(),
+            &mut marks,
+            &mut seq,
+            &tx,
+        )
+        .await;
+        assert_eq!(current.len(), HELD_BATCHES * 10, "held up to the bound");
+        assert_eq!(current[0].rx_ms, 25, "the oldest dropped");
+        assert!(rx.try_recv().is_err(), "no batch without a number");
+        std::fs::remove_dir(dir.path().join("sequence.tmp")).unwrap();
+        flush(
+            &settings,
+            &mut current,
+            Instant::now(),
+            &mut marks,
+            &mut seq,
+            &tx,
+        )
+        .await;
+        assert!(current.is_empty());
+        assert!(rx.try_recv().is_ok(), "sent once a number can be saved");
+    }
 }

@@ -175,6 +175,10 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
 }
 
+/// Most frames a batch may be configured to hold: about 200-450 KiB
+/// encoded, well under the collector's default `max_batch_bytes` (1 MiB).
+pub const MAX_BATCH_FRAMES: usize = 20_000;
+
 /// The default configuration file location.
 pub const DEFAULT_FILE: &str = "/etc/cloudradar/agent.toml";
 
@@ -267,6 +271,11 @@ impl Config {
         if self.batch_max_frames == 0 || self.batch_interval_ms == 0 {
             anyhow::bail!("keys `batch_max_frames` and `batch_interval_ms` must be positive");
         }
+        if self.batch_max_frames > MAX_BATCH_FRAMES {
+            anyhow::bail!(
+                "key `batch_max_frames`: at most {MAX_BATCH_FRAMES} (a larger batch can exceed the collector's max_batch_bytes, 1 MiB by default, and would be refused)"
+            );
+        }
         if self.lat.is_some_and(|l| !(-90.0..=90.0).contains(&l)) {
             anyhow::bail!("key `lat`: must be within -90..90");
         }
@@ -314,6 +323,25 @@ mod tests {
         );
         assert!(
             err.contains("agent.toml") && err.contains("inputs"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_collector_takes_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("agent.toml");
+        std::fs::write(&p, "batch_max_frames = 100000\n").unwrap();
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                config: Some(p),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("agent.toml") && err.contains("batch_max_frames"),
             "{err}"
         );
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use cloudradar_shared::wire::valid_receiver_id;
 
-const BLOCK: u64 = 1000;
+pub(crate) const BLOCK: u64 = 1000;
 
 /// Reads the persisted receiver id, or generates and stores a new one.
 pub fn receiver_id(dir: &Path, configured: Option<&str>) -> anyhow::Result<String> {

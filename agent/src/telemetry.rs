@@ -94,6 +94,10 @@ fn describe() {
             "Spooled batches dropped by the spool's bounds.",
         ),
         (
+            "cloudradar_agent_frames_dropped_total",
+            "Accepted frames dropped because no batch sequence number could be saved (disk full or failing).",
+        ),
+        (
             "cloudradar_agent_spool_write_errors_total",
             "Batches the spool could not write (disk full, I/O error), held in memory instead.",
         ),
