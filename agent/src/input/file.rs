@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use cloudradar_shared::format::csv;
-use tokio::io::AsyncSeekExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -54,6 +54,13 @@ async fn open_at(path: &Path, offset: u64) -> std::io::Result<tokio::fs::File> {
     Ok(f)
 }
 
+/// Longest CSV line taken (a line is about 70 bytes); longer ones are
+/// skipped as garbage without being held whole.
+const MAX_LINE: u64 = 4096;
+
+/// Streams a CSV recording line by line from `start` (a file of any size
+/// in little memory); lines that are not UTF-8, too long or unparseable are
+/// counted and skipped.
 async fn replay_csv(
     path: &Path,
     start: Mark,
@@ -61,29 +68,43 @@ async fn replay_csv(
     tx: &mpsc::Sender<Arrival>,
     cancel: &CancellationToken,
 ) -> std::io::Result<()> {
-    let text = tokio::fs::read_to_string(path).await?;
-    let mut pos = usize::try_from(start.offset).unwrap_or(usize::MAX);
-    if pos > text.len() || !text.is_char_boundary(pos) {
-        pos = 0;
-    }
+    let mut reader =
+        tokio::io::BufReader::with_capacity(256 << 10, open_at(path, start.offset).await?);
+    let mut pos = start.offset;
     let mut bad = 0u64;
-    while pos < text.len() {
-        if cancel.is_cancelled() {
+    let mut line = Vec::with_capacity(128);
+    while !cancel.is_cancelled() {
+        let n = read_line(&mut reader, &mut line).await?;
+        if n == 0 {
             break;
         }
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-        let line = &text[pos..end];
-        pos = end;
-        if line.trim().is_empty() {
+        pos += n;
+        if line.last() != Some(&b'\n') && n == MAX_LINE {
+            bad += 1;
+            // Skip the rest of the overlong line.
+            loop {
+                let m = read_line(&mut reader, &mut line).await?;
+                pos += m;
+                if m == 0 || line.last() == Some(&b'\n') {
+                    break;
+                }
+            }
             continue;
         }
-        match csv::parse_line(line.trim_end()) {
+        let Ok(text) = std::str::from_utf8(&line) else {
+            bad += 1;
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        match csv::parse_line(text.trim_end()) {
             Ok((t, rx)) => {
                 let arrival = Arrival {
                     rx,
                     rx_ms: (t * 1000.0) as u64,
                     mark: Some(Mark {
-                        offset: pos as u64,
+                        offset: pos,
                         ..start
                     }),
                 };
@@ -102,4 +123,62 @@ async fn replay_csv(
             .increment(bad);
     }
     Ok(())
+}
+
+/// Reads up to a newline (kept) or [`MAX_LINE`] bytes into `line`.
+async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<u64> {
+    line.clear();
+    let n = reader.take(MAX_LINE).read_until(b'\n', line).await?;
+    Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a CSV recording was read whole into memory, and one
+    /// byte that was not UTF-8 failed the whole file.
+    #[tokio::test]
+    async fn a_csv_is_streamed_and_bad_lines_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.csv");
+        let good = "1698140962.119813,1a32000023b1dda011210000bd6b441a\n";
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(good.as_bytes());
+        bytes.extend_from_slice(b"1698140962.2,1a32\xff\xfe\n");
+        bytes.extend_from_slice(&[b'x'; 10_000]);
+        bytes.push(b'\n');
+        bytes.extend_from_slice(b"\n  \n");
+        bytes.extend_from_slice(good.as_bytes());
+        bytes.extend_from_slice(good.trim_end().as_bytes()); // no final newline
+        std::fs::write(&path, &bytes).unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+        let start = Mark { file: 3, offset: 0 };
+        replay_csv(&path, start, "test", &tx, &CancellationToken::new())
+            .await
+            .unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(a) = rx.recv().await {
+            got.push(a.mark.unwrap());
+        }
+        assert_eq!(got.len(), 3, "the three good lines");
+        assert_eq!(got[0].offset, good.len() as u64);
+        assert_eq!(got[2].offset, bytes.len() as u64);
+        assert!(got.iter().all(|m| m.file == 3));
+        // Resumed after the first line: the rest, nothing before.
+        let (tx, mut rx) = mpsc::channel(16);
+        replay_csv(&path, got[0], "test", &tx, &CancellationToken::new())
+            .await
+            .unwrap();
+        drop(tx);
+        let mut resumed = 0;
+        while rx.recv().await.is_some() {
+            resumed += 1;
+        }
+        assert_eq!(resumed, 2);
+    }
 }
