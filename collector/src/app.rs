@@ -254,17 +254,19 @@ pub async fn start(
                 .set(if online { 1.0 } else { 0.0 });
             metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => u.receiver.clone())
                 .set(now_ms() as f64 / 1000.0);
-            if let (Some(lat), Some(lon), Ok(mut p)) =
-                (u.status.lat, u.status.lon, positions.write())
-            {
+            let position = u.status.position();
+            if position.is_none() && (u.status.lat.is_some() || u.status.lon.is_some()) {
+                tracing::warn!(receiver = %u.receiver, lat = ?u.status.lat, lon = ?u.status.lon, "receiver position is not a position on Earth; ignored");
+            }
+            if let (Some((lat, lon)), Ok(mut p)) = (position, positions.write()) {
                 p.insert(u.receiver.clone(), Position { lat, lon });
             }
             status_writer
                 .status(StatusRow {
                     receiver: u.receiver,
                     online,
-                    lat: u.status.lat,
-                    lon: u.status.lon,
+                    lat: position.map(|p| p.0),
+                    lon: position.map(|p| p.1),
                     version: u.status.version,
                     time_ms: now_ms() as i64,
                 })

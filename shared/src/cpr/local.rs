@@ -15,6 +15,9 @@ pub fn max_range_m(kind: Kind) -> f64 {
 
 /// Decodes `cpr` relative to `reference`.
 pub fn local(cpr: CprRaw, reference: Position, kind: Kind) -> Result<Position, CprError> {
+    if !(reference.lat.is_finite() && reference.lon.is_finite()) {
+        return Err(CprError::TooFar);
+    }
     let i = f64::from(u8::from(cpr.odd));
     let span = kind.span();
     let dlat = span / (60.0 - i);
@@ -41,6 +44,36 @@ pub fn local(cpr: CprRaw, reference: Position, kind: Kind) -> Result<Position, C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reference that is no position (a receiver reporting nonsense)
+    /// decodes nothing.
+    #[test]
+    fn a_reference_off_the_earth_decodes_nothing() {
+        let cpr = CprRaw {
+            lat: 93000,
+            lon: 51372,
+            odd: false,
+        };
+        for reference in [
+            Position {
+                lat: 52.258,
+                lon: 1.797_693_134_862_315_7e308,
+            },
+            Position {
+                lat: f64::NAN,
+                lon: 3.9,
+            },
+            Position {
+                lat: 52.258,
+                lon: f64::INFINITY,
+            },
+        ] {
+            assert!(
+                local(cpr, reference, Kind::Airborne).is_err(),
+                "{reference:?}"
+            );
+        }
+    }
 
     #[test]
     fn pymodes_doc_local_decode() {

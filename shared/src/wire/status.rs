@@ -48,6 +48,14 @@ pub struct ReceiverStatus {
 }
 
 impl ReceiverStatus {
+    /// The receiver position, if both coordinates are given and are a
+    /// position on Earth (finite, latitude within ±90°, longitude within
+    /// ±180°): the collector decodes positions against it.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        let (lat, lon) = (self.lat?, self.lon?);
+        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+    }
+
     /// The minimal "offline" message used as the MQTT last will.
     pub fn offline() -> Self {
         Self {
@@ -61,6 +69,35 @@ impl ReceiverStatus {
             dropped_batches_total: None,
             spool_bytes: None,
             time_ms: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_position_on_earth_is_a_position() {
+        let at = |lat, lon| ReceiverStatus {
+            lat,
+            lon,
+            ..ReceiverStatus::offline()
+        };
+        assert_eq!(at(Some(52.3), Some(4.76)).position(), Some((52.3, 4.76)));
+        assert_eq!(
+            at(Some(-90.0), Some(180.0)).position(),
+            Some((-90.0, 180.0))
+        );
+        for (lat, lon) in [
+            (Some(52.3), None),
+            (None, Some(4.76)),
+            (Some(90.5), Some(4.76)),
+            (Some(52.3), Some(1.797_693_134_862_315_7e308)),
+            (Some(f64::NAN), Some(4.76)),
+            (Some(52.3), Some(f64::NEG_INFINITY)),
+        ] {
+            assert_eq!(at(lat, lon).position(), None, "{lat:?} {lon:?}");
         }
     }
 }
