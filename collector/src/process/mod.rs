@@ -117,6 +117,7 @@ impl Processor {
         };
         let seen = self.applied.entry(batch.receiver_id.clone()).or_default();
         if !seen.insert(batch.seq) {
+            out.repeat = true;
             return out;
         }
         if seen.len() > REMEMBERED_SEQS {

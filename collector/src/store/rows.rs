@@ -138,4 +138,9 @@ pub struct WriteBatch {
     pub minutes: Vec<ReceiverMinuteRow>,
     /// This receiver's coverage records broken.
     pub coverage: Vec<CoverageRow>,
+    /// Only the identity of a batch the processor has already processed
+    /// (a re-send): the store reports it as a duplicate and claims nothing
+    /// for it, so the first copy is applied even if its commit failed and
+    /// is retried after this one's.
+    pub repeat: bool,
 }
