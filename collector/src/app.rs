@@ -179,6 +179,7 @@ pub async fn start(
     };
 
     let (client, eventloop) = ingest::connect(&connection, "cloudradar-collector");
+    let acker = ingest::Acker::new(client);
     let (queue_tx, queue_rx) = mpsc::channel(config.queue_capacity.max(1));
     tracker.spawn(ingest::backpressure::run(
         queue_tx.clone(),
@@ -189,7 +190,7 @@ pub async fn start(
     let (status_tx, mut status_rx) = mpsc::channel::<StatusUpdate>(1000);
     tracker.spawn(crate::disk::run(config.data_dir.clone(), cancel.clone()));
     tracker.spawn(ingest::run(
-        client.clone(),
+        acker.clone(),
         eventloop,
         limits,
         connection.clone(),
@@ -207,7 +208,7 @@ pub async fn start(
         None => {
             tracker.spawn(pipeline::run_embedded(
                 queue_rx,
-                client.clone(),
+                acker.clone(),
                 processor,
                 writer_handle.clone(),
                 limits,
@@ -223,7 +224,7 @@ pub async fn start(
             let redis_writer = connect_redis(url, &config, &consumer, &health, &cancel).await?;
             tracker.spawn(pipeline::run_redis_writer(
                 queue_rx,
-                client.clone(),
+                acker.clone(),
                 redis_writer,
                 health.clone(),
                 cancel.clone(),

@@ -55,8 +55,9 @@ pub struct Config {
     pub redis_stream: String,
     /// Approximate bound on the stream length (batches).
     pub redis_maxlen: usize,
-    /// Batches held in memory while the buffer is unreachable, before
-    /// ingest stops reading from the broker.
+    /// Batches held in memory while the buffer is unreachable; when it is
+    /// nearly full the embedded broker holds receivers back, and ingest
+    /// takes no more than the broker's unacknowledged in-flight window.
     pub queue_capacity: usize,
     /// Most frames a second one receiver may send, measured on its own
     /// reception clock, with bursts of 10 s worth (0 = no limit). Batches

@@ -7,14 +7,13 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cloudradar_shared::wire::{self, Limits};
-use rumqttc::AsyncClient;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::buffer::ledger::{Kept, Ledger};
 use crate::buffer::redis::RedisBuffer;
 use crate::health::Health;
-use crate::ingest::Accepted;
+use crate::ingest::{Accepted, Acker};
 use crate::process::{Processor, Snapshot};
 use crate::store::WriterHandle;
 
@@ -184,7 +183,7 @@ fn refresh(processor: &mut Processor, shared: &Shared) {
 /// is acknowledged after the commit.
 pub async fn run_embedded(
     mut queue: mpsc::Receiver<Accepted>,
-    client: AsyncClient,
+    acker: Acker,
     mut processor: Processor,
     writer: WriterHandle,
     limits: Limits,
@@ -200,7 +199,7 @@ pub async fn run_embedded(
                 let Some(a) = a else { break };
                 metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
                 if !a.valid || apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
-                    let _ = client.ack(&a.publish).await;
+                    acker.ack(&a.publish, a.connection).await;
                 }
             }
         }
@@ -208,11 +207,11 @@ pub async fn run_embedded(
 }
 
 /// Redis mode, ingest side: XADD each accepted batch (retrying while Redis
-/// is down; the bounded queue fills, then ingest stops reading), then
+/// is down; the bounded queue fills and receivers are held back), then
 /// acknowledge it to the broker.
 pub async fn run_redis_writer(
     mut queue: mpsc::Receiver<Accepted>,
-    client: AsyncClient,
+    acker: Acker,
     mut redis: RedisBuffer,
     health: Health,
     cancel: CancellationToken,
@@ -235,7 +234,7 @@ pub async fn run_redis_writer(
         };
         metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
         if !a.valid {
-            let _ = client.ack(&a.publish).await;
+            acker.ack(&a.publish, a.connection).await;
             continue;
         }
         if !room.wait(&mut redis, &cancel).await {
@@ -252,7 +251,7 @@ pub async fn run_redis_writer(
                         seq: a.seq,
                         payload: payload.clone(),
                     });
-                    let _ = client.ack(&a.publish).await;
+                    acker.ack(&a.publish, a.connection).await;
                     break;
                 }
                 Err(e) => {

@@ -91,6 +91,10 @@ fn describe() {
             "Reconnections of the collector's MQTT client.",
         ),
         (
+            "cloudradar_collector_mqtt_stale_acks_total",
+            "Batches not acknowledged because they came on an earlier broker connection (the broker redelivers them).",
+        ),
+        (
             "cloudradar_collector_rows_expired_total",
             "Rows deleted by retention.",
         ),

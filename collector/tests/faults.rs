@@ -10,7 +10,7 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use support::scenario::{Broker, Scenario};
+use support::scenario::{Broker, Scenario, scrape};
 use support::*;
 
 /// The fault tests run one at a time: each stalls or kills something on
@@ -311,8 +311,11 @@ fn scenario_redis_sigkill_and_restart_stores_every_accepted_frame_once() {
     let _serial = one_at_a_time();
     let mut s = Scenario::start(false);
     s.wait_batches(&Default::default(), PROGRESS, Duration::from_secs(60));
-    s.kill_redis();
     let http = s.http();
+    let reconnects = || scrape(http, "cloudradar_collector_mqtt_reconnects_total");
+    let reconnects_before = reconnects();
+    s.kill_redis();
+    let down = std::time::Instant::now();
     wait_for(Duration::from_secs(30), || {
         get(http, "/readyz").is_ok_and(|(code, _)| code == 503)
     });
@@ -334,12 +337,20 @@ fn scenario_redis_sigkill_and_restart_stores_every_accepted_frame_once() {
     // receivers back, so their new batches wait in their own spools
     // instead of piling up in the broker's memory.
     wait_for(Duration::from_secs(60), || {
-        support::scenario::scrape(http, "cloudradar_collector_receivers_held") == 1.0
+        scrape(http, "cloudradar_collector_receivers_held") == 1.0
             && s.agents.iter().all(|a| a.spooled() >= PROGRESS as f64)
     });
+    // Down longer than the embedded broker waits for the subscriber's
+    // keep-alive (1.5 x 15 s): the subscriber must keep its connection.
+    std::thread::sleep(Duration::from_secs(30).saturating_sub(down.elapsed()));
     s.restart_redis();
     let after = s.batches_stored();
     s.wait_batches(&after, PROGRESS, Duration::from_secs(90));
+    // Regression: the subscriber stopped polling its connection while the
+    // queue was full, the broker dropped it, and the batches queued from it
+    // were acknowledged on the next connection under stale packet ids,
+    // which the broker answered by disconnecting again, several times.
+    assert_eq!(reconnects(), reconnects_before, "subscriber reconnected");
     settle_and_reconcile(s, "Redis SIGKILL");
 }
 

@@ -11,13 +11,16 @@
 //!
 //! Talks to: the broker (embedded or external) and the buffer queue.
 
+mod acker;
 pub mod backpressure;
 pub mod fairness;
 mod validate;
 
+pub use acker::Acker;
 pub use fairness::RateLimit;
 pub use validate::{Checked, Rejection, validate};
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -41,8 +44,11 @@ pub struct Accepted {
     pub seq: u64,
     /// The encoded batch, unchanged.
     pub payload: Vec<u8>,
-    /// The MQTT message, to acknowledge once durable (or at once if invalid).
+    /// The MQTT message, to acknowledge once durable (or at once if
+    /// invalid), without its payload (moved to `payload`).
     pub publish: Publish,
+    /// The subscriber connection it came on (see [`Acker`]).
+    pub connection: u64,
     /// Whether the batch passed validation and the rate limit.
     pub valid: bool,
 }
@@ -137,13 +143,24 @@ pub fn connect(conn: &Connection, client_id: &str) -> (AsyncClient, EventLoop) {
     AsyncClient::new(opts, 1000)
 }
 
-/// Runs the subscriber until cancelled: validated batches go to `queue`
-/// (blocking when it is full, which stops reading from the broker),
+/// Batches held while the queue is full: more than the embedded broker
+/// sends unacknowledged (its in-flight window is 500); beyond, the
+/// subscriber stops taking events until there is room.
+const MAX_WAITING: usize = 1_000;
+
+/// Runs the subscriber until cancelled: validated batches go to `queue`,
 /// status messages to `status`; `subscribed` is set once the broker
 /// confirmed the subscription.
+///
+/// The connection is polled in its own task and kept alive while the
+/// queue is full (a Redis or SQLite outage): the batches the broker still
+/// sends (at most its in-flight window, since none is acknowledged) wait
+/// here in order. Blocked instead, the client would miss its keep-alive,
+/// the broker would drop the connection, and every batch queued from it
+/// would have to be received again.
 pub async fn run(
-    client: AsyncClient,
-    mut eventloop: EventLoop,
+    acker: Acker,
+    eventloop: EventLoop,
     limits: Limits,
     conn: Connection,
     out: Outputs,
@@ -161,15 +178,26 @@ pub async fn run(
         subscribed,
         mut rate_limit,
     } = out;
-    let mut backoff = Duration::from_millis(200);
+    let client = acker.client();
+    let (poller, mut events) = spawn_poller(eventloop);
+    let mut waiting: VecDeque<Accepted> = VecDeque::new();
+    let mut on = 0;
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => break,
-            e = eventloop.poll() => e,
+            permit = queue.reserve(), if !waiting.is_empty() => {
+                let (Ok(permit), Some(a)) = (permit, waiting.pop_front()) else { break };
+                permit.send(a);
+                continue;
+            }
+            e = events.recv(), if waiting.len() < MAX_WAITING => match e {
+                Some(e) => e,
+                None => break,
+            },
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                backoff = Duration::from_millis(200);
+                on = acker.connected();
                 metrics::gauge!("cloudradar_collector_mqtt_connected").set(1.0);
                 tracing::info!("connected to MQTT broker");
                 for (filter, qos) in [
@@ -196,33 +224,75 @@ pub async fn run(
                 health.set_broker(true);
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
-                handle(&client, p, &limits, &mut rate_limit, &queue, &status).await;
+                if let Some(a) = handle(&acker, on, p, &limits, &mut rate_limit, &status).await {
+                    // In order: behind whatever already waits.
+                    if waiting.is_empty() {
+                        match queue.try_send(a) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(a)) => waiting.push_back(a),
+                            Err(mpsc::error::TrySendError::Closed(_)) => break,
+                        }
+                    } else {
+                        waiting.push_back(a);
+                    }
+                }
             }
             Ok(_) => {}
-            Err(e) => {
+            Err((e, retry_in)) => {
                 health.set_broker(false);
                 metrics::gauge!("cloudradar_collector_mqtt_connected").set(0.0);
                 metrics::counter!("cloudradar_collector_mqtt_reconnects_total").increment(1);
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "MQTT connection lost");
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                tracing::warn!(error = %e, retry_in_ms = retry_in.as_millis() as u64, "MQTT connection lost");
             }
         }
     }
+    poller.abort();
     let _ = client.disconnect().await;
 }
 
+/// An event, or a lost connection with the time until the next attempt.
+type Polled = Result<Event, (String, Duration)>;
+
+/// Polls the connection in its own task (`EventLoop::poll` must not be
+/// cancelled half way), reconnecting with backoff, and forwards every
+/// event in order.
+fn spawn_poller(mut eventloop: EventLoop) -> (tokio::task::JoinHandle<()>, mpsc::Receiver<Polled>) {
+    let (tx, rx) = mpsc::channel(256);
+    let task = tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let polled = match eventloop.poll().await {
+                Ok(e) => {
+                    if matches!(e, Event::Incoming(Packet::ConnAck(_))) {
+                        backoff = Duration::from_millis(200);
+                    }
+                    Ok(e)
+                }
+                Err(e) => Err((e.to_string(), backoff)),
+            };
+            let failed = polled.is_err();
+            if tx.send(polled).await.is_err() {
+                return;
+            }
+            if failed {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    });
+    (task, rx)
+}
+
+/// Handles one message: a status goes to `status`; a batch (valid or
+/// not) is returned for the queue, which acknowledges them in order.
 async fn handle(
-    client: &AsyncClient,
-    p: Publish,
+    acker: &Acker,
+    on: u64,
+    mut p: Publish,
     limits: &Limits,
     rate_limit: &mut RateLimit,
-    queue: &mpsc::Sender<Accepted>,
     status: &mpsc::Sender<StatusUpdate>,
-) {
+) -> Option<Accepted> {
     match wire::parse_topic(&p.topic) {
         Some((receiver, "status")) => {
             let receiver = receiver.to_string();
@@ -239,8 +309,9 @@ async fn handle(
                 Err(e) => tracing::debug!(receiver, error = %e, "unreadable status"),
             }
             if p.qos != QoS::AtMostOnce {
-                let _ = client.ack(&p).await;
+                acker.ack(&p, on).await;
             }
+            None
         }
         Some((receiver, "frames")) => {
             let checked = validate(receiver, &p.payload, limits);
@@ -256,15 +327,17 @@ async fn handle(
             match checked {
                 Ok(c) if admitted => {
                     metrics::counter!("cloudradar_collector_batches_received_total").increment(1);
-                    let accepted = Accepted {
-                        receiver: receiver.to_string(),
+                    let receiver = receiver.to_string();
+                    // Held once, not twice, while it waits in the queue.
+                    let payload = Vec::from(std::mem::take(&mut p.payload));
+                    Some(Accepted {
+                        receiver,
                         seq: c.seq,
-                        payload: p.payload.to_vec(),
+                        payload,
                         publish: p,
+                        connection: on,
                         valid: true,
-                    };
-                    // Waits while the queue is full: backpressure on the broker.
-                    let _ = queue.send(accepted).await;
+                    })
                 }
                 outcome => {
                     if let Err(r) = outcome {
@@ -273,21 +346,32 @@ async fn handle(
                     // A malformed batch never becomes valid, and one over the rate
                     // limit is refused (counted by the limiter): either is
                     // acknowledged (in order, by the queue's consumer) and dropped.
-                    let rejected = Accepted {
-                        receiver: receiver.to_string(),
+                    let receiver = receiver.to_string();
+                    p.payload = Default::default();
+                    Some(Accepted {
+                        receiver,
                         seq: 0,
                         payload: Vec::new(),
                         publish: p,
+                        connection: on,
                         valid: false,
-                    };
-                    let _ = queue.send(rejected).await;
+                    })
                 }
             }
         }
         _ => {
             metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "topic")
                 .increment(1);
-            let _ = client.ack(&p).await;
+            // Acknowledged in its turn, like a refused batch.
+            p.payload = Default::default();
+            Some(Accepted {
+                receiver: String::new(),
+                seq: 0,
+                payload: Vec::new(),
+                publish: p,
+                connection: on,
+                valid: false,
+            })
         }
     }
 }
