@@ -90,9 +90,11 @@ pub async fn start(
         r.get(0)
     })?;
     let positions: ReceiverPositions = Arc::new(RwLock::new(known_receiver_positions(&conn)?));
+    let applied = recently_applied(&conn)?;
     drop(conn);
     let clocks = crate::process::Clocks::default();
     let processor = Processor::new(last_id, config.dedup_window_ms, positions.clone())
+        .with_applied(applied)
         .with_clocks(clocks.clone());
     let limits = Limits {
         max_encoded: config.max_batch_bytes,
@@ -359,6 +361,29 @@ async fn restore_on_start(b: &crate::backup::Backups) -> anyhow::Result<()> {
         .await
         .context("database missing; restoring the latest backup (set restore_on_start = false to start empty)")?;
     Ok(())
+}
+
+/// Each receiver's newest applied batches: what a restart may read again
+/// from Redis (entries committed but not yet acknowledged there).
+fn recently_applied(conn: &rusqlite::Connection) -> anyhow::Result<Vec<(String, u64)>> {
+    const PER_RECEIVER: i64 = 1_000;
+    let receivers: Vec<String> = conn
+        .prepare("SELECT id FROM receivers")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare(
+        "SELECT seq FROM applied_batches WHERE receiver = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let mut out = Vec::new();
+    for receiver in receivers {
+        let seqs = st.query_map(rusqlite::params![receiver, PER_RECEIVER], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        for seq in seqs {
+            out.push((receiver.clone(), seq? as u64));
+        }
+    }
+    Ok(out)
 }
 
 fn known_receiver_positions(

@@ -99,6 +99,19 @@ impl Processor {
         }
     }
 
+    /// Takes the batches in `applied` (receiver and seq, already in the
+    /// database) for re-sends from the start. After a crash between a
+    /// commit and its Redis acknowledgement those batches are read again;
+    /// processed afresh, their transmissions would get new message ids that
+    /// the store never writes (it skips the batch), and later receptions of
+    /// the same transmissions by other receivers would point at nothing.
+    pub fn with_applied(mut self, applied: impl IntoIterator<Item = (String, u64)>) -> Self {
+        for (receiver, seq) in applied {
+            self.applied.entry(receiver).or_default().insert(seq);
+        }
+        self
+    }
+
     /// Corrects receivers' frame times by the clock offsets in `clocks`.
     pub fn with_clocks(mut self, clocks: Clocks) -> Self {
         self.clocks = clocks;
@@ -295,5 +308,46 @@ impl Processor {
     /// The live view for the HTTP API.
     pub fn snapshot(&self, now_ms: u64) -> Snapshot {
         live::snapshot(&self.tracker, &self.heard_by, now_ms, self.total_messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudradar_shared::wire::WireFrame;
+
+    fn batch(seq: u64) -> Batch {
+        Batch {
+            receiver_id: "rx-a".into(),
+            seq,
+            created_ms: 1_000,
+            frames: vec![WireFrame {
+                rx_ms: 1_000,
+                timestamp: 0,
+                signal: 0,
+                frame: cloudradar_shared::frame::Frame::new(&[
+                    0x5d, 0x4c, 0xa2, 0xd4, 0xce, 0x12, 0x34,
+                ])
+                .expect("frame"),
+            }],
+        }
+    }
+
+    /// Regression: a batch read again after a crash between its commit and
+    /// its Redis acknowledgement was processed afresh, handing out message
+    /// ids the store never wrote.
+    #[test]
+    fn batches_already_in_the_database_are_repeats_from_the_start() {
+        let p = Processor::new(41, 1_000, Arc::default());
+        let mut p = p.with_applied([("rx-a".to_string(), 7)]);
+        let again = p.process(&batch(7), 2_000);
+        assert!(again.repeat && again.messages.is_empty() && again.receptions.is_empty());
+        let next = p.process(&batch(8), 2_000);
+        assert!(!next.repeat);
+        assert_eq!(next.receptions.len(), 1);
+        assert_eq!(
+            next.receptions[0].message_id, 42,
+            "ids go on from the last one"
+        );
     }
 }

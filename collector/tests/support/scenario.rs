@@ -891,6 +891,16 @@ impl Scenario {
             )
             .expect("duplicates query");
         assert_eq!(dup, 0, "receptions stored twice");
+        // Every reception belongs to a stored message (a batch read again
+        // after a restart must not hand out message ids never written).
+        let orphans: i64 = db
+            .query_row(
+                "SELECT count(*) FROM receptions r WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = r.message_id)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("orphans query");
+        assert_eq!(orphans, 0, "receptions of messages never stored");
         // Every applied batch has exactly the frames it declared.
         let mismatched: Vec<(String, i64, i64, i64)> = {
             let mut st = db
