@@ -122,18 +122,27 @@ impl RedisBuffer {
             .conn
             .xread_options(&[&self.stream], &[id], &opts)
             .await?;
-        Ok(reply
-            .into_iter()
-            .flat_map(|r| r.keys)
-            .flat_map(|k| k.ids)
-            .filter_map(|e| {
-                let payload = match e.map.get("p") {
-                    Some(Value::BulkString(b)) => b.clone(),
-                    _ => return None,
-                };
-                Some(Entry { id: e.id, payload })
-            })
-            .collect())
+        let mut entries = Vec::new();
+        let mut unreadable = Vec::new();
+        for e in reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
+            match e.map.get("p") {
+                Some(Value::BulkString(b)) => entries.push(Entry {
+                    id: e.id,
+                    payload: b.clone(),
+                }),
+                _ => unreadable.push(e.id),
+            }
+        }
+        if !unreadable.is_empty() {
+            // A pending entry whose data is gone (deleted or trimmed), or one
+            // another writer added: it can never be processed, and left
+            // pending it would stand in front of the real ones at every start.
+            tracing::warn!(entries = ?unreadable, "stream entries without a batch: acknowledged and deleted");
+            metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "buffer_entry")
+                .increment(unreadable.len() as u64);
+            self.ack(&unreadable).await?;
+        }
+        Ok(entries)
     }
 
     /// Takes over entries another consumer left pending for `min_idle_ms`.
@@ -159,8 +168,14 @@ impl RedisBuffer {
         if ids.is_empty() {
             return Ok(());
         }
-        let _: i64 = self.conn.xack(&self.stream, GROUP, ids).await?;
-        let _: i64 = self.conn.xdel(&self.stream, ids).await?;
+        // In one transaction: an entry acknowledged but left in the stream
+        // would count as backlog until trimmed.
+        let _: (i64, i64) = redis::pipe()
+            .atomic()
+            .xack(&self.stream, GROUP, ids)
+            .xdel(&self.stream, ids)
+            .query_async(&mut self.conn)
+            .await?;
         Ok(())
     }
 
