@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, Instant};
+
 use anyhow::Context;
 
 use crate::identity::write_synced;
@@ -26,6 +28,11 @@ pub const MEMORY_MAX_BYTES: u64 = 16 << 20;
 struct Entry {
     bytes: u64,
     created_ms: u64,
+    /// When this run spooled it. Its age is measured on that monotonic
+    /// clock: the wall clock of a receiver without a real-time clock (a Pi
+    /// that was off) jumps when it is set, and every batch made before
+    /// would look as old as the jump.
+    spooled_at: Option<Instant>,
 }
 
 /// Where a batch went.
@@ -76,7 +83,14 @@ impl Spool {
             };
             let bytes = e.metadata()?.len();
             total += bytes;
-            entries.insert(seq, Entry { bytes, created_ms });
+            entries.insert(
+                seq,
+                Entry {
+                    bytes,
+                    created_ms,
+                    spooled_at: None,
+                },
+            );
         }
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -115,6 +129,7 @@ impl Spool {
             Entry {
                 bytes: data.len() as u64,
                 created_ms,
+                spooled_at: Some(Instant::now()),
             },
         );
         self.enforce(created_ms);
@@ -187,8 +202,13 @@ impl Spool {
             self.remove(seq);
         }
         let cutoff = now_ms.saturating_sub(self.max_age_ms);
+        let max_age = Duration::from_millis(self.max_age_ms);
         while let Some((&seq, &e)) = self.entries.iter().next() {
-            if self.total <= self.max_bytes && e.created_ms >= cutoff {
+            let too_old = match e.spooled_at {
+                Some(at) => at.elapsed() > max_age,
+                None => e.created_ms < cutoff,
+            };
+            if self.total <= self.max_bytes && !too_old {
                 break;
             }
             // Never drop the batch just written.
@@ -244,6 +264,28 @@ mod tests {
         let mut s = Spool::open(dir.path(), 1 << 20, 1).unwrap();
         s.put(6, 10_000, &[0; 10]);
         assert_eq!(s.seqs(), vec![6], "older than a second are dropped");
+    }
+
+    /// Regression: the wall clock set forward (a Pi without a real-time
+    /// clock, off for days, synchronised after the agent started) made
+    /// every batch spooled before look too old, and they were dropped.
+    #[test]
+    fn a_clock_set_forward_does_not_age_this_runs_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(dir.path(), 1 << 20, 3600).unwrap();
+        let wrong = 1_700_000_000_000u64;
+        for seq in 1..=3u64 {
+            s.put(seq, wrong + seq, &[0; 10]);
+        }
+        let ten_days = 10 * 24 * 3_600_000;
+        s.put(4, wrong + ten_days, &[0; 10]);
+        assert_eq!(s.seqs(), vec![1, 2, 3, 4]);
+        assert_eq!(s.dropped(), 0);
+        // After a restart only the wall clock is left to go by.
+        drop(s);
+        let mut s = Spool::open(dir.path(), 1 << 20, 3600).unwrap();
+        s.put(5, wrong + ten_days + 1, &[0; 10]);
+        assert_eq!(s.seqs(), vec![4, 5]);
     }
 
     /// Regression: a batch the spool could not write (disk full) was
