@@ -32,6 +32,10 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
             // never grow without bound: drop the buffer as garbage.
             metrics::counter!("cloudradar_agent_garbage_bytes_total", "input" => label.to_string())
                 .increment(len as u64);
+            // A file's place moves past what was dropped.
+            if let Some(o) = &mut origin {
+                o.offset += len as u64;
+            }
             len = 0;
         }
         let n = reader.read(&mut buf[len..]).await?;
@@ -101,5 +105,41 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
             metrics::counter!("cloudradar_agent_garbage_bytes_total", "input" => label.to_string())
                 .increment(garbage);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudradar_shared::format::Received;
+
+    /// Regression: when a buffer full of garbage was dropped, a file's
+    /// place did not move past it, so later frames were marked too early
+    /// in the file and a restart read them again.
+    #[tokio::test]
+    async fn marks_move_past_dropped_garbage() {
+        let frame = Received {
+            frame: cloudradar_shared::frame::Frame::new(&[
+                0x5d, 0x4c, 0xa2, 0xd4, 0xce, 0x12, 0x34,
+            ])
+            .unwrap(),
+            timestamp: 1,
+            signal: 2,
+        };
+        let mut bytes = vec![b' '; 70_000];
+        for _ in 0..3 {
+            beast::write(&frame, &mut bytes);
+        }
+        let (tx, mut rx) = mpsc::channel(16);
+        let origin = Mark { file: 0, offset: 0 };
+        read_frames(&bytes[..], Format::Auto, "test", &tx, Some(origin), None)
+            .await
+            .unwrap();
+        drop(tx);
+        let mut last = None;
+        while let Some(a) = rx.recv().await {
+            last = a.mark;
+        }
+        assert_eq!(last.map(|m| m.offset), Some(bytes.len() as u64));
     }
 }
