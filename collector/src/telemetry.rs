@@ -120,6 +120,10 @@ fn describe() {
         "Batches rejected, by receiver and reason."
     );
     c!(
+        "cloudradar_collector_status_rejected_total",
+        "Receiver status messages that could not be read, by receiver."
+    );
+    c!(
         "cloudradar_collector_mqtt_acl_denied_total",
         "MQTT connections closed for a publish or will outside the receiver's own topics, by receiver."
     );

@@ -30,3 +30,24 @@ fn a_receiver_position_off_the_earth_is_ignored_and_storage_goes_on() {
     let far = listed().expect("listed");
     assert!(far["lat"].is_null() && far["lon"].is_null(), "{far}");
 }
+
+/// Regression: an unreadable status message was dropped with a debug log
+/// line only.
+#[test]
+fn an_unreadable_status_is_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let rx = "rx-garbled";
+    publish(
+        mqtt,
+        rx,
+        Some((rx, "")),
+        &[(status_topic(rx), b"{\"state\":\"sideways\"}".to_vec())],
+    )
+    .expect("status");
+    let series = format!("cloudradar_collector_status_rejected_total{{receiver=\"{rx}\"}}");
+    wait_for(Duration::from_secs(30), || {
+        support::scenario::scrape(http, &series) == 1.0
+    });
+}

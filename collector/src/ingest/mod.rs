@@ -306,7 +306,11 @@ async fn handle(
                         })
                         .await;
                 }
-                Err(e) => tracing::debug!(receiver, error = %e, "unreadable status"),
+                Err(e) => {
+                    metrics::counter!("cloudradar_collector_status_rejected_total", "receiver" => receiver.clone())
+                        .increment(1);
+                    tracing::warn!(receiver, error = %e, "unreadable status message ignored");
+                }
             }
             if p.qos != QoS::AtMostOnce {
                 acker.ack(&p, on).await;
