@@ -214,29 +214,23 @@ mod tests {
                 ..frame
             })
             .collect();
-        let mut marks = Vec::new();
-        flush(
-            &settings,
-            &mut current,
-            Instant::now(),
-            &mut marks,
-            &mut seq,
-            &tx,
-        )
-        .await;
+        let flush_now = async |current: &mut Vec<WireFrame>, seq: &mut Sequence| {
+            flush(
+                &settings,
+                current,
+                Instant::now(),
+                &mut Vec::new(),
+                seq,
+                &tx,
+            )
+            .await;
+        };
+        flush_now(&mut current, &mut seq).await;
         assert_eq!(current.len(), HELD_BATCHES * 10, "held up to the bound");
         assert_eq!(current[0].rx_ms, 25, "the oldest dropped");
         assert!(rx.try_recv().is_err(), "no batch without a number");
         std::fs::remove_dir(dir.path().join("sequence.tmp")).unwrap();
-        flush(
-            &settings,
-            &mut current,
-            Instant::now(),
-            &mut marks,
-            &mut seq,
-            &tx,
-        )
-        .await;
+        flush_now(&mut current, &mut seq).await;
         assert!(current.is_empty());
         assert!(rx.try_recv().is_ok(), "sent once a number can be saved");
     }

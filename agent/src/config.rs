@@ -308,19 +308,24 @@ impl Config {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bad_input_spec_names_the_key_and_file() {
+    /// The error loading a config file holding `toml` gives.
+    fn load_error(toml: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("agent.toml");
-        std::fs::write(&p, "inputs = [\"carrier-pigeon:1\"]\n").unwrap();
-        let err = format!(
+        std::fs::write(&p, toml).unwrap();
+        format!(
             "{:#}",
             Config::load(&Overrides {
                 config: Some(p),
                 ..Overrides::default()
             })
             .unwrap_err()
-        );
+        )
+    }
+
+    #[test]
+    fn bad_input_spec_names_the_key_and_file() {
+        let err = load_error("inputs = [\"carrier-pigeon:1\"]\n");
         assert!(
             err.contains("agent.toml") && err.contains("inputs"),
             "{err}"
@@ -329,17 +334,7 @@ mod tests {
 
     #[test]
     fn a_batch_larger_than_the_collector_takes_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("agent.toml");
-        std::fs::write(&p, "batch_max_frames = 100000\n").unwrap();
-        let err = format!(
-            "{:#}",
-            Config::load(&Overrides {
-                config: Some(p),
-                ..Overrides::default()
-            })
-            .unwrap_err()
-        );
+        let err = load_error("batch_max_frames = 100000\n");
         assert!(
             err.contains("agent.toml") && err.contains("batch_max_frames"),
             "{err}"

@@ -211,19 +211,17 @@ fn inode(_path: &Path) -> u64 {
 mod tests {
     use super::*;
 
+    /// A restart: positions kept in `dir`, with batch `spooled` in the spool.
+    fn reopen(dir: &Path, file: &Path, spooled: u64) -> Positions {
+        Positions::open(&dir.join("inputs"), &[file.to_path_buf()], |s| s == spooled).expect("open")
+    }
+
     #[test]
     fn a_saved_position_is_resumed_until_the_file_is_replaced_or_truncated() {
         let dir = tempfile::tempdir().expect("tmp");
         let file = dir.path().join("rec.csv");
         std::fs::write(&file, "0123456789").expect("write");
-        let open = |spooled: u64| {
-            Positions::open(
-                &dir.path().join("inputs"),
-                std::slice::from_ref(&file),
-                |s| s == spooled,
-            )
-            .expect("open")
-        };
+        let open = |spooled: u64| reopen(dir.path(), &file, spooled);
         // Each open is a restart; the process then goes on with it.
         let p = open(0);
         assert_eq!(p.resume(0), 0, "nothing saved yet");
@@ -264,14 +262,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let file = dir.path().join("rec.csv");
         std::fs::write(&file, "0123456789ab").expect("write");
-        let open = |spooled: u64| {
-            Positions::open(
-                &dir.path().join("inputs"),
-                std::slice::from_ref(&file),
-                |s| s == spooled,
-            )
-            .expect("open")
-        };
+        let open = |spooled: u64| reopen(dir.path(), &file, spooled);
         let p = open(0);
         p.prepare(1, &[Mark { file: 0, offset: 4 }]);
         p.commit(&[Mark { file: 0, offset: 4 }]);
