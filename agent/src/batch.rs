@@ -36,6 +36,18 @@ pub struct Encoded {
     pub marks: Vec<Mark>,
 }
 
+/// What the batcher hands the publisher, in order.
+#[derive(Debug)]
+pub enum Output {
+    /// A batch to spool and send.
+    Batch(Encoded),
+    /// How far into each file input frames that made no batch reach (the
+    /// tail of a file that was all filtered out), to record once every
+    /// batch before them is spooled; otherwise a restart would read that
+    /// tail again and send what the filter had dropped.
+    Marks(Vec<Mark>),
+}
+
 /// Counters shared with the status reporter.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -62,7 +74,7 @@ pub async fn run(
     mut filter: Filter,
     mut seq: Sequence,
     mut frames: mpsc::Receiver<Arrival>,
-    out: mpsc::Sender<Encoded>,
+    out: mpsc::Sender<Output>,
     stats: Arc<Stats>,
     cancel: CancellationToken,
 ) {
@@ -126,6 +138,9 @@ pub async fn run(
                 }
             }
             flush(&settings, &mut current, oldest, &mut marks, &mut seq, &out).await;
+            if !marks.is_empty() {
+                let _ = out.send(Output::Marks(std::mem::take(&mut marks))).await;
+            }
             return;
         }
     }
@@ -137,7 +152,7 @@ async fn flush(
     oldest: Instant,
     marks: &mut Vec<Mark>,
     seq: &mut Sequence,
-    out: &mpsc::Sender<Encoded>,
+    out: &mpsc::Sender<Output>,
 ) {
     if current.is_empty() {
         return;
@@ -169,13 +184,13 @@ async fn flush(
     metrics::counter!("cloudradar_agent_batches_total").increment(1);
     metrics::counter!("cloudradar_agent_upstream_bytes_total").increment(data.len() as u64);
     let _ = out
-        .send(Encoded {
+        .send(Output::Batch(Encoded {
             seq: n,
             created_ms: batch.created_ms,
             data,
             oldest: oldest.into_std(),
             marks: std::mem::take(marks),
-        })
+        }))
         .await;
 }
 
@@ -207,7 +222,7 @@ mod tests {
             frame: cloudradar_shared::frame::Frame::new(&[0x5d, 0x4c, 0xa2, 0xd4, 0, 0, 0])
                 .unwrap(),
         };
-        let (tx, mut rx) = mpsc::channel(4);
+        let (tx, mut rx) = mpsc::channel::<Output>(4);
         let mut current: Vec<WireFrame> = (0..HELD_BATCHES * 10 + 25)
             .map(|i| WireFrame {
                 rx_ms: i as u64,

@@ -20,8 +20,8 @@ use rumqttc::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::batch::{Encoded, Stats};
-use crate::input::position::Positions;
+use crate::batch::{Encoded, Output, Stats};
+use crate::input::position::{Mark, Positions};
 use crate::input::{Backoff, now_ms};
 use crate::spool::{Spool, Stored};
 
@@ -135,7 +135,7 @@ pub struct StatusSource {
 pub async fn run(
     settings: Settings,
     mut spool: Spool,
-    mut batches: mpsc::Receiver<Encoded>,
+    mut batches: mpsc::Receiver<Output>,
     status: StatusSource,
     cancel: CancellationToken,
 ) {
@@ -209,11 +209,12 @@ pub async fn run(
             }
             tokio::select! {
                 b = batches.recv(), if closing.is_none() => match b {
-                    Some(b) => {
+                    Some(Output::Batch(b)) => {
                         spool_batch(&mut spool, &status.positions, &b);
                         unsent.push_back(b.seq);
                         waiting.insert(b.seq, b.oldest);
                     }
+                    Some(Output::Marks(m)) => commit_marks(&status.positions, &m),
                     None => closing = Some(Instant::now()),
                 },
                 e = events.recv() => match e.unwrap_or_else(|| Err("event loop stopped".into())) {
@@ -273,10 +274,11 @@ pub async fn run(
                 _ = &mut wait => break,
                 _ = cancel.cancelled(), if closing.is_some() => break,
                 b = batches.recv(), if closing.is_none() => match b {
-                    Some(b) => {
+                    Some(Output::Batch(b)) => {
                         spool_batch(&mut spool, &status.positions, &b);
                         waiting.insert(b.seq, b.oldest);
                     }
+                    Some(Output::Marks(m)) => commit_marks(&status.positions, &m),
                     None => closing = Some(Instant::now()),
                 },
             }
@@ -296,6 +298,12 @@ fn spool_batch(spool: &mut Spool, positions: &Positions, b: &Encoded) {
             positions.commit(&b.marks);
         }
     })
+}
+
+/// Records file positions that no batch carries (every batch before them
+/// is already spooled: they come in order).
+fn commit_marks(positions: &Positions, marks: &[Mark]) {
+    tokio::task::block_in_place(|| positions.commit(marks));
 }
 
 /// Polls one connection's event loop until it fails, forwarding every

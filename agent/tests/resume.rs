@@ -48,3 +48,56 @@ fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {
         saved_offset(&inputs) == Some(size)
     });
 }
+
+/// Regression: when a file ended in frames the filter dropped after its
+/// last batch was made, their place was never recorded, so a restart read
+/// that tail again (and, with a fresh filter, could send what a repeat
+/// filter had dropped).
+#[test]
+fn a_file_ending_in_filtered_frames_is_recorded_to_its_end() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let text = std::fs::read_to_string(format!("{DATA}/long_flight.csv")).expect("recording");
+    // 50 frames that pass the CRC (pyModeS: lines 101-2100 all do): one
+    // full batch, made at the 50th.
+    let mut csv: String = text
+        .lines()
+        .skip(100)
+        .take(50)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    // Then four that fail it beyond repair (a DF17 with three bits
+    // flipped): rejected, in no batch.
+    let (time, hex) = text
+        .lines()
+        .skip(200)
+        .filter_map(|l| l.split_once(','))
+        .find(|(_, h)| h.len() == 46 && &h[18..20] == "8d")
+        .expect("a DF17 line");
+    let mut bytes = hex.to_string().into_bytes();
+    let last = bytes.len() - 1;
+    let digit = u8::from_str_radix(std::str::from_utf8(&bytes[last..]).expect("hex"), 16)
+        .expect("hex digit");
+    bytes[last] = format!("{:x}", digit ^ 0x7).as_bytes()[0];
+    let bad = String::from_utf8(bytes).expect("utf-8");
+    for _ in 0..4 {
+        csv.push_str(&format!("{time},{bad}\n"));
+    }
+    let file = dir.path().join("tail.csv");
+    std::fs::write(&file, &csv).expect("write");
+    let config = dir.path().join("agent.toml");
+    std::fs::write(&config, "batch_max_frames = 50\n").expect("config");
+    let data = dir.path().join("agent");
+    let config_arg = config.display().to_string();
+    let mut a = agent(
+        &data,
+        port,
+        &format!("file:{}", file.display()),
+        &["--dedup-window-ms", "0", "--config", &config_arg],
+    );
+    // The agent exits once the file is read and delivered.
+    let status = a.0.wait().expect("agent exits");
+    assert!(status.success(), "{status}");
+    assert_eq!(saved_offset(&data.join("inputs")), Some(csv.len() as u64));
+}
