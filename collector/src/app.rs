@@ -313,6 +313,7 @@ pub async fn start(
             {
                 Ok(rt) => {
                     rt.block_on(async move {
+                        let draining = http_cancel.clone();
                         let serve = match tokio::net::TcpListener::from_std(listener) {
                             Ok(l) => axum::serve(l, app).with_graceful_shutdown(async move {
                                 http_cancel.cancelled().await;
@@ -322,8 +323,18 @@ pub async fn start(
                                 return;
                             }
                         };
-                        if let Err(e) = serve.await {
-                            tracing::error!(error = %e, "HTTP server failed");
+                        // Open live streams and downloads never end by
+                        // themselves: they get a few seconds, then are cut.
+                        tokio::select! {
+                            r = serve => if let Err(e) = r {
+                                tracing::error!(error = %e, "HTTP server failed");
+                            },
+                            _ = async {
+                                draining.cancelled().await;
+                                tokio::time::sleep(HTTP_DRAIN).await;
+                            } => tracing::info!(
+                                "HTTP connections still open {HTTP_DRAIN:?} into the shutdown (live streams, downloads): closed"
+                            ),
                         }
                     });
                     // Downloads still streaming are cut off.
@@ -385,6 +396,9 @@ fn recently_applied(conn: &rusqlite::Connection) -> anyhow::Result<Vec<(String, 
     }
     Ok(out)
 }
+
+/// How long open HTTP connections may go on once shutdown begins.
+const HTTP_DRAIN: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn known_receiver_positions(
     conn: &rusqlite::Connection,
