@@ -62,7 +62,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/aircraft/{icao}", get(live::aircraft_one))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/stream", get(stream::stream))
-        .route("/api/v1/admin/backup", axum::routing::post(admin::backup))
         .route("/api/v1/receivers", get(receivers::list))
         .route("/api/v1/receivers/{id}/coverage", get(receivers::coverage))
         .route("/api/v1/receivers/{id}/rates", get(receivers::rates))
@@ -75,6 +74,9 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(10),
         ))
+        // Added after the timeout, so not under it: a backup takes as long
+        // as the database needs.
+        .route("/api/v1/admin/backup", axum::routing::post(admin::backup))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
