@@ -126,6 +126,13 @@ fn api_rejects_bad_parameters_with_the_parameter_named() {
         ("/api/v1/positions?bbox=1,2,3", "bbox"),
         ("/api/v1/flights?callsign=%27;DROP%20TABLE", "callsign"),
         ("/api/v1/positions?from=yesterday", "from"),
+        // Regression: these matched nothing only after scanning every
+        // position, holding a query slot all the while.
+        ("/api/v1/positions?from=1&to=0", "from"),
+        ("/api/v1/positions?bbox=0,NaN,1,NaN", "bbox"),
+        ("/api/v1/positions?bbox=0,10,1,-10", "bbox"),
+        ("/api/v1/positions?bbox=0,-200,1,10", "bbox"),
+        ("/api/v1/flights?from=5&to=4", "from"),
     ] {
         let (status, body) = get(http, path).unwrap();
         assert_eq!(status, 400, "{path}: {body}");

@@ -46,7 +46,7 @@ struct Window {
 
 impl Window {
     fn parse(q: &HashMap<String, String>) -> Result<Self, AppError> {
-        Ok(Self {
+        let w = Self {
             icao: q
                 .get("icao")
                 .map(|v| parse_icao(v))
@@ -56,7 +56,12 @@ impl Window {
             to: param::<i64>(q, "to")?.unwrap_or(i64::MAX),
             after: param::<i64>(q, "after")?.unwrap_or(0),
             limit: limit(q)?,
-        })
+        };
+        // An empty window would still walk the whole table to find nothing.
+        if w.from > w.to {
+            return Err(AppError::BadRequest("from: after to".into()));
+        }
+        Ok(w)
     }
 
     /// The cursor for the next page: the last id when the page is full.
@@ -162,8 +167,13 @@ pub(super) fn bbox(q: &HashMap<String, String>) -> Result<(f64, f64, f64, f64), 
         .map(|x| x.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| bad())?;
+    // Ranges also refuse NaN (bound as NULL, it would match nothing after
+    // a scan of the whole table); west beyond east (across the
+    // antimeridian) is not supported and would match nothing too.
+    let lat = |x: f64| (-90.0..=90.0).contains(&x);
+    let lon = |x: f64| (-180.0..=180.0).contains(&x);
     match v[..] {
-        [s, w, n, e] if s <= n && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n) => {
+        [s, w, n, e] if lat(s) && lat(n) && lon(w) && lon(e) && s <= n && w <= e => {
             Ok((s, w, n, e))
         }
         _ => Err(bad()),
