@@ -364,6 +364,16 @@ impl Config {
                     .into(),
             );
         }
+        for (key, days) in [
+            ("retention_positions_days", self.retention_positions_days),
+            ("retention_messages_days", self.retention_messages_days),
+        ] {
+            // 0 would delete every row as it is stored; beyond a century the
+            // cutoff arithmetic overflows (and would delete everything too).
+            if !(1..=36_500).contains(&days) {
+                return Err(format!("{key}: 1 to 36500 days"));
+            }
+        }
         if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
             return Err("backup_prefix: no leading or trailing '/'".into());
         }
@@ -437,6 +447,21 @@ mod tests {
         std::fs::write(&path, "flight_gap_s = \"soon\"\n").unwrap();
         let err = Config::from_file(&path).unwrap_err().to_string();
         assert!(err.contains("flight_gap_s"), "{err}");
+    }
+
+    /// Regression: a retention of 0 days (or a huge one, overflowing)
+    /// deleted every position every ten seconds.
+    #[test]
+    fn retention_must_be_a_sane_number_of_days() {
+        for days in [0, 36_501, u64::MAX] {
+            let c = Config {
+                retention_positions_days: days,
+                ..Config::default()
+            };
+            let err = c.validate().unwrap_err();
+            assert!(err.contains("retention_positions_days"), "{err}");
+        }
+        assert!(Config::default().validate().is_ok());
     }
 
     #[test]

@@ -273,9 +273,25 @@ fn verify_and_install(
     }
     let dir = database.parent().unwrap_or(Path::new("."));
     let staged = dir.join("cloudradar.sqlite.restoring");
-    let raw = snapshot::decompress(download, &staged)?;
-    let check = (|| -> anyhow::Result<()> {
-        let conn = rusqlite::Connection::open(&staged)?;
+    let installed = install_staged(download, &staged, database, dir);
+    if installed.is_err() {
+        // Nothing half-written stays beside the database (a full disk is
+        // the usual reason decompressing fails).
+        let _ = std::fs::remove_file(&staged);
+    }
+    installed.map_err(|e| e.context(format!("{location}: not restored")))
+}
+
+/// Decompresses `download` to `staged`, checks it and moves it over `database`.
+fn install_staged(
+    download: &Path,
+    staged: &Path,
+    database: &Path,
+    dir: &Path,
+) -> anyhow::Result<u64> {
+    let raw = snapshot::decompress(download, staged)?;
+    {
+        let conn = rusqlite::Connection::open(staged)?;
         let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if ok != "ok" {
             bail!("integrity check failed: {ok}");
@@ -287,16 +303,11 @@ fn verify_and_install(
                 crate::store::SCHEMA_VERSION
             );
         }
-        Ok(())
-    })();
-    if let Err(e) = check {
-        let _ = std::fs::remove_file(&staged);
-        return Err(e.context(format!("{location}: not restored")));
     }
     for stale in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{stale}", database.display()));
     }
-    std::fs::rename(&staged, database)
+    std::fs::rename(staged, database)
         .with_context(|| format!("moving the restored database to {}", database.display()))?;
     std::fs::File::open(dir)?.sync_all()?;
     Ok(raw)
@@ -307,4 +318,28 @@ fn now_s_f64() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a download with the right checksum that did not
+    /// decompress left a partial `cloudradar.sqlite.restoring` behind.
+    #[test]
+    fn a_download_that_does_not_decompress_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let download = dir.path().join("download.zst");
+        // A zstd frame header, then garbage.
+        let mut bytes = vec![0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58];
+        bytes.extend(std::iter::repeat_n(0xAB, 4096));
+        std::fs::write(&download, &bytes).unwrap();
+        let sha = snapshot::sha256_file(&download).unwrap();
+        let database = dir.path().join("cloudradar.sqlite");
+        std::fs::write(&database, b"the old database").unwrap();
+        let err = verify_and_install(&download, &sha, &database, "s3://b/k").unwrap_err();
+        assert!(format!("{err:#}").contains("not restored"), "{err:#}");
+        assert!(!dir.path().join("cloudradar.sqlite.restoring").exists());
+        assert_eq!(std::fs::read(&database).unwrap(), b"the old database");
+    }
 }
