@@ -64,6 +64,13 @@ pub fn key(prefix: &str, at: Stamp) -> String {
     }
 }
 
+/// The time `k` names if it is exactly a key this collector writes under
+/// `prefix`; a backup under a longer prefix (another deployment's
+/// `prefix/staging/...`) is not ours to restore or rotate away.
+pub fn ours(prefix: &str, k: &str) -> Option<Stamp> {
+    parse(k).filter(|&t| key(prefix, t) == k)
+}
+
 /// The time a backup key names, if it is one of ours.
 pub fn parse(key: &str) -> Option<Stamp> {
     let name = key.rsplit('/').next()?;
@@ -200,6 +207,25 @@ mod tests {
         );
         assert_eq!(parse_date_end("2026-13-01"), None);
         assert_eq!(parse_date_end("yesterday"), None);
+    }
+
+    /// Regression: rotation and restore took backups under a longer prefix
+    /// (another deployment's) for their own.
+    #[test]
+    fn only_keys_directly_under_the_prefix_are_ours() {
+        let t = Stamp {
+            unix_ms: 1_795_606_338_042,
+        };
+        assert_eq!(ours("collector", &key("collector", t)), Some(t));
+        assert_eq!(ours("", &key("", t)), Some(t));
+        assert_eq!(ours("collector", &key("collector/staging", t)), None);
+        assert_eq!(ours("", &key("staging", t)), None);
+        let moved = key("collector", t).replace("2026-11-25", "2026-11-24");
+        assert_eq!(
+            ours("collector", &moved),
+            None,
+            "date folder and name disagree"
+        );
     }
 
     #[test]

@@ -160,7 +160,12 @@ impl Backups {
             metadata,
         )
         .await?;
-        let deleted = self.rotate().await?;
+        // The backup is safe once uploaded: failing to delete old ones is
+        // worth a warning, not a failed backup (and a false alert).
+        let deleted = self.rotate().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "deleting old backups failed; retried at the next backup");
+            Vec::new()
+        });
         Ok(BackupReport {
             location: self.location(&key),
             raw_bytes: snap.raw_bytes,
@@ -173,7 +178,11 @@ impl Backups {
 
     /// Deletes the backups retention does not keep.
     async fn rotate(&self) -> anyhow::Result<Vec<String>> {
-        let all = s3::list(&self.client, &self.target.bucket, &self.prefix).await?;
+        let all: Vec<String> = s3::list(&self.client, &self.target.bucket, &self.prefix)
+            .await?
+            .into_iter()
+            .filter(|k| keys::ours(&self.prefix, k).is_some())
+            .collect();
         let gone = keys::expired(&all, self.keep_daily, self.keep_weekly);
         for k in &gone {
             s3::delete(&self.client, &self.target.bucket, k).await?;
@@ -187,7 +196,7 @@ impl Backups {
             s3::list(&self.client, &self.target.bucket, &self.prefix)
                 .await?
                 .into_iter()
-                .filter_map(|k| keys::parse(&k).map(|t| (t, k)))
+                .filter_map(|k| keys::ours(&self.prefix, &k).map(|t| (t, k)))
                 .collect();
         found.sort();
         Ok(found)
