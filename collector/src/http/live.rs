@@ -140,6 +140,13 @@ pub async fn aircraft_one(
             snap.now_ms,
         )
     };
+    // Before the first snapshot its time is 0: the hour before the wall
+    // clock then, not the whole history.
+    let now_ms = if now_ms == 0 {
+        crate::pipeline::now_ms()
+    } else {
+        now_ms
+    };
     let since = now_ms.saturating_sub(3_600_000) as i64;
     let track = s
         .reader
