@@ -3,17 +3,20 @@
 //! An agent groups the frames it accepted into a [`Batch`], encodes it with
 //! [`encode`] and publishes it at QoS 1 to [`frames_topic`]. The collector
 //! decodes with [`decode`] under [`Limits`] and uses the receiver id and
-//! batch sequence to apply every batch exactly once. `codec.rs` holds the
+//! batch sequence to apply every batch exactly once, then names the batches
+//! it is done with in a [`Done`] message on [`done_topic`]. `codec.rs` holds the
 //! envelope, `v2.rs` the layout agents write, `v1.rs` the older one the
 //! collector still accepts.
 
 mod codec;
+mod done;
 mod reader;
 mod status;
 mod v1;
 mod v2;
 
 pub use codec::{MAGIC, VERSION, decode, encode, encode_v1};
+pub use done::{DONE_MAGIC, DONE_VERSION, Done, MAX_DONE_RANGES, done_topic};
 pub use status::{ReceiverStatus, State};
 #[doc(hidden)]
 pub use v2::column_sizes;
