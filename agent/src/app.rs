@@ -56,6 +56,9 @@ pub async fn run(
         position: config.lat.zip(config.lon),
         status_interval: Duration::from_secs(config.status_interval_s.max(1)),
         keep_alive: Duration::from_secs(config.mqtt_keep_alive_s),
+        delivery: config.delivery,
+        max_unconfirmed: config.max_unconfirmed,
+        confirm_timeout: Duration::from_secs(config.confirm_timeout_s),
     };
 
     let tracker = TaskTracker::new();

@@ -47,6 +47,19 @@ pub struct Config {
     /// none for about twice this long is dropped and made again (lower it
     /// on links that fail silently, e.g. mobile).
     pub mqtt_keep_alive_s: u64,
+    /// When a batch leaves the spool: `collector` once the collector
+    /// confirms it stored it (or dropped it on purpose, counted), so a
+    /// broker that loses what it acknowledged loses nothing; `broker` once
+    /// the broker acknowledges it, for collectors that send no
+    /// confirmations (before 0.2).
+    pub delivery: Delivery,
+    /// Most batches out and not yet confirmed by the collector; beyond,
+    /// new batches wait in the spool until it catches up.
+    pub max_unconfirmed: usize,
+    /// Seconds until a batch the broker took but the collector has not
+    /// confirmed is sent again (doubled for each further re-send of it, at
+    /// most 600); every reconnect sends them all again.
+    pub confirm_timeout_s: u64,
     /// Receiver latitude, degrees (optional; reported in status).
     pub lat: Option<f64>,
     /// Receiver longitude, degrees.
@@ -74,6 +87,16 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
+/// What takes a batch off the spool (see `delivery`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// The collector's confirmation that it is done with the batch.
+    Collector,
+    /// The broker's acknowledgement.
+    Broker,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -98,6 +121,9 @@ impl Default for Config {
             mqtt_username: None,
             mqtt_password: None,
             mqtt_keep_alive_s: 20,
+            delivery: Delivery::Collector,
+            max_unconfirmed: 256,
+            confirm_timeout_s: 30,
             lat: None,
             lon: None,
             batch_max_frames: 2000,
@@ -152,6 +178,12 @@ pub struct Overrides {
     /// See `mqtt_keep_alive_s`.
     #[arg(long, env = "CLOUDRADAR_MQTT_KEEP_ALIVE_S")]
     pub mqtt_keep_alive_s: Option<u64>,
+    /// See `delivery`.
+    #[arg(long, env = "CLOUDRADAR_DELIVERY", value_enum)]
+    pub delivery: Option<Delivery>,
+    /// See `confirm_timeout_s`.
+    #[arg(long, env = "CLOUDRADAR_CONFIRM_TIMEOUT_S")]
+    pub confirm_timeout_s: Option<u64>,
     /// See `lat`.
     #[arg(long, env = "CLOUDRADAR_LAT", allow_hyphen_values = true)]
     pub lat: Option<f64>,
@@ -205,6 +237,8 @@ impl Config {
             file_max_frames_per_s,
             mqtt_url,
             mqtt_keep_alive_s,
+            delivery,
+            confirm_timeout_s,
             batch_interval_ms,
             dedup_window_ms,
             reduce_interval_ms,
@@ -267,6 +301,12 @@ impl Config {
         }
         if !(2..=3600).contains(&self.mqtt_keep_alive_s) {
             anyhow::bail!("key `mqtt_keep_alive_s`: must be within 2..3600 seconds");
+        }
+        if self.max_unconfirmed == 0 {
+            anyhow::bail!("key `max_unconfirmed`: must be positive");
+        }
+        if !(1..=3600).contains(&self.confirm_timeout_s) {
+            anyhow::bail!("key `confirm_timeout_s`: must be within 1..3600 seconds");
         }
         if self.batch_max_frames == 0 || self.batch_interval_ms == 0 {
             anyhow::bail!("keys `batch_max_frames` and `batch_interval_ms` must be positive");

@@ -1,11 +1,16 @@
 //! Publishing to the collector's broker with store-and-forward.
 //!
 //! Every batch is put in the spool first; it leaves the spool only when
-//! the broker's PubAck for it arrives. A lost connection throws the MQTT
-//! client away and starts a fresh one (with backoff and jitter) that sends
-//! everything still spooled, oldest first, so delivery is at-least-once
-//! and in order; the collector recognises re-sent batches by their
-//! sequence number. A retained status message (with an "offline" last
+//! the collector confirms it is done with it (a `Done` message on
+//! `cloudradar/v1/<receiver>/done`, decision record 0007), or, with
+//! `delivery = "broker"`, when the broker's PubAck arrives. At most
+//! `max_unconfirmed` batches are out at once, so a collector that falls
+//! behind holds the rest here; one not confirmed in time is sent again
+//! ([`crate::confirm`]). A lost connection throws the MQTT client away and
+//! starts a fresh one (with backoff and jitter) that sends everything
+//! still spooled, oldest first, so delivery is at-least-once and in
+//! order; the collector recognises re-sent batches by their sequence
+//! number. A retained status message (with an "offline" last
 //! will) and periodic statistics go to the status topic.
 
 use std::collections::{HashMap, VecDeque};
@@ -13,7 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use cloudradar_shared::wire::{ReceiverStatus, State, frames_topic, status_topic};
+use cloudradar_shared::wire::{
+    Done, ReceiverStatus, State, done_topic, frames_topic, status_topic,
+};
 use rumqttc::{
     AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
 };
@@ -21,6 +28,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::{Encoded, Output, Stats};
+use crate::config::Delivery;
+use crate::confirm::Unconfirmed;
 use crate::input::position::{Mark, Positions};
 use crate::input::{Backoff, now_ms};
 use crate::spool::{Spool, Stored};
@@ -92,6 +101,12 @@ pub struct Settings {
     pub status_interval: Duration,
     /// MQTT keep-alive interval.
     pub keep_alive: Duration,
+    /// What takes a batch off the spool.
+    pub delivery: Delivery,
+    /// Most batches out and not yet confirmed.
+    pub max_unconfirmed: usize,
+    /// First wait for a confirmation before a batch is sent again.
+    pub confirm_timeout: Duration,
 }
 
 impl Settings {
@@ -128,13 +143,180 @@ pub struct StatusSource {
     pub positions: Positions,
 }
 
+/// What survives reconnections: the spool and what is known about each
+/// batch in it.
+struct Deliveries {
+    spool: Spool,
+    positions: Positions,
+    mode: Delivery,
+    max_unconfirmed: usize,
+    /// Batches of this run still to be delivered: when their oldest frame came in.
+    waiting: HashMap<u64, Instant>,
+    unconfirmed: Unconfirmed,
+    /// Last confirmation (or start), for the warning that none comes.
+    last_confirmed: Instant,
+    last_warned: Option<Instant>,
+    closing: Option<Instant>,
+}
+
+impl Deliveries {
+    /// Spools what the batcher made; `unsent` gets a new batch's number
+    /// when connected. `None` ends the inputs.
+    fn take(&mut self, out: Option<Output>, unsent: Option<&mut VecDeque<u64>>) {
+        match out {
+            Some(Output::Batch(b)) => {
+                spool_batch(&mut self.spool, &self.positions, &b);
+                if let Some(u) = unsent {
+                    u.push_back(b.seq);
+                }
+                self.waiting.insert(b.seq, b.oldest);
+            }
+            Some(Output::Marks(m)) => commit_marks(&self.positions, &m),
+            None => self.closing = Some(Instant::now()),
+        }
+    }
+
+    /// The broker acknowledged `seq`.
+    fn broker_acked(&mut self, seq: u64) {
+        metrics::counter!("cloudradar_agent_batches_published_total").increment(1);
+        match self.mode {
+            Delivery::Broker => self.delivered(seq),
+            Delivery::Collector if self.spool.contains(seq) => {
+                self.unconfirmed.sent(seq, Instant::now());
+                self.gauge();
+            }
+            Delivery::Collector => {}
+        }
+    }
+
+    /// The collector is done with the batches `done` names.
+    fn confirmed(&mut self, payload: &[u8]) {
+        let done = match Done::decode(payload) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable confirmation from the collector ignored");
+                return;
+            }
+        };
+        self.last_confirmed = Instant::now();
+        for (first, last) in done.ranges() {
+            for seq in self.spool.seqs_within(*first, *last) {
+                self.unconfirmed.confirmed(seq);
+                metrics::counter!("cloudradar_agent_batches_confirmed_total").increment(1);
+                self.delivered(seq);
+            }
+        }
+        self.gauge();
+    }
+
+    fn delivered(&mut self, seq: u64) {
+        self.spool.remove(seq);
+        if let Some(oldest) = self.waiting.remove(&seq) {
+            metrics::histogram!(crate::telemetry::DELIVERY).record(oldest.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Batches to send again now (their confirmation is overdue), and a
+    /// warning while none comes at all.
+    fn overdue(&mut self) -> Vec<u64> {
+        let due = self.unconfirmed.due(Instant::now());
+        if !due.is_empty() {
+            metrics::counter!("cloudradar_agent_batches_resent_total").increment(due.len() as u64);
+            tracing::info!(
+                batches = due.len(),
+                first = due[0],
+                "no confirmation from the collector in time: sending again"
+            );
+            self.gauge();
+        }
+        let quiet = self.last_confirmed.elapsed();
+        if self.mode == Delivery::Collector
+            && !self.unconfirmed.is_empty()
+            && quiet >= Duration::from_secs(60)
+            && self
+                .last_warned
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+        {
+            self.last_warned = Some(Instant::now());
+            tracing::warn!(
+                unconfirmed = self.unconfirmed.len(),
+                quiet_s = quiet.as_secs(),
+                "no confirmation from the collector: it is behind or down, or older than these confirmations (then set delivery = \"broker\")"
+            );
+        }
+        due
+    }
+
+    /// Batches out and not yet delivered, besides those `c` has in flight.
+    fn outstanding(&self, c: &Link) -> usize {
+        self.unconfirmed.len() + c.order.len() + c.inflight.len()
+    }
+
+    fn gauge(&self) {
+        metrics::gauge!("cloudradar_agent_batches_unconfirmed").set(self.unconfirmed.len() as f64);
+    }
+}
+
+/// One broker connection's state.
+struct Link {
+    client: AsyncClient,
+    /// Spooled batches to publish, oldest first.
+    unsent: VecDeque<u64>,
+    /// Publishes requested but not yet handed to the socket (None = status).
+    order: VecDeque<Option<u64>>,
+    inflight: HashMap<u16, Option<u64>>,
+    connected: bool,
+}
+
+impl Link {
+    /// Publishes spooled batches while the windows allow.
+    fn fill(&mut self, topic: &str, d: &mut Deliveries) {
+        while self.connected
+            && self.order.len() + self.inflight.len() < WINDOW
+            && d.outstanding(self) < d.max_unconfirmed
+        {
+            let Some(seq) = self.unsent.pop_front() else {
+                break;
+            };
+            if !d.spool.contains(seq) {
+                continue;
+            }
+            match d.spool.get(seq) {
+                Ok(data) => {
+                    if self
+                        .client
+                        .try_publish(topic, QoS::AtLeastOnce, false, data)
+                        .is_err()
+                    {
+                        self.unsent.push_front(seq);
+                        break;
+                    }
+                    self.order.push_back(Some(seq));
+                }
+                Err(e) => {
+                    tracing::error!(seq, error = %format!("{e:#}"), "spooled batch unreadable; dropped");
+                    metrics::counter!("cloudradar_agent_batches_dropped_total").increment(1);
+                    d.spool.remove(seq);
+                }
+            }
+        }
+    }
+
+    /// Puts batches due again in front, oldest first.
+    fn resend(&mut self, due: Vec<u64>) {
+        for seq in due.into_iter().rev() {
+            self.unsent.push_front(seq);
+        }
+    }
+}
+
 /// Runs until the batcher has finished and everything is delivered. When
 /// the agent is stopping (`cancel`), it gives delivery a short grace period
 /// and leaves the rest in the spool for the next start; when the inputs
 /// simply ended (a file was read), it keeps trying until the spool is empty.
 pub async fn run(
     settings: Settings,
-    mut spool: Spool,
+    spool: Spool,
     mut batches: mpsc::Receiver<Output>,
     status: StatusSource,
     cancel: CancellationToken,
@@ -143,113 +325,88 @@ pub async fn run(
         closing.is_some_and(|c| cancel.is_cancelled() && c.elapsed() > Duration::from_secs(3))
     };
     let topic = frames_topic(&settings.receiver_id);
+    let done = done_topic(&settings.receiver_id);
     let mut backoff = Backoff::new(1_000, 60_000);
-    let mut closing: Option<Instant> = None;
     let mut last_accepted = 0u64;
     let mut last_status = Instant::now();
-    // Batches of this run still to be acknowledged: when their oldest frame came in.
-    let mut waiting: HashMap<u64, Instant> = HashMap::new();
+    let mut d = Deliveries {
+        spool,
+        positions: status.positions.clone(),
+        mode: settings.delivery,
+        max_unconfirmed: settings.max_unconfirmed.max(1),
+        waiting: HashMap::new(),
+        unconfirmed: Unconfirmed::new(settings.confirm_timeout),
+        last_confirmed: Instant::now(),
+        last_warned: None,
+        closing: None,
+    };
     loop {
-        waiting.retain(|seq, _| spool.contains(*seq));
+        let spool = &d.spool;
+        d.waiting.retain(|seq, _| spool.contains(*seq));
+        d.unconfirmed.retain(|seq| spool.contains(seq));
+        d.unconfirmed.reconnected();
         let (client, events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
         // The event loop is polled in its own task: `EventLoop::poll` is not
         // cancel-safe while connecting, and raced in the select! below a
         // batch or a tick could drop a half-done (TLS) connect, over and
         // over on a slow link, each time publishing the "offline" will.
         let (poller, mut events) = spawn_poller(events);
-        let mut unsent: VecDeque<u64> = spool.seqs().into();
-        // Publishes requested but not yet handed to the socket (None = status).
-        let mut order: VecDeque<Option<u64>> = VecDeque::new();
-        let mut inflight: HashMap<u16, Option<u64>> = HashMap::new();
-        let mut connected = false;
+        let mut link = Link {
+            client,
+            unsent: d.spool.seqs().into(),
+            order: VecDeque::new(),
+            inflight: HashMap::new(),
+            connected: false,
+        };
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         let failed = loop {
-            if closing.is_some() && (spool.seqs().is_empty() || grace_over(closing)) {
-                if connected {
-                    let offline =
-                        serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
-                    let _ = client.try_publish(
-                        status_topic(&settings.receiver_id),
-                        QoS::AtMostOnce,
-                        true,
-                        offline,
-                    );
-                    let _ = tokio::time::timeout(Duration::from_millis(300), async {
-                        let _ = client.disconnect().await;
-                        while let Some(Ok(_)) = events.recv().await {}
-                    })
-                    .await;
+            if d.closing.is_some() && (d.spool.is_empty() || grace_over(d.closing)) {
+                if link.connected {
+                    say_offline(&link.client, &settings, &mut events).await;
                 }
                 poller.abort();
-                tracing::info!(spooled = spool.seqs().len(), "publisher stopped");
+                tracing::info!(spooled = d.spool.seqs().len(), "publisher stopped");
                 return;
             }
-            while connected && order.len() + inflight.len() < WINDOW {
-                let Some(seq) = unsent.pop_front() else { break };
-                if !spool.contains(seq) {
-                    continue;
-                }
-                match spool.get(seq) {
-                    Ok(data) => {
-                        if client
-                            .try_publish(topic.clone(), QoS::AtLeastOnce, false, data)
-                            .is_err()
-                        {
-                            unsent.push_front(seq);
-                            break;
-                        }
-                        order.push_back(Some(seq));
-                    }
-                    Err(e) => {
-                        tracing::error!(seq, error = %format!("{e:#}"), "spooled batch unreadable; dropped");
-                        metrics::counter!("cloudradar_agent_batches_dropped_total").increment(1);
-                        spool.remove(seq);
-                    }
-                }
-            }
+            link.fill(&topic, &mut d);
             tokio::select! {
-                b = batches.recv(), if closing.is_none() => match b {
-                    Some(Output::Batch(b)) => {
-                        spool_batch(&mut spool, &status.positions, &b);
-                        unsent.push_back(b.seq);
-                        waiting.insert(b.seq, b.oldest);
-                    }
-                    Some(Output::Marks(m)) => commit_marks(&status.positions, &m),
-                    None => closing = Some(Instant::now()),
-                },
+                b = batches.recv(), if d.closing.is_none() => d.take(b, Some(&mut link.unsent)),
                 e = events.recv() => match e.unwrap_or_else(|| Err("event loop stopped".into())) {
                     Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        connected = true;
+                        link.connected = true;
                         backoff.reset();
                         metrics::gauge!("cloudradar_agent_mqtt_connected").set(1.0);
-                        tracing::info!(host = %settings.host, port = settings.port, tls = settings.tls.is_some(), spooled = unsent.len(), "connected to broker");
-                        publish_status(&client, &settings, &status, &spool, 0.0, &mut order);
+                        tracing::info!(host = %settings.host, port = settings.port, tls = settings.tls.is_some(), spooled = link.unsent.len(), "connected to broker");
+                        if d.mode == Delivery::Collector
+                            && let Err(e) = link.client.try_subscribe(done.clone(), QoS::AtLeastOnce)
+                        {
+                            tracing::warn!(error = %e, "subscribing to confirmations failed");
+                        }
+                        publish_status(&link.client, &settings, &status, &d.spool, 0.0, &mut link.order);
                     }
                     Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
-                        if let Some(s) = order.pop_front() {
-                            inflight.insert(pkid, s);
+                        if let Some(s) = link.order.pop_front() {
+                            link.inflight.insert(pkid, s);
                         }
                     }
                     Ok(Event::Incoming(Packet::PubAck(ack))) => {
-                        if let Some(Some(seq)) = inflight.remove(&ack.pkid) {
-                            spool.remove(seq);
-                            if let Some(oldest) = waiting.remove(&seq) {
-                                metrics::histogram!(crate::telemetry::DELIVERY)
-                                    .record(oldest.elapsed().as_secs_f64());
-                            }
-                            metrics::counter!("cloudradar_agent_batches_published_total").increment(1);
+                        if let Some(Some(seq)) = link.inflight.remove(&ack.pkid) {
+                            d.broker_acked(seq);
                         }
                     }
+                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic == done => d.confirmed(&p.payload),
                     Ok(_) => {}
                     Err(e) => break e,
                 },
                 _ = tick.tick() => {
-                    if connected && last_status.elapsed() >= settings.status_interval {
+                    let due = d.overdue();
+                    link.resend(due);
+                    if link.connected && last_status.elapsed() >= settings.status_interval {
                         let accepted = status.stats.accepted.load(Ordering::Relaxed);
                         let rate = (accepted - last_accepted) as f64 / last_status.elapsed().as_secs_f64();
                         last_accepted = accepted;
                         last_status = Instant::now();
-                        publish_status(&client, &settings, &status, &spool, rate, &mut order);
+                        publish_status(&link.client, &settings, &status, &d.spool, rate, &mut link.order);
                     }
                 }
             }
@@ -258,10 +415,10 @@ pub async fn run(
         metrics::gauge!("cloudradar_agent_mqtt_connected").set(0.0);
         metrics::counter!("cloudradar_agent_mqtt_reconnects_total").increment(1);
         let delay = backoff.next_delay();
-        tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = spool.seqs().len(), "broker connection failed");
-        if grace_over(closing) {
+        tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = d.spool.seqs().len(), "broker connection failed");
+        if grace_over(d.closing) {
             tracing::info!(
-                spooled = spool.seqs().len(),
+                spooled = d.spool.seqs().len(),
                 "stopping with batches left in the spool"
             );
             return;
@@ -272,18 +429,31 @@ pub async fn run(
         loop {
             tokio::select! {
                 _ = &mut wait => break,
-                _ = cancel.cancelled(), if closing.is_some() => break,
-                b = batches.recv(), if closing.is_none() => match b {
-                    Some(Output::Batch(b)) => {
-                        spool_batch(&mut spool, &status.positions, &b);
-                        waiting.insert(b.seq, b.oldest);
-                    }
-                    Some(Output::Marks(m)) => commit_marks(&status.positions, &m),
-                    None => closing = Some(Instant::now()),
-                },
+                _ = cancel.cancelled(), if d.closing.is_some() => break,
+                b = batches.recv(), if d.closing.is_none() => d.take(b, None),
             }
         }
     }
+}
+
+/// Leaves the "offline" status and disconnects, briefly.
+async fn say_offline(
+    client: &AsyncClient,
+    settings: &Settings,
+    events: &mut mpsc::Receiver<Result<Event, String>>,
+) {
+    let offline = serde_json::to_vec(&ReceiverStatus::offline()).unwrap_or_default();
+    let _ = client.try_publish(
+        status_topic(&settings.receiver_id),
+        QoS::AtMostOnce,
+        true,
+        offline,
+    );
+    let _ = tokio::time::timeout(Duration::from_millis(300), async {
+        let _ = client.disconnect().await;
+        while let Some(Ok(_)) = events.recv().await {}
+    })
+    .await;
 }
 
 /// Puts a new batch in the spool, with the file positions it reaches

@@ -43,7 +43,7 @@ fn describe() {
     metrics::describe_histogram!(
         DELIVERY,
         metrics::Unit::Seconds,
-        "Seconds from a batch's oldest frame being accepted to the broker's acknowledgement (batches of this run)."
+        "Seconds from a batch's oldest frame being accepted to its delivery: the collector's confirmation (delivery = collector) or the broker's acknowledgement (delivery = broker); batches of this run."
     );
     // Labelled by input or reason: their series appear with the first event.
     for (name, help) in [
@@ -90,6 +90,14 @@ fn describe() {
             "Batches acknowledged by the broker.",
         ),
         (
+            "cloudradar_agent_batches_confirmed_total",
+            "Batches the collector confirmed it is done with (stored, or dropped and counted there); deleted from the spool.",
+        ),
+        (
+            "cloudradar_agent_batches_resent_total",
+            "Batches sent again because the collector had not confirmed them within confirm_timeout_s (a broker lost them, or the collector is behind).",
+        ),
+        (
             "cloudradar_agent_batches_dropped_total",
             "Spooled batches dropped by the spool's bounds.",
         ),
@@ -127,6 +135,10 @@ fn describe() {
             "Batches in the disk spool.",
         ),
         ("cloudradar_agent_spool_bytes", "Bytes in the disk spool."),
+        (
+            "cloudradar_agent_batches_unconfirmed",
+            "Batches the broker took that the collector has not confirmed yet (at most max_unconfirmed).",
+        ),
         (
             "cloudradar_agent_spool_max_bytes",
             "Bound of the disk spool.",

@@ -16,10 +16,11 @@ use tokio_util::task::TaskTracker;
 use crate::broker;
 use crate::buffer::redis::RedisBuffer;
 use crate::config::Config;
+use crate::confirm::Confirmer;
 use crate::health::Health;
 use crate::http::{self, AppState};
 use crate::ingest::{self, Connection, StatusUpdate};
-use crate::pipeline::{self, Shared, now_ms};
+use crate::pipeline::{Loops, Shared, now_ms};
 use crate::process::{Processor, ReceiverPositions};
 use crate::store::{self, Reader, StatusRow, Writer};
 use cloudradar_shared::cpr::Position;
@@ -73,6 +74,27 @@ pub async fn start(
     let backups = crate::backup::Backups::from_config(&config)
         .await
         .map(Arc::new);
+    let health = Health::new(config.redis_url.is_some());
+    let shared = Shared {
+        snapshot: Arc::new(RwLock::new(Default::default())),
+        health: health.clone(),
+    };
+    let tracker = TaskTracker::new();
+    // First, so /healthz answers while a backup is restored or Redis is
+    // awaited (/readyz says not ready until batches can be stored).
+    let app = http::router(AppState {
+        shared: shared.clone(),
+        reader: Reader::new(db.clone(), config.http_max_history_queries),
+        metrics,
+        auth: std::sync::Arc::new(http::Auth::new(
+            &config.http_auth_tokens,
+            &config.http_basic_users,
+            config.http_public_read,
+        )),
+        backups: backups.clone(),
+        gzip: Default::default(),
+    });
+    let http_addr = serve_http(config.http_listen, app, &tracker, &cancel).await?;
     if let Some(b) = &backups
         && config.restore_on_start
         && !db.exists()
@@ -100,12 +122,6 @@ pub async fn start(
         max_encoded: config.max_batch_bytes,
         ..Limits::default()
     };
-    let health = Health::new(config.redis_url.is_some());
-    let shared = Shared {
-        snapshot: Arc::new(RwLock::new(Default::default())),
-        health: health.clone(),
-    };
-    let tracker = TaskTracker::new();
     if let Some(b) = backups.clone().filter(|_| config.backup_interval_hours > 0) {
         let every = std::time::Duration::from_secs(config.backup_interval_hours * 3600);
         let stop = cancel.clone();
@@ -182,6 +198,7 @@ pub async fn start(
 
     let (client, eventloop) = ingest::connect(&connection, "cloudradar-collector");
     let acker = ingest::Acker::new(client);
+    let confirmer = Confirmer::start(acker.client().clone(), &tracker, cancel.clone());
     let (queue_tx, queue_rx) = mpsc::channel(config.queue_capacity.max(1));
     tracker.spawn(ingest::backpressure::run(
         queue_tx.clone(),
@@ -191,7 +208,7 @@ pub async fn start(
     metrics::gauge!("cloudradar_collector_queue_capacity").set(config.queue_capacity.max(1) as f64);
     let (status_tx, mut status_rx) = mpsc::channel::<StatusUpdate>(1000);
     tracker.spawn(crate::disk::run(config.data_dir.clone(), cancel.clone()));
-    tracker.spawn(ingest::run(
+    let subscriber = ingest::run(
         acker.clone(),
         eventloop,
         limits,
@@ -204,41 +221,44 @@ pub async fn start(
             rate_limit: ingest::RateLimit::new(config.receiver_max_frames_per_s),
         },
         cancel.clone(),
-    ));
-
-    match &config.redis_url {
+    );
+    let loops = Loops {
+        queue: queue_rx,
+        acker,
+        confirmer,
+        processor,
+        writer: writer_handle.clone(),
+        limits,
+        shared: shared.clone(),
+        cancel: cancel.clone(),
+    };
+    match config.redis_url.clone() {
         None => {
-            tracker.spawn(pipeline::run_embedded(
-                queue_rx,
-                acker.clone(),
-                processor,
-                writer_handle.clone(),
-                limits,
-                shared.clone(),
-                cancel.clone(),
-            ));
+            tracker.spawn(subscriber);
+            tracker.spawn(loops.run_embedded());
         }
         Some(url) => {
-            let consumer = format!("collector-{}", hostname());
-            // Two connections: the processor's blocking XREADGROUP must not
-            // hold up the writer's XADDs on a shared (multiplexed) one.
-            let redis = connect_redis(url, &config, &consumer, &health, &cancel).await?;
-            let redis_writer = connect_redis(url, &config, &consumer, &health, &cancel).await?;
-            tracker.spawn(pipeline::run_redis_writer(
-                queue_rx,
-                acker.clone(),
-                redis_writer,
-                health.clone(),
-                cancel.clone(),
-            ));
-            tracker.spawn(pipeline::run_redis_processor(
-                redis,
-                processor,
-                writer_handle.clone(),
-                limits,
-                shared.clone(),
-                cancel.clone(),
-            ));
+            // Nothing is taken from the broker before Redis answers: the
+            // subscriber starts (and the embedded broker opens to
+            // receivers) only then, while /healthz answers from the start.
+            let (config, health, inner) = (config.clone(), health.clone(), tracker.clone());
+            tracker.spawn(async move {
+                let consumer = format!("collector-{}", hostname());
+                // Two connections: the processor's blocking XREADGROUP must not
+                // hold up the writer's XADDs on a shared (multiplexed) one.
+                let Some(redis) =
+                    connect_redis(&url, &config, &consumer, &health, &loops.cancel).await
+                else {
+                    return;
+                };
+                let Some(redis_writer) =
+                    connect_redis(&url, &config, &consumer, &health, &loops.cancel).await
+                else {
+                    return;
+                };
+                loops.run_redis(redis, redis_writer, &inner);
+                inner.spawn(subscriber);
+            });
         }
     }
 
@@ -278,28 +298,30 @@ pub async fn start(
     });
     drop(writer_handle);
 
-    let app = http::router(AppState {
-        shared,
-        reader: Reader::new(db, config.http_max_history_queries),
-        metrics,
-        auth: std::sync::Arc::new(http::Auth::new(
-            &config.http_auth_tokens,
-            &config.http_basic_users,
-            config.http_public_read,
-        )),
-        backups,
-        gzip: Default::default(),
-    });
-    let listener = tokio::net::TcpListener::bind(config.http_listen)
+    Ok(Running {
+        http_addr,
+        tracker,
+        writer,
+    })
+}
+
+/// Binds the HTTP API and serves it on its own runtime (2 workers) on its
+/// own thread until cancelled: a worker of the main runtime busy building
+/// a snapshot or processing a batch would otherwise hold up the requests
+/// queued on it (tens of ms of tail latency every refresh); separate
+/// threads are shared by the OS.
+async fn serve_http(
+    listen: SocketAddr,
+    app: axum::Router,
+    tracker: &TaskTracker,
+    cancel: &CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("binding HTTP on {}", config.http_listen))?;
+        .with_context(|| format!("binding HTTP on {listen}"))?;
     let http_addr = listener.local_addr()?;
     tracing::info!(%http_addr, "HTTP API listening");
     let http_cancel = cancel.clone();
-    // The HTTP API runs on its own runtime (2 workers) on its own thread:
-    // a worker of the main runtime busy building a snapshot or processing a
-    // batch would otherwise hold up the requests queued on it (tens of ms
-    // of tail latency every refresh); separate threads are shared by the OS.
     let listener = listener.into_std()?;
     let (http_done, http_stopped) = tokio::sync::oneshot::channel::<()>();
     std::thread::Builder::new()
@@ -348,14 +370,9 @@ pub async fn start(
     tracker.spawn(async move {
         let _ = http_stopped.await;
     });
-    Ok(Running {
-        http_addr,
-        tracker,
-        writer,
-    })
+    Ok(http_addr)
 }
 
-/// Receiver positions stored from earlier status messages.
 /// The database is missing: restore the newest backup if there is one.
 /// A backup that exists but cannot be restored stops the start, so an
 /// empty database never silently replaces the history.
@@ -417,25 +434,26 @@ fn known_receiver_positions(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Connects to Redis, retrying until it answers (it may start after us).
+/// Connects to Redis, retrying until it answers (it may start after us);
+/// `None` if the collector stops first.
 async fn connect_redis(
     url: &str,
     config: &Config,
     consumer: &str,
     health: &Health,
     cancel: &CancellationToken,
-) -> anyhow::Result<RedisBuffer> {
+) -> Option<RedisBuffer> {
     let mut delay = std::time::Duration::from_millis(200);
     loop {
         match RedisBuffer::connect(url, &config.redis_stream, consumer, config.redis_maxlen).await {
             Ok(r) => {
                 health.set_redis(true);
-                return Ok(r);
+                return Some(r);
             }
             Err(e) => {
-                tracing::warn!(error = %e, "Redis not reachable yet");
+                tracing::warn!(error = %e, "Redis not reachable yet; receivers wait until it is");
                 tokio::select! {
-                    _ = cancel.cancelled() => anyhow::bail!("cancelled while waiting for Redis"),
+                    _ = cancel.cancelled() => return None,
                     _ = tokio::time::sleep(delay) => {}
                 }
                 delay = (delay * 2).min(std::time::Duration::from_secs(5));

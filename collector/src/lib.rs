@@ -2,7 +2,8 @@
 //!
 //! Data flow: `broker` (embedded MQTT) → `ingest` (subscribe, validate) →
 //! `buffer` (Redis Streams or embedded queue) → `pipeline` + `process`
-//! (decode, state, de-duplication) → `store` (SQLite) → `http` (API).
+//! (decode, state, de-duplication) → `store` (SQLite) → `http` (API);
+//! `confirm` tells each agent which of its batches are done.
 //! `app` wires them; `config` holds the settings; `health` feeds `/readyz`;
 //! `disk` watches the data directory's space.
 
@@ -11,6 +12,7 @@ pub mod backup;
 pub mod broker;
 pub mod buffer;
 pub mod config;
+pub mod confirm;
 pub mod disk;
 pub mod health;
 pub mod http;

@@ -1,7 +1,8 @@
 //! The processing loops: take batches from the buffer, process them, have
 //! the store commit them, and only then acknowledge them upstream (to the
-//! broker in embedded mode, to Redis with XACK otherwise). A failed commit
-//! keeps the batch and retries, with `/readyz` reporting not ready.
+//! broker in embedded mode, to Redis with XACK otherwise) and confirm them
+//! to their agents ([`Confirmer`]). A failed commit keeps the batch and
+//! retries, with `/readyz` reporting not ready.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,9 +10,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cloudradar_shared::wire::{self, Limits};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::buffer::ledger::{Kept, Ledger};
 use crate::buffer::redis::RedisBuffer;
+use crate::confirm::Confirmer;
 use crate::health::Health;
 use crate::ingest::{Accepted, Acker};
 use crate::process::{Processor, Snapshot};
@@ -126,7 +129,8 @@ async fn apply(
 /// handed to the writer before the first commit is awaited, so one
 /// transaction holds many batches (one at a time, the commit round trip
 /// capped throughput at ~150,000 frames/s with half the CPU idle).
-/// Returns the ids done, in order, up to the first one not committed.
+/// Returns the entries done, in order, up to the first one not committed:
+/// their ids, and the (receiver, seq) to confirm where known.
 async fn apply_all(
     processor: &mut Processor,
     writer: &WriterHandle,
@@ -134,12 +138,12 @@ async fn apply_all(
     limits: &Limits,
     health: &Health,
     cancel: &CancellationToken,
-) -> Vec<String> {
+) -> Vec<(String, Option<(String, u64)>)> {
     let mut done = Vec::with_capacity(entries.len());
     let mut submitted = Vec::with_capacity(entries.len());
     for e in entries {
         let Some(p) = prepare(processor, &e.payload, limits) else {
-            done.push(e.id);
+            done.push((e.id, wire::peek_header(&e.payload)));
             continue;
         };
         let pending = writer.submit(p.rows.clone()).await;
@@ -164,7 +168,7 @@ async fn apply_all(
         if !ok {
             break;
         }
-        done.push(id);
+        done.push((id, Some((p.receiver, p.seq))));
     }
     done
 }
@@ -179,11 +183,74 @@ fn refresh(processor: &mut Processor, shared: &Shared) {
     }
 }
 
+/// Everything the processing loops need, handed over once the buffer is
+/// ready.
+#[derive(Debug)]
+pub struct Loops {
+    /// Batches from ingest, in arrival order.
+    pub queue: mpsc::Receiver<Accepted>,
+    /// Acknowledges to the broker.
+    pub acker: Acker,
+    /// Confirms to the agents.
+    pub confirmer: Confirmer,
+    /// Decoding, positions, de-duplication.
+    pub processor: Processor,
+    /// The SQLite writer.
+    pub writer: WriterHandle,
+    /// Batch limits.
+    pub limits: Limits,
+    /// Live view and health.
+    pub shared: Shared,
+    /// Shutdown.
+    pub cancel: CancellationToken,
+}
+
+impl Loops {
+    /// Embedded buffer: one loop from the queue to the store.
+    pub async fn run_embedded(self) {
+        run_embedded(
+            self.queue,
+            self.acker,
+            self.confirmer,
+            self.processor,
+            self.writer,
+            self.limits,
+            self.shared,
+            self.cancel,
+        )
+        .await
+    }
+
+    /// Redis buffer: the writer (queue to Redis) and the processor (Redis
+    /// to the store), each its own task.
+    pub fn run_redis(self, redis: RedisBuffer, redis_writer: RedisBuffer, tracker: &TaskTracker) {
+        tracker.spawn(run_redis_writer(
+            self.queue,
+            self.acker,
+            self.confirmer.clone(),
+            redis_writer,
+            self.shared.health.clone(),
+            self.cancel.clone(),
+        ));
+        tracker.spawn(run_redis_processor(
+            redis,
+            self.confirmer,
+            self.processor,
+            self.writer,
+            self.limits,
+            self.shared,
+            self.cancel,
+        ));
+    }
+}
+
 /// Embedded buffer: the queue feeds processing directly; the MQTT message
 /// is acknowledged after the commit.
-pub async fn run_embedded(
+#[allow(clippy::too_many_arguments)]
+async fn run_embedded(
     mut queue: mpsc::Receiver<Accepted>,
     acker: Acker,
+    confirmer: Confirmer,
     mut processor: Processor,
     writer: WriterHandle,
     limits: Limits,
@@ -200,6 +267,9 @@ pub async fn run_embedded(
                 metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
                 if !a.valid || apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
                     acker.ack(&a.publish, a.connection).await;
+                    if a.confirm {
+                        confirmer.done(&a.receiver, a.seq).await;
+                    }
                 }
             }
         }
@@ -209,9 +279,10 @@ pub async fn run_embedded(
 /// Redis mode, ingest side: XADD each accepted batch (retrying while Redis
 /// is down; the bounded queue fills and receivers are held back), then
 /// acknowledge it to the broker.
-pub async fn run_redis_writer(
+async fn run_redis_writer(
     mut queue: mpsc::Receiver<Accepted>,
     acker: Acker,
+    confirmer: Confirmer,
     mut redis: RedisBuffer,
     health: Health,
     cancel: CancellationToken,
@@ -235,6 +306,9 @@ pub async fn run_redis_writer(
         metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
         if !a.valid {
             acker.ack(&a.publish, a.connection).await;
+            if a.confirm {
+                confirmer.done(&a.receiver, a.seq).await;
+            }
             continue;
         }
         if !room.wait(&mut redis, &cancel).await {
@@ -370,8 +444,9 @@ const REFRESH: Duration = Duration::from_millis(500);
 
 /// Redis mode, processing side: reclaim and finish pending entries, then
 /// read new ones; XACK after commit.
-pub async fn run_redis_processor(
+async fn run_redis_processor(
     mut redis: RedisBuffer,
+    confirmer: Confirmer,
     mut processor: Processor,
     writer: WriterHandle,
     limits: Limits,
@@ -442,7 +517,11 @@ pub async fn run_redis_processor(
                     &cancel,
                 )
                 .await;
-                if let Err(e) = redis.ack(&done).await {
+                let ids: Vec<String> = done.iter().map(|d| d.0.clone()).collect();
+                for (receiver, seq) in done.into_iter().filter_map(|d| d.1) {
+                    confirmer.done(&receiver, seq).await;
+                }
+                if let Err(e) = redis.ack(&ids).await {
                     // Not acknowledged: they come back as pending and are applied once (seq dedup).
                     tracing::warn!(error = %e, "XACK failed");
                     pending = true;

@@ -165,6 +165,19 @@ impl Spool {
         self.entries.keys().copied().collect()
     }
 
+    /// Spooled sequence numbers from `first` to `last` (inclusive).
+    pub fn seqs_within(&self, first: u64, last: u64) -> Vec<u64> {
+        if first > last {
+            return Vec::new();
+        }
+        self.entries.range(first..=last).map(|(s, _)| *s).collect()
+    }
+
+    /// Whether nothing is spooled.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Whether `seq` is still spooled.
     pub fn contains(&self, seq: u64) -> bool {
         self.entries.contains_key(&seq)

@@ -35,13 +35,20 @@ use crate::health::Health;
 /// A batch message from the broker, in arrival order. Rejected batches
 /// (malformed, or over their receiver's rate limit) travel the same queue
 /// (with `valid` false) so that every MQTT acknowledgement is sent in the
-/// order the messages arrived, which the embedded broker requires.
+/// order the messages arrived, which the embedded broker requires; a
+/// rejected one whose sequence number is known is confirmed to its agent
+/// as done (dropped and counted), so the agent stops sending it.
 #[derive(Debug)]
 pub struct Accepted {
     /// Receiver id (from the topic, equal to the batch's).
     pub receiver: String,
-    /// Batch sequence number.
+    /// Batch sequence number (of a rejected batch: 0 if unknown, see
+    /// `confirm`).
     pub seq: u64,
+    /// Confirm `seq` to the agent once handled: a valid batch after its
+    /// commit, a rejected one at once; false for a rejected batch whose
+    /// header could not be read.
+    pub confirm: bool,
     /// The encoded batch, unchanged.
     pub payload: Vec<u8>,
     /// The MQTT message, to acknowledge once durable (or at once if
@@ -337,6 +344,7 @@ async fn handle(
                     Some(Accepted {
                         receiver,
                         seq: c.seq,
+                        confirm: true,
                         payload,
                         publish: p,
                         connection: on,
@@ -344,17 +352,25 @@ async fn handle(
                     })
                 }
                 outcome => {
-                    if let Err(r) = outcome {
-                        r.record(receiver);
-                    }
                     // A malformed batch never becomes valid, and one over the rate
                     // limit is refused (counted by the limiter): either is
-                    // acknowledged (in order, by the queue's consumer) and dropped.
+                    // acknowledged (in order, by the queue's consumer), dropped
+                    // and, where its header names it, confirmed as done.
+                    let seq = match outcome {
+                        Ok(c) => Some(c.seq),
+                        Err(r) => {
+                            r.record(receiver);
+                            wire::peek_header(&p.payload)
+                                .filter(|(id, _)| id == receiver)
+                                .map(|(_, seq)| seq)
+                        }
+                    };
                     let receiver = receiver.to_string();
                     p.payload = Default::default();
                     Some(Accepted {
                         receiver,
-                        seq: 0,
+                        seq: seq.unwrap_or(0),
+                        confirm: seq.is_some(),
                         payload: Vec::new(),
                         publish: p,
                         connection: on,
@@ -371,6 +387,7 @@ async fn handle(
             Some(Accepted {
                 receiver: String::new(),
                 seq: 0,
+                confirm: false,
                 payload: Vec::new(),
                 publish: p,
                 connection: on,

@@ -2,6 +2,7 @@
 //! tiny HTTP client, MQTT publishing of wire batches, and Redis.
 #![allow(dead_code)]
 
+pub mod backfill;
 pub mod pki;
 pub mod scenario;
 

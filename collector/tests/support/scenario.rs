@@ -276,6 +276,13 @@ impl Mosquitto {
         });
     }
 
+    /// SIGKILL: what it held in memory and had not saved is gone.
+    pub fn kill9(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill9();
+        }
+    }
+
     /// SIGTERM and wait: it writes its persistence file on the way out.
     pub fn stop(&mut self) {
         if let Some(mut p) = self.proc.take() {

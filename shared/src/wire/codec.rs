@@ -50,6 +50,25 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Batch, WireError> {
     }
 }
 
+/// The receiver id and sequence number of a batch that may not decode
+/// (too large, damaged body, limits), read from its header alone: enough
+/// for the collector to confirm a batch it drops, so the agent stops
+/// sending it. `None` if even the header is unreadable, and for version 1,
+/// which compresses its header with the rest (agents that old do not
+/// wait for confirmations).
+pub fn peek_header(bytes: &[u8]) -> Option<(String, u64)> {
+    let mut r = Reader::new(bytes);
+    if r.take(3).ok()? != MAGIC || r.u8().ok()? != v2::VERSION {
+        return None;
+    }
+    let unbounded = Limits {
+        max_frames: usize::MAX,
+        ..Limits::default()
+    };
+    let (id, seq, _, _) = parse_header(&mut r, &unbounded).ok()?;
+    Some((id, seq))
+}
+
 /// Writes the header both versions share: receiver id, sequence number,
 /// creation time and frame count.
 pub(super) fn put_header(out: &mut Vec<u8>, batch: &Batch) {
@@ -122,6 +141,30 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn the_header_of_a_batch_that_does_not_decode_is_still_read() {
+        let b = sample(50);
+        let small = Limits {
+            max_frames: 10,
+            ..Limits::default()
+        };
+        let bytes = encode(&b);
+        assert_eq!(decode(&bytes, &small), Err(WireError::TooManyFrames(50)));
+        assert_eq!(peek_header(&bytes), Some(("rx-01".into(), 42)));
+        assert_eq!(
+            peek_header(&encode_v1(&b)),
+            None,
+            "version 1 compresses its header"
+        );
+        assert_eq!(
+            peek_header(b"CRB\x09\x05rx-01\x2a"),
+            None,
+            "unknown version"
+        );
+        assert_eq!(peek_header(b"CRB\x02\x05rx-"), None, "cut in the id");
+        assert_eq!(peek_header(b"XYZ"), None);
     }
 
     /// xorshift64: deterministic randomness without a dependency.

@@ -15,7 +15,7 @@ mod status;
 mod v1;
 mod v2;
 
-pub use codec::{MAGIC, VERSION, decode, encode, encode_v1};
+pub use codec::{MAGIC, VERSION, decode, encode, encode_v1, peek_header};
 pub use done::{DONE_MAGIC, DONE_VERSION, Done, MAX_DONE_RANGES, done_topic};
 pub use status::{ReceiverStatus, State};
 #[doc(hidden)]

@@ -1,0 +1,141 @@
+//! The delivery fault suite (issue 16): agents back-filling files of
+//! unique frames at full speed, in each topology we ship, through the
+//! faults operators meet: the collector killed or stopped and restarted,
+//! Redis down for a minute or not there at start, the data directory
+//! full, Mosquitto killed (also while the collector is down), an agent
+//! killed. Every frame of every file must be stored exactly once: the
+//! agents delete a batch only when the collector confirms it, so what a
+//! broker or a queue loses on the way is sent again (decision record 0007).
+//!
+//! Each run prints its table row (`CLOUDRADAR_DELIVERY_REPORT=FILE` also
+//! appends it there); `docs/delivery.md` holds the table.
+
+mod support;
+
+use std::time::Duration;
+
+use support::backfill::{Backfill, Topology};
+use support::wait_for;
+
+/// The runs one at a time: each stalls or kills something on purpose.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Agents per run and frames per agent: 2,000-frame batches, several
+/// hundred of them in flight at once.
+const AGENTS: usize = 3;
+const FRAMES: usize = 100_000;
+/// A small ingest queue and Redis stream, so the faults below overflow them.
+const SMALL_BOUNDS: &str =
+    "queue_capacity = 16\nredis_maxlen = 200\nreceiver_max_frames_per_s = 0\n";
+/// How long Redis stays down.
+const OUTAGE: Duration = Duration::from_secs(60);
+/// Time for everything to arrive after the last fault.
+const SETTLE: Duration = Duration::from_secs(240);
+
+/// The collector killed twice and stopped once, an agent killed, each
+/// while the back-fill runs.
+fn process_faults(topology: Topology) {
+    let _serial = one_at_a_time();
+    let mut b = Backfill::new(topology, AGENTS, FRAMES, SMALL_BOUNDS);
+    b.start_collector();
+    b.start_agents();
+    b.wait_share(0.1, Duration::from_secs(120));
+    b.kill_collector();
+    std::thread::sleep(Duration::from_secs(2));
+    b.start_collector();
+    b.wait_share(0.3, Duration::from_secs(120));
+    b.kill_collector();
+    b.start_collector();
+    b.wait_share(0.5, Duration::from_secs(120));
+    b.stop_collector();
+    b.start_collector();
+    b.wait_share(0.6, Duration::from_secs(120));
+    b.agents[0].kill9_and_restart();
+    b.finish(
+        "collector kill -9 twice, SIGTERM and restart, agent kill -9",
+        SETTLE,
+    );
+}
+
+#[test]
+fn embedded_collector_and_agent_faults_lose_and_double_nothing() {
+    process_faults(Topology::Embedded);
+}
+
+#[test]
+fn embedded_redis_collector_and_agent_faults_lose_and_double_nothing() {
+    process_faults(Topology::EmbeddedRedis);
+}
+
+#[test]
+fn mosquitto_redis_collector_and_agent_faults_lose_and_double_nothing() {
+    process_faults(Topology::MosquittoRedis);
+}
+
+/// Redis not there when the collector starts (then the collector is
+/// stopped with SIGTERM and started again), then Redis killed and down
+/// for a minute while the back-fill runs.
+fn redis_faults(topology: Topology) {
+    let _serial = one_at_a_time();
+    let mut b = Backfill::new(topology, AGENTS, FRAMES, SMALL_BOUNDS);
+    b.kill_redis();
+    b.start_collector_unready();
+    b.start_agents();
+    // Nothing can be stored: nothing is taken from the agents.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(b.stored(), 0);
+    b.stop_collector();
+    b.start_redis();
+    b.start_collector();
+    b.wait_share(0.2, Duration::from_secs(120));
+    b.kill_redis();
+    let http = b.http;
+    wait_for(Duration::from_secs(30), || {
+        support::get(http, "/readyz").is_ok_and(|(s, _)| s == 503)
+    });
+    std::thread::sleep(OUTAGE);
+    b.start_redis();
+    b.finish(
+        "Redis unreachable at start then SIGTERM; Redis kill -9, down 60 s",
+        SETTLE,
+    );
+}
+
+#[test]
+fn embedded_redis_outages_lose_and_double_nothing() {
+    redis_faults(Topology::EmbeddedRedis);
+}
+
+#[test]
+fn mosquitto_redis_outages_lose_and_double_nothing() {
+    redis_faults(Topology::MosquittoRedis);
+}
+
+/// Mosquitto killed while everything runs, then the collector killed
+/// and Mosquitto killed again while the collector is down.
+#[test]
+fn mosquitto_kill9_also_while_the_collector_is_down_loses_and_doubles_nothing() {
+    let _serial = one_at_a_time();
+    let mut b = Backfill::new(Topology::MosquittoRedis, AGENTS, FRAMES, SMALL_BOUNDS);
+    b.start_collector();
+    b.start_agents();
+    b.wait_share(0.2, Duration::from_secs(120));
+    let m = b.mosquitto.as_mut().expect("mosquitto");
+    m.kill9();
+    m.restart();
+    b.wait_share(0.4, Duration::from_secs(120));
+    b.kill_collector();
+    std::thread::sleep(Duration::from_secs(3));
+    let m = b.mosquitto.as_mut().expect("mosquitto");
+    m.kill9();
+    m.restart();
+    b.start_collector();
+    b.finish(
+        "Mosquitto kill -9; collector kill -9, then Mosquitto kill -9 while it is down",
+        SETTLE,
+    );
+}

@@ -1,0 +1,419 @@
+//! The delivery fault suite's system: agents back-filling files of unique
+//! frames at full speed into one collector, in one of the three
+//! topologies we ship, with Redis, Mosquitto and the collector as real
+//! processes that a test kills, stops and starts. Every frame of every
+//! file must end up in SQLite once: the reconciliation counts what each
+//! receiver's file holds (expected), the receptions stored, and from them
+//! what is missing and what is stored twice.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudradar_shared::encode::{bds20, df17};
+
+use super::scenario::{Mosquitto, metrics_at, workspace_bin};
+use super::{Collector, Proc, Redis, free_port, start_collector_on, wait_for};
+
+/// Where batches go between the agents and SQLite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// The embedded broker and the embedded queue (the demo's defaults).
+    Embedded,
+    /// The embedded broker and Redis Streams (what `deploy/k3s` ships).
+    EmbeddedRedis,
+    /// Mosquitto and Redis.
+    MosquittoRedis,
+}
+
+impl Topology {
+    fn redis(self) -> bool {
+        self != Self::Embedded
+    }
+}
+
+/// Writes `n` frames for receiver number `rx` as a CSV recording: DF17
+/// identification messages, every one different (address and callsign
+/// together count up), 1 ms apart on the receiver's clock, an hour ago.
+pub fn write_frames(path: &Path, rx: u32, n: usize) {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64()
+        - 3600.0;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("frames file"));
+    for i in 0..n {
+        let mut k = i / 500;
+        let mut callsign = [b'A'; 8];
+        callsign[0] = b'C';
+        callsign[1] = b'A' + (rx % 26) as u8;
+        for c in callsign[2..].iter_mut().rev() {
+            *c = CHARS[k % CHARS.len()];
+            k /= CHARS.len();
+        }
+        let callsign = std::str::from_utf8(&callsign).expect("ascii");
+        let frame = df17(0x400000 + (i % 500) as u32, 5, bds20(callsign));
+        let hex: String = frame
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let ts = (i as u64 * 12_000) & 0xFFFF_FFFF_FFFF;
+        writeln!(out, "{:.6},1a33{ts:012x}80{hex}", start + i as f64 * 0.001)
+            .expect("write frames");
+    }
+    out.flush().expect("flush frames");
+}
+
+/// One agent back-filling its file.
+pub struct FileAgent {
+    pub id: String,
+    pub proc: Option<Proc>,
+    pub http: u16,
+    args: Vec<String>,
+    log: PathBuf,
+    runs: u32,
+}
+
+impl FileAgent {
+    fn spawn(&mut self) {
+        let log = std::fs::File::create(format!("{}.{}.log", self.log.display(), self.runs))
+            .expect("agent log");
+        self.runs += 1;
+        let child = Command::new(workspace_bin("cloudradar-agent"))
+            .args(&self.args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("agent");
+        self.proc = Some(Proc(child));
+    }
+
+    /// SIGKILL, then the same agent again on its data directory.
+    pub fn kill9_and_restart(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill9();
+        }
+        self.spawn();
+    }
+
+    /// Batches in its spool (0 when it is not answering).
+    pub fn spooled(&self) -> f64 {
+        metrics_at("127.0.0.1", self.http)
+            .and_then(|t| super::scenario::metric(&t, "cloudradar_agent_spool_batches"))
+            .unwrap_or(0.0)
+    }
+}
+
+/// Stored, missing and doubled frames of one receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub expected: i64,
+    pub stored: i64,
+    pub missing: i64,
+    pub duplicated: i64,
+}
+
+/// Everything running for one fault run.
+pub struct Backfill {
+    pub dir: tempfile::TempDir,
+    pub topology: Topology,
+    pub redis: Option<Redis>,
+    pub mosquitto: Option<Mosquitto>,
+    pub collector: Option<Collector>,
+    pub agents: Vec<FileAgent>,
+    pub expected: HashMap<String, i64>,
+    data: PathBuf,
+    redis_dir: PathBuf,
+    redis_port: u16,
+    mqtt: u16,
+    pub http: u16,
+    config: PathBuf,
+}
+
+impl Backfill {
+    /// Prepares `agents` files of `frames` frames and starts Redis and
+    /// Mosquitto as the topology needs; `collector_toml` is the
+    /// collector's configuration file. Nothing else runs yet.
+    pub fn new(topology: Topology, agents: usize, frames: usize, collector_toml: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("backfill")
+            .disable_cleanup(std::env::var_os("CLOUDRADAR_KEEP_SCENARIO").is_some())
+            .tempdir()
+            .expect("tempdir");
+        let redis_dir = dir.path().join("redis");
+        std::fs::create_dir_all(&redis_dir).expect("redis dir");
+        let redis_port = free_port();
+        let mosquitto = (topology == Topology::MosquittoRedis).then(|| {
+            let d = dir.path().join("mosquitto");
+            std::fs::create_dir_all(&d).expect("mosquitto dir");
+            Mosquitto::start(&d)
+        });
+        let config = dir.path().join("collector.toml");
+        std::fs::write(&config, collector_toml).expect("collector config");
+        let mut b = Self {
+            topology,
+            redis: None,
+            mosquitto,
+            collector: None,
+            agents: Vec::new(),
+            expected: HashMap::new(),
+            data: dir.path().join("collector"),
+            redis_dir,
+            redis_port,
+            mqtt: free_port(),
+            http: free_port(),
+            config,
+            dir,
+        };
+        if topology.redis() {
+            b.start_redis();
+        }
+        for i in 0..agents {
+            let id = format!("rx{i}");
+            let file = b.dir.path().join(format!("{id}.csv"));
+            write_frames(&file, i as u32, frames);
+            b.expected.insert(id.clone(), frames as i64);
+            b.agents.push(b.agent(&id, &file));
+        }
+        b
+    }
+
+    fn agent(&self, id: &str, file: &Path) -> FileAgent {
+        let http = free_port();
+        let url = match &self.mosquitto {
+            Some(m) => m.url(),
+            None => format!("mqtt://127.0.0.1:{}", self.mqtt),
+        };
+        let args = vec![
+            "--receiver-id".to_string(),
+            id.to_string(),
+            "--mqtt-url".into(),
+            url,
+            "--input".into(),
+            format!("file:{}:csv", file.display()),
+            "--http-listen".into(),
+            format!("127.0.0.1:{http}"),
+            "--data-dir".into(),
+            self.dir
+                .path()
+                .join(format!("agent-{id}"))
+                .display()
+                .to_string(),
+            // Re-sends after a loss at the broker come within the test's time.
+            "--confirm-timeout-s".into(),
+            "10".into(),
+        ];
+        FileAgent {
+            id: id.to_string(),
+            proc: None,
+            http,
+            args,
+            log: self.dir.path().join(format!("agent-{id}")),
+            runs: 0,
+        }
+    }
+
+    /// Starts every agent.
+    pub fn start_agents(&mut self) {
+        for a in &mut self.agents {
+            a.spawn();
+        }
+    }
+
+    /// Starts Redis (append-only file in the run's directory).
+    pub fn start_redis(&mut self) {
+        self.redis = Some(Redis::start(self.redis_port, Some(&self.redis_dir)));
+    }
+
+    /// SIGKILLs Redis.
+    pub fn kill_redis(&mut self) {
+        if let Some(mut r) = self.redis.take() {
+            r.proc.kill9();
+        }
+    }
+
+    fn collector_args(&self) -> Vec<String> {
+        let mut args = vec!["--config".to_string(), self.config.display().to_string()];
+        if self.topology.redis() {
+            args.extend([
+                "--redis-url".into(),
+                format!("redis://127.0.0.1:{}/", self.redis_port),
+            ]);
+        }
+        match &self.mosquitto {
+            Some(m) => args.extend(["--mqtt-url".into(), m.url()]),
+            None => args.extend(["--allow-anonymous".into(), "true".into()]),
+        }
+        args
+    }
+
+    /// Starts the collector and waits until it is ready.
+    pub fn start_collector(&mut self) {
+        let args = self.collector_args();
+        self.collector = Some(start_collector_on(
+            "127.0.0.1",
+            &self.data,
+            self.mqtt,
+            self.http,
+            &args,
+            &[],
+        ));
+    }
+
+    /// Starts the collector without waiting for it to be ready (Redis is
+    /// not there yet); returns once `/healthz` answers.
+    pub fn start_collector_unready(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .arg("--http-listen")
+            .arg(format!("127.0.0.1:{}", self.http))
+            .arg("--mqtt-listen")
+            .arg(format!("127.0.0.1:{}", self.mqtt))
+            .args(self.collector_args())
+            .env("RUST_LOG", "info,rumqttd=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start collector");
+        self.collector = Some(Collector {
+            proc: Proc(child),
+            http: self.http,
+            mqtt: self.mqtt,
+        });
+        let http = self.http;
+        wait_for(Duration::from_secs(10), || {
+            super::get(http, "/healthz").is_ok_and(|(s, _)| s == 200)
+        });
+    }
+
+    /// SIGKILLs the collector.
+    pub fn kill_collector(&mut self) {
+        if let Some(mut c) = self.collector.take() {
+            c.proc.kill9();
+        }
+    }
+
+    /// SIGTERMs the collector; it must stop within 20 s.
+    pub fn stop_collector(&mut self) {
+        if let Some(mut c) = self.collector.take() {
+            c.proc
+                .terminate()
+                .expect("the collector stops on SIGTERM within 20 s");
+        }
+    }
+
+    fn db(&self) -> Option<rusqlite::Connection> {
+        let c = rusqlite::Connection::open_with_flags(
+            self.data.join("cloudradar.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .ok()?;
+        c.busy_timeout(Duration::from_secs(5)).ok()?;
+        Some(c)
+    }
+
+    /// Per receiver: expected, stored, missing, stored twice.
+    pub fn counts(&self) -> HashMap<String, Count> {
+        let mut out = HashMap::new();
+        let Some(db) = self.db() else {
+            return out;
+        };
+        for (id, expected) in &self.expected {
+            let (stored, distinct): (i64, i64) = db
+                .query_row(
+                    "SELECT count(*), count(DISTINCT timestamp) FROM receptions WHERE receiver = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap_or((0, 0));
+            out.insert(
+                id.clone(),
+                Count {
+                    expected: *expected,
+                    stored,
+                    missing: expected - distinct,
+                    duplicated: stored - distinct,
+                },
+            );
+        }
+        out
+    }
+
+    /// Frames stored so far, all receivers.
+    pub fn stored(&self) -> i64 {
+        self.counts().values().map(|c| c.stored).sum()
+    }
+
+    /// Waits until at least `share` of every file is stored.
+    pub fn wait_share(&self, share: f64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let counts = self.counts();
+            if counts
+                .values()
+                .all(|c| c.stored as f64 >= share * c.expected as f64)
+                && counts.len() == self.expected.len()
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not {share} of every file stored within {timeout:?}: {counts:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits until every file is stored and every spool is empty, then
+    /// asserts nothing is missing or doubled and returns the table rows
+    /// (`| topology | fault | expected | stored | missing | duplicated |`).
+    pub fn finish(&self, fault: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let counts = self.counts();
+            let whole =
+                counts.values().all(|c| c.missing == 0) && counts.len() == self.expected.len();
+            if whole && self.agents.iter().all(|a| a.spooled() == 0.0) {
+                break;
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        // Late re-sends must not be stored again either.
+        std::thread::sleep(Duration::from_secs(2));
+        let counts = self.counts();
+        let sum = |f: fn(&Count) -> i64| counts.values().map(f).sum::<i64>();
+        let row = format!(
+            "| {:?} | {fault} | {} | {} | {} | {} |",
+            self.topology,
+            sum(|c| c.expected),
+            sum(|c| c.stored),
+            sum(|c| c.missing),
+            sum(|c| c.duplicated)
+        );
+        eprintln!("{row}");
+        if let Ok(path) = std::env::var("CLOUDRADAR_DELIVERY_REPORT") {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("report file");
+            writeln!(f, "{row}").expect("report");
+        }
+        assert!(
+            counts.values().all(|c| c.missing == 0 && c.duplicated == 0),
+            "{fault} ({:?}): frames missing or stored twice: {counts:?} (CLOUDRADAR_KEEP_SCENARIO=1 keeps the logs in {})",
+            self.topology,
+            self.dir.path().display()
+        );
+        row
+    }
+}
