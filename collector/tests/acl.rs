@@ -1,8 +1,9 @@
 //! A receiver may only publish to its own topics. With the embedded broker
 //! (plain and TLS listeners), a receiver publishing on another receiver's
-//! frames or status topic, leaving its will there, or subscribing, loses
-//! its connection, nothing of it is stored and the refusal is counted; its
-//! own topics keep working. With an external Mosquitto and the ACL in
+//! frames or status topic, leaving its will there, or subscribing to
+//! anything but its own done topic, loses its connection, nothing of it is
+//! stored and the refusal is counted; its own topics keep working, and a
+//! client id other than its user name is refused (CONNACK 2). With an external Mosquitto and the ACL in
 //! `deploy/mosquitto/acl`, the forged batch never reaches SQLite either
 //! (Mosquitto 2.0 accepts a foreign will at CONNECT and checks it only
 //! when publishing it, so that case is the embedded broker's alone).
