@@ -57,9 +57,11 @@ stack_pids+=($!)
 # the receiver's own topics (ACL, connection closed), the API used (route
 # latency), a backup taken, gauges refreshed.
 sleep 6
-mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u sim-1 -P x -i bad-publisher -q 1 \
-    -t cloudradar/v1/sim-1/frames -m 'not a batch'
-mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u sim-1 -P x -i acl-trespasser -q 1 \
+# (The client id is the user name, as the gate requires; receivers of
+# their own, so the simulated ones keep their sessions.)
+mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u bad-publisher -P x -i bad-publisher -q 1 \
+    -t cloudradar/v1/bad-publisher/frames -m 'not a batch'
+mosquitto_pub -h 127.0.0.1 -p "$mqtt" -u acl-trespasser -P x -i acl-trespasser -q 1 \
     -t cloudradar/v1/sim-2/frames -m 'not mine' 2>/dev/null || true
 sleep 2
 curl -sf "http://127.0.0.1:$http/api/v1/aircraft" >/dev/null

@@ -9,7 +9,7 @@ secs=${1:-60}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 data=../shared/data
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{beast_stream,avr_stream,csv_line,decode_frame,wire_batch,mqtt_packet,done_message}
+mkdir -p "$corpus"/{beast_stream,avr_stream,csv_line,decode_frame,wire_batch,done_message}
 # Seeds: slices of the recordings in each target's format.
 head -c 4000 "$data/lax-messages.txt" > "$corpus/avr_stream/lax"
 head -n 50 "$data/long_flight.csv" | tail -n 1 > "$corpus/csv_line/one"
@@ -22,11 +22,9 @@ PY
 # Real batches in both wire versions (without them the fuzzer never gets
 # past the header checks).
 cargo run -q -p cloudradar-shared --example wire_seeds -- "$data/long_flight.csv" "$corpus/wire_batch"
-# An MQTT session as an agent opens it: CONNECT with a will, a PUBLISH.
-printf '\x01\x10\x33\x00\x04MQTT\x04\xee\x00\x14\x00\x04rx-a\x00\x18cloudradar/v1/rx-a/status\x00\x02{}\x00\x04rx-a\x00\x01x\x32\x1e\x00\x18cloudradar/v1/rx-a/frames\x00\x01CRB' >"$corpus/mqtt_packet/session"
 # A confirmation of batches 1-3 and 7.
 printf 'CRD\x01\x02\x01\x02\x07\x00' >"$corpus/done_message/seed"
-for t in beast_stream avr_stream csv_line decode_frame wire_batch mqtt_packet done_message; do
+for t in beast_stream avr_stream csv_line decode_frame wire_batch done_message; do
     echo "==> $t for ${secs}s"
     (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs")
 done

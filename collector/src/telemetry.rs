@@ -83,10 +83,6 @@ fn describe() {
             "Frames committed to SQLite.",
         ),
         (
-            "cloudradar_collector_mqtt_auth_refused_total",
-            "MQTT connections refused for bad credentials.",
-        ),
-        (
             "cloudradar_collector_mqtt_reconnects_total",
             "Reconnections of the collector's MQTT client.",
         ),
@@ -124,12 +120,21 @@ fn describe() {
         "Receiver status messages that could not be read, by receiver."
     );
     c!(
+        "cloudradar_collector_mqtt_auth_refused_total",
+        "MQTT logins refused, by reason (protocol, closed_at_start, user, password, client_id, loopback)."
+    );
+    c!(
+        "cloudradar_collector_mqtt_connections_refused_total",
+        "MQTT connections closed before login, by reason (address_limit and total_limit: closed at once; login_timeout)."
+    );
+    crate::broker::register_metrics();
+    c!(
         "cloudradar_collector_mqtt_acl_denied_total",
-        "MQTT connections closed for a publish or will outside the receiver's own topics, by receiver."
+        "MQTT connections closed for a publish, will, subscription or unsubscription outside the receiver's own topics, by receiver."
     );
     c!(
         "cloudradar_collector_mqtt_packets_refused_total",
-        "MQTT connections closed for a malformed, oversized or disallowed packet (e.g. SUBSCRIBE), by reason."
+        "MQTT connections closed for a malformed, oversized or disallowed packet (e.g. a second CONNECT), by reason."
     );
     c!(
         "cloudradar_collector_frames_received_total",

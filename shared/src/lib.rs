@@ -13,7 +13,6 @@
 //! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
-//! - [`mqtt`]: MQTT 3.1.1 packet framing and CONNECT parsing, for the collector's ACL gate.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
@@ -25,7 +24,6 @@ pub mod decode;
 pub mod encode;
 pub mod format;
 pub mod frame;
-pub mod mqtt;
 pub mod state;
 pub mod wire;
 

@@ -1,34 +1,41 @@
 //! The gate: the public MQTT listeners (plain and TLS) in front of the
-//! embedded broker. For each client it reads the CONNECT, checks the login
-//! and the will topic, opens a connection to the broker's loopback port and
-//! relays bytes both ways. The client's bytes are read packet by packet
-//! (headers and PUBLISH topics only, see [`super::packet`]); the broker's
-//! are copied unread. A refused packet is never forwarded: the connection
-//! is closed, a warning logged and a counter incremented.
+//! embedded broker. For each client it takes a place among the connections
+//! waiting to log in ([`Admission`]), reads the CONNECT within
+//! [`LOGIN_TIMEOUT`], checks it ([`connect::admit`]), opens a connection to
+//! the broker's loopback port and relays bytes both ways. The client's
+//! bytes are read packet by packet and decided by the [`Inspector`]; the
+//! broker's are copied unread. A refused packet is never forwarded: the
+//! connection is closed, the refusal logged and counted.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use cloudradar_shared::wire::valid_receiver_id;
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio::time::{Instant, timeout, timeout_at};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{Access, INTERNAL_USER, acl};
-use cloudradar_shared::mqtt::packet::{self, Connect, Inspector, MAX_CONNECT, Violation};
+use super::access::Access;
+use super::admission::{Admission, Pending};
+use super::connect::{self, First, MAX_CONNECT, Refused};
+use super::inspect::Inspector;
+use super::report;
+use super::violation::Violation;
 
-/// Time a client has for the TLS handshake and its CONNECT (rumqttd's
-/// own connection timeout).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Time a client has for the TLS handshake and its CONNECT together.
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time the broker has to finish after the client closed its side.
 const LINGER: Duration = Duration::from_secs(5);
 /// Bytes read from a client at a time (a batch is tens of KB).
 const READ_CHUNK: usize = 64 * 1024;
+
+/// Refused logins, which anyone can cause, are logged once a second.
+static LOGIN_LOG: report::RateLimit = report::RateLimit::new(Duration::from_secs(1));
 
 /// What every connection of the gate shares.
 #[derive(Debug)]
@@ -42,6 +49,8 @@ pub struct Gate {
     /// True while receivers are held back (the collector is behind): their
     /// bytes are not read, so their batches wait in their own spools.
     pub hold: watch::Receiver<bool>,
+    /// Connections that have not logged in yet.
+    pub admission: Arc<Admission>,
 }
 
 /// Accepts clients on `listener` until cancelled, each in its own task.
@@ -59,11 +68,20 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => {
+                let pending = match gate.admission.admit(peer.ip()) {
+                    Ok(p) => p,
+                    Err(full) => {
+                        // Closed at once: dropping the stream closes it.
+                        metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => full.reason())
+                            .increment(1);
+                        continue;
+                    }
+                };
                 let (gate, tls, cancel) = (gate.clone(), tls.clone(), cancel.clone());
                 tracker.spawn(async move {
                     tokio::select! {
                         _ = cancel.cancelled() => {}
-                        _ = connection(stream, peer, tls, &gate) => {}
+                        _ = connection(stream, peer, tls, &gate, pending) => {}
                     }
                 });
             }
@@ -76,18 +94,29 @@ pub async fn serve(
     }
 }
 
-async fn connection(stream: TcpStream, peer: SocketAddr, tls: Option<TlsAcceptor>, gate: &Gate) {
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    gate: &Gate,
+    pending: Pending,
+) {
     let _ = stream.set_nodelay(true);
+    let deadline = Instant::now() + LOGIN_TIMEOUT;
     match tls {
-        None => relay(stream, peer, gate).await,
-        Some(acceptor) => {
-            match tokio::time::timeout(CONNECT_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(s)) => relay(s, peer, gate).await,
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "MQTT TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "MQTT TLS handshake timed out"),
-            }
-        }
+        None => relay(stream, peer, gate, pending, deadline).await,
+        Some(acceptor) => match timeout_at(deadline, acceptor.accept(stream)).await {
+            Ok(Ok(s)) => relay(s, peer, gate, pending, deadline).await,
+            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "MQTT TLS handshake failed"),
+            Err(_) => login_timed_out(peer),
+        },
     }
+}
+
+fn login_timed_out(peer: SocketAddr) {
+    metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => "login_timeout")
+        .increment(1);
+    tracing::debug!(%peer, "MQTT login timed out");
 }
 
 /// How the client-to-broker direction ended.
@@ -98,31 +127,33 @@ enum End {
     Refused(Violation),
 }
 
-async fn relay<S>(client: S, peer: SocketAddr, gate: &Gate)
+async fn relay<S>(client: S, peer: SocketAddr, gate: &Gate, pending: Pending, deadline: Instant)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let (mut from_client, mut to_client) = tokio::io::split(client);
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    let connect =
-        match tokio::time::timeout(CONNECT_TIMEOUT, read_connect(&mut from_client, &mut buf)).await
-        {
+    let (first, connect_len) =
+        match timeout_at(deadline, read_connect(&mut from_client, &mut buf)).await {
             Ok(Ok(Some(c))) => c,
-            Ok(Ok(None)) | Err(_) => return,
-            Ok(Err(v)) => {
-                reject(&v, "-", peer);
-                return;
-            }
+            Ok(Ok(None)) => return,
+            Err(_) => return login_timed_out(peer),
+            Ok(Err(v)) => return refused_before_login(&v, peer),
         };
-    let (connect, connect_len) = connect;
-    let user = match admit(&gate.access, &connect, peer) {
+    let verdict = match &first {
+        First::Connect(c) => connect::admit(&gate.access, c),
+        First::Unsupported => Err(Refused::Login(super::access::Refusal::Protocol)),
+    };
+    let user = match verdict {
         Ok(user) => user,
-        Err(code) => {
-            let _ = to_client.write_all(&packet::connack(code)).await;
-            let _ = tokio::time::timeout(LINGER, to_client.shutdown()).await;
+        Err(refused) => {
+            login_refused(&refused, &first, peer);
+            let _ = to_client.write_all(&refused.connack()).await;
+            let _ = timeout(LINGER, to_client.shutdown()).await;
             return;
         }
     };
+    drop(pending);
     let upstream = match TcpStream::connect(gate.upstream).await {
         Ok(s) => s,
         Err(e) => {
@@ -132,9 +163,7 @@ where
     };
     let _ = upstream.set_nodelay(true);
     let (mut from_broker, mut to_broker) = upstream.into_split();
-    let inspector = Inspector::new(gate.max_remaining, |topic: &str| {
-        acl::may_publish(&user, topic)
-    });
+    let inspector = Inspector::new(&user, gate.max_remaining);
     let refused = {
         let up = client_to_broker(
             &mut from_client,
@@ -149,7 +178,7 @@ where
         tokio::select! {
             end = &mut up => match end {
                 Ok(End::Closed) => {
-                    let _ = tokio::time::timeout(LINGER, &mut down).await;
+                    let _ = timeout(LINGER, &mut down).await;
                     None
                 }
                 Ok(End::Refused(v)) => Some(v),
@@ -162,16 +191,16 @@ where
         reject(&v, &user, peer);
     }
     drop((from_broker, to_broker));
-    let _ = tokio::time::timeout(LINGER, to_client.shutdown()).await;
+    let _ = timeout(LINGER, to_client.shutdown()).await;
 }
 
 /// Reads until `buf` holds a whole CONNECT; `None` if the client left.
 async fn read_connect<R: AsyncRead + Unpin>(
     from: &mut R,
     buf: &mut BytesMut,
-) -> Result<Option<(Connect, usize)>, Violation> {
+) -> Result<Option<(First, usize)>, Violation> {
     loop {
-        if let Some(c) = packet::connect(buf)? {
+        if let Some(c) = connect::first_packet(buf)? {
             return Ok(Some(c));
         }
         buf.reserve(MAX_CONNECT.min(READ_CHUNK));
@@ -182,61 +211,65 @@ async fn read_connect<R: AsyncRead + Unpin>(
     }
 }
 
-/// Checks a CONNECT: the user name (the receiver id), the password and
-/// the will topic. The user name on success, the CONNACK code otherwise.
-fn admit(access: &Access, c: &Connect, peer: SocketAddr) -> Result<String, u8> {
-    if c.level != 4 {
-        tracing::debug!(%peer, level = c.level, "MQTT protocol level refused");
-        return Err(1);
+/// Counts a refused CONNECT and logs it (at most once a second).
+fn login_refused(refused: &Refused, first: &First, peer: SocketAddr) {
+    let (client_id, user) = match first {
+        First::Connect(c) => (
+            report::shown(&c.client_id),
+            report::shown(
+                c.login
+                    .as_ref()
+                    .map(|l| l.username.as_str())
+                    .unwrap_or_default(),
+            ),
+        ),
+        First::Unsupported => (String::new(), String::new()),
+    };
+    match refused {
+        Refused::Will(topic) => deny(&user, topic, peer, "will"),
+        Refused::Login(reason) => {
+            metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => reason.reason())
+                .increment(1);
+            if let Some(suppressed) = LOGIN_LOG.admit(std::time::Instant::now()) {
+                tracing::info!(%peer, %client_id, %user, reason = reason.reason(), suppressed, "MQTT login refused");
+            }
+        }
     }
-    let user = c.username.as_deref().unwrap_or_default();
-    let password = c
-        .password
-        .as_deref()
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    // The collector's own user only connects to the loopback port.
-    if user == INTERNAL_USER || !valid_receiver_id(user) || !access.allows(user, &password) {
-        metrics::counter!("cloudradar_collector_mqtt_auth_refused_total").increment(1);
-        tracing::info!(%peer, client_id = %c.client_id, "MQTT login refused");
-        return Err(4);
+}
+
+/// Counts a connection whose first packet was not a readable CONNECT and
+/// logs it (at most once a second, like refused logins).
+fn refused_before_login(v: &Violation, peer: SocketAddr) {
+    metrics::counter!("cloudradar_collector_mqtt_packets_refused_total", "reason" => v.reason())
+        .increment(1);
+    if let Some(suppressed) = LOGIN_LOG.admit(std::time::Instant::now()) {
+        tracing::info!(%peer, reason = v.reason(), error = %v, suppressed, "MQTT client refused before login");
     }
-    if let Some(topic) = &c.will_topic
-        && !acl::may_will(user, topic)
-    {
-        deny(user, topic, peer, "will");
-        return Err(5);
-    }
-    Ok(user.to_string())
 }
 
 /// Forwards the CONNECT, then every packet the inspector allows, until the
 /// client closes or a packet is refused.
-async fn client_to_broker<R, W, F>(
+async fn client_to_broker<R, W>(
     from: &mut R,
     to: &mut W,
     mut buf: BytesMut,
     connect_len: usize,
-    mut inspector: Inspector<F>,
+    inspector: Inspector,
     mut hold: watch::Receiver<bool>,
 ) -> std::io::Result<End>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
-    F: Fn(&str) -> bool,
 {
-    to.write_all(buf.get(..connect_len).unwrap_or_default())
-        .await?;
-    buf.advance(connect_len.min(buf.len()));
+    let connect = buf.split_to(connect_len.min(buf.len()));
+    to.write_all(&connect).await?;
     loop {
-        let scan = inspector.scan(&buf);
-        if scan.forward > 0 {
-            to.write_all(buf.get(..scan.forward).unwrap_or_default())
-                .await?;
-            buf.advance(scan.forward);
-        }
-        if let Some(v) = scan.refused {
-            return Ok(End::Refused(v));
+        loop {
+            match inspector.next(&mut buf) {
+                Ok(Some(packet)) => to.write_all(&packet).await?,
+                Ok(None) => break,
+                Err(v) => return Ok(End::Refused(v)),
+            }
         }
         while *hold.borrow_and_update() {
             if hold.changed().await.is_err() {
@@ -254,7 +287,7 @@ where
 /// Logs and counts a refused packet.
 fn reject(v: &Violation, user: &str, peer: SocketAddr) {
     match v {
-        Violation::Topic { topic } => deny(user, topic, peer, "publish"),
+        Violation::Denied { what, topic } => deny(user, topic, peer, what),
         other => {
             metrics::counter!("cloudradar_collector_mqtt_packets_refused_total", "reason" => other.reason())
                 .increment(1);
@@ -263,9 +296,10 @@ fn reject(v: &Violation, user: &str, peer: SocketAddr) {
     }
 }
 
-/// An ACL denial: the receiver tried another receiver's topic.
+/// An ACL denial: the receiver tried a topic or filter not its own.
 fn deny(user: &str, topic: &str, peer: SocketAddr, what: &'static str) {
     metrics::counter!("cloudradar_collector_mqtt_acl_denied_total", "receiver" => user.to_string())
         .increment(1);
+    let topic = report::shown(topic);
     tracing::warn!(receiver = %user, %topic, %peer, what, "MQTT topic outside the receiver's own refused; connection closed");
 }

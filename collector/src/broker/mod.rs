@@ -11,9 +11,13 @@
 //! rumqttd runs on its own OS thread (it blocks and has no stop API; it
 //! ends with the process). The gate (`gate.rs`, tokio) terminates TLS,
 //! checks logins (see [`Access`]) and enforces the topic ACL that rumqttd
-//! lacks (`acl.rs`): a receiver, logged in with its id as user name,
-//! publishes and leaves its will only under `cloudradar/v1/<its id>/`, and
-//! never subscribes. Receivers log in with the credentials in
+//! lacks (`acl.rs`): a receiver, logged in with its id as user name and
+//! client id, publishes only its own frames and status, leaves its will
+//! only on its own status, and subscribes only to its own delivery
+//! confirmations (`done`). At most [`MAX_PENDING`] connections (and
+//! [`MAX_PENDING_PER_ADDRESS`] from one address) may be waiting to log in,
+//! each for at most ten seconds. Packets are read with rumqttc's
+//! `mqttbytes` (`connect.rs`, `inspect.rs`); only the decisions are ours. Receivers log in with the credentials in
 //! `credentials_file` (`receiver_id:password` a line), or with any password
 //! in anonymous mode; the collector's own subscriber gets a random password
 //! generated at start and connects to the loopback port directly. rumqttd
@@ -21,18 +25,23 @@
 //! to the loopback port itself bypasses the ACL: in a container that is
 //! only the collector.
 
+mod access;
 mod acl;
+mod admission;
+mod connect;
 mod credentials;
 mod gate;
+mod inspect;
+mod report;
 mod tls;
+mod violation;
 
+pub use access::Access;
 pub use credentials::load_credentials;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
@@ -41,37 +50,29 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use access::Refusal;
+
 /// The username the collector's own subscriber uses on the embedded broker.
 pub const INTERNAL_USER: &str = "cloudradar-collector";
 
-/// Who may connect: the collector itself always (with its generated
-/// password); receivers only once `open` is set (after the collector's
-/// subscription is in place, so no batch is published into the void at
-/// start-up), with a matching password unless `credentials` is `None`
-/// (anonymous: any password is accepted, but a login must be sent with
-/// the receiver id as user name, as the agent and the simulator do).
-#[derive(Debug, Clone)]
-pub struct Access {
-    /// The collector's own password.
-    pub internal_password: String,
-    /// Receiver credentials; `None` for anonymous access.
-    pub credentials: Option<HashMap<String, String>>,
-    /// Set once receivers may connect.
-    pub open: Arc<AtomicBool>,
-}
+/// Connections from one address (an IPv6 /64) that have not logged in
+/// yet: an agent needs one, a site with many receivers behind one NAT a
+/// few at once after an outage.
+pub const MAX_PENDING_PER_ADDRESS: usize = 16;
+/// Connections that have not logged in yet, in all: each holds a file
+/// descriptor and a read buffer for at most [`gate::LOGIN_TIMEOUT`].
+pub const MAX_PENDING: usize = 512;
 
-impl Access {
-    fn allows(&self, user: &str, password: &str) -> bool {
-        if user == INTERNAL_USER {
-            return password == self.internal_password;
-        }
-        if !self.open.load(Ordering::Acquire) {
-            return false;
-        }
-        match &self.credentials {
-            None => true,
-            Some(map) => map.get(user).is_some_and(|p| p == password),
-        }
+/// Every label value of the gate's counters, registered at start so each
+/// series exists (at 0) before the first refusal.
+pub fn register_metrics() {
+    for r in Refusal::ALL {
+        metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => r.reason())
+            .increment(0);
+    }
+    for reason in ["address_limit", "total_limit", "login_timeout"] {
+        metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => reason)
+            .increment(0);
     }
 }
 
@@ -103,10 +104,11 @@ fn server(listen: SocketAddr, access: Access, max_payload: usize) -> ServerSetti
     };
     // The gate checked receivers already; this keeps the loopback port
     // closed to anything else on the host.
-    server.set_auth_handler(move |_client_id, user, password| {
-        let ok = access.allows(&user, &password);
+    server.set_auth_handler(move |client_id, user, password| {
+        let ok = client_id == user && access.allows(&user, &password).is_ok();
         if !ok {
-            metrics::counter!("cloudradar_collector_mqtt_auth_refused_total").increment(1);
+            metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => Refusal::Loopback.reason())
+                .increment(1);
         }
         async move { ok }
     });
@@ -198,6 +200,7 @@ pub async fn start(
         access,
         max_remaining: max_payload + 1024,
         hold,
+        admission: admission::Admission::new(MAX_PENDING_PER_ADDRESS, MAX_PENDING),
     });
     tracker.spawn(gate::serve(
         plain,

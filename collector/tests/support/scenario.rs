@@ -226,22 +226,68 @@ pub struct Mosquitto {
     dir: PathBuf,
 }
 
+/// The shipped `deploy/mosquitto/mosquitto.conf`.
+pub const MOSQUITTO_CONF: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../deploy/mosquitto/mosquitto.conf"
+);
+/// The shipped `deploy/mosquitto/acl`.
+pub const MOSQUITTO_ACL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mosquitto/acl");
+
+/// Settings a test replaces in the shipped configuration: where it listens,
+/// where its files are, who may log in, how it logs.
+const TEST_OWNS: &[&str] = &[
+    "listener",
+    "certfile",
+    "keyfile",
+    "cafile",
+    "user",
+    "persistence_location",
+    "allow_anonymous",
+    "password_file",
+    "acl_file",
+    "log_dest",
+];
+
+/// The shipped configuration without the settings a test owns and `drop`
+/// (comments and blank lines left out).
+fn shipped_settings(drop: &[&str]) -> String {
+    let text = std::fs::read_to_string(MOSQUITTO_CONF).expect("deploy/mosquitto/mosquitto.conf");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| {
+            let key = l.split_whitespace().next().unwrap_or_default();
+            !TEST_OWNS.contains(&key) && !drop.contains(&key)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 impl Mosquitto {
-    /// Starts it on a free port with persistence in `dir`, anyone allowed.
+    /// Starts it on a free port with persistence in `dir`, anyone allowed:
+    /// the shipped settings but `use_username_as_clientid` (which refuses
+    /// clients without a user name, as the anonymous scenarios' are).
     pub fn start(dir: &Path) -> Self {
-        Self::start_with(dir, "allow_anonymous true\n")
+        Self::start_conf(dir, "allow_anonymous true\n", &["use_username_as_clientid"])
     }
 
     /// [`Mosquitto::start`] with `access` as its access settings
-    /// (`allow_anonymous`, `password_file`, `acl_file`).
+    /// (`allow_anonymous`, `password_file`, `acl_file`) and every shipped
+    /// setting.
     pub fn start_with(dir: &Path, access: &str) -> Self {
+        Self::start_conf(dir, access, &[])
+    }
+
+    fn start_conf(dir: &Path, access: &str, drop: &[&str]) -> Self {
         let port = free_port();
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
             format!(
-                "listener {port} 127.0.0.1\nuser root\n{access}persistence true\npersistence_location {}/\nmax_queued_messages 100000\nmax_inflight_messages 100\nlog_dest stderr\n",
-                dir.display()
+                "listener {port} 127.0.0.1\nuser root\npersistence_location {}/\nlog_dest stderr\n{access}{}",
+                dir.display(),
+                shipped_settings(drop),
             ),
         )
         .expect("write mosquitto.conf");
