@@ -14,6 +14,7 @@
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 //! - [`mqtt`]: MQTT 3.1.1 packet framing and CONNECT parsing, for the collector's ACL gate.
+//! - [`redact`]: masking secrets (passwords in URLs) in printed configuration and logs.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
@@ -26,6 +27,7 @@ pub mod encode;
 pub mod format;
 pub mod frame;
 pub mod mqtt;
+pub mod redact;
 pub mod state;
 pub mod wire;
 
