@@ -61,6 +61,15 @@ pub async fn run(
         confirm_timeout: Duration::from_secs(config.confirm_timeout_s),
     };
 
+    // The local endpoint has its own token: it serves until the pipeline
+    // below has finished (delivering or spooling), not only until `cancel`.
+    let http_tracker = TaskTracker::new();
+    let http_stop = CancellationToken::new();
+    let _stop_http_on_error = http_stop.clone().drop_guard();
+    if let Some(addr) = config.http_listen {
+        crate::http::start(addr, metrics, http_stop.clone(), &http_tracker).await?;
+    }
+
     let tracker = TaskTracker::new();
     let inputs_cancel = cancel.child_token();
     let (frames_tx, frames_rx) = mpsc::channel(20_000);
@@ -124,19 +133,13 @@ pub async fn run(
         },
         cancel.clone(),
     ));
-    if let Some(addr) = config.http_listen {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("binding HTTP on {addr}"))?;
-        let app = crate::http::router(metrics);
-        let http_cancel = cancel.clone();
-        tracker.spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { http_cancel.cancelled().await })
-                .await;
-        });
-    }
     tracker.close();
     tracker.wait().await;
+    // Every input has ended (or `cancel` fired) and every batch is
+    // delivered or spooled: nothing is left for the local endpoint to
+    // report, and it must not keep the agent running.
+    http_stop.cancel();
+    http_tracker.close();
+    http_tracker.wait().await;
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
 use serde::{Deserialize, Serialize};
 
 /// Effective agent configuration.
@@ -29,7 +30,8 @@ pub struct Config {
     /// recordings keep their own times and are never paced.
     pub file_max_frames_per_s: u64,
     /// Collector broker: `mqtt://host[:port]` (default port 1883) or, with
-    /// TLS, `mqtts://host[:port]` (default port 8883).
+    /// TLS, `mqtts://host[:port]` (default port 8883). Credentials go in
+    /// `mqtt_username` and `mqtt_password`, not in the URL.
     pub mqtt_url: String,
     /// For `mqtts://`: PEM bundle of the CA certificates to trust for the
     /// broker (default: the system's trust store).
@@ -158,7 +160,7 @@ pub struct Overrides {
     #[arg(long, env = "CLOUDRADAR_FILE_MAX_FRAMES_PER_S")]
     pub file_max_frames_per_s: Option<u64>,
     /// See `mqtt_url`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
+    #[arg(long, env = "CLOUDRADAR_MQTT_URL", hide_env_values = true)]
     pub mqtt_url: Option<String>,
     /// See `mqtt_ca_file`.
     #[arg(long, env = "CLOUDRADAR_MQTT_CA_FILE")]
@@ -281,8 +283,15 @@ impl Config {
         {
             anyhow::bail!("key `receiver_id`: {id:?} must be 1-64 of A-Z a-z 0-9 - _ .");
         }
+        let url = mask_url_password(&self.mqtt_url);
+        if url_has_userinfo(&self.mqtt_url) {
+            anyhow::bail!(
+                "key `mqtt_url`: {url:?} holds credentials, which are not used; \
+                 set mqtt_username and mqtt_password"
+            );
+        }
         let broker = crate::publish::Broker::parse(&self.mqtt_url)
-            .with_context(|| format!("key `mqtt_url`: {:?}", self.mqtt_url))?;
+            .with_context(|| format!("key `mqtt_url`: {url:?}"))?;
         if broker.tls {
             self.tls()?;
         } else if let Some(key) = [
@@ -294,9 +303,8 @@ impl Config {
         .find_map(|(k, v)| v.is_some().then_some(k))
         {
             anyhow::bail!(
-                "key `{key}` is set but `mqtt_url` {:?} is not `mqtts://`: \
-                 the connection would not use TLS",
-                self.mqtt_url
+                "key `{key}` is set but `mqtt_url` {url:?} is not `mqtts://`: \
+                 the connection would not use TLS"
             );
         }
         if !(2..=3600).contains(&self.mqtt_keep_alive_s) {
@@ -334,12 +342,14 @@ impl Config {
         })
     }
 
-    /// The configuration as TOML with the password masked.
+    /// The configuration as TOML with the password (and any password in
+    /// `mqtt_url`) masked.
     pub fn to_toml_masked(&self) -> String {
         let mut c = self.clone();
         if c.mqtt_password.is_some() {
-            c.mqtt_password = Some("********".into());
+            c.mqtt_password = Some(MASK.into());
         }
+        c.mqtt_url = mask_url_password(&c.mqtt_url);
         toml::to_string(&c).unwrap_or_default()
     }
 }
@@ -435,6 +445,31 @@ mod tests {
             .unwrap_err()
         );
         assert!(err.contains("mqtt_url") && err.contains("ws"), "{err}");
+    }
+
+    /// Regression: a password in `mqtt_url` was printed in the error the
+    /// URL gave (it is not read from there: the broker saw it as part of
+    /// the host name).
+    #[test]
+    fn credentials_in_the_url_are_refused_without_showing_them() {
+        for url in [
+            "mqtt://rx-1:hunter2@broker:1883",
+            "mqtts://rx-1:hunter2@broker",
+        ] {
+            let err = format!(
+                "{:#}",
+                Config::load(&Overrides {
+                    mqtt_url: Some(url.into()),
+                    ..Overrides::default()
+                })
+                .unwrap_err()
+            );
+            assert!(
+                err.contains("mqtt_password") && err.contains("rx-1:********@broker"),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The agent's small local HTTP endpoint: `/healthz` and `/metrics`.
 
+use std::net::SocketAddr;
+
+use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Builds the router.
 pub fn router(metrics: Option<PrometheusHandle>) -> Router {
@@ -15,4 +20,23 @@ pub fn router(metrics: Option<PrometheusHandle>) -> Router {
                 async move { ([("content-type", "text/plain; version=0.0.4")], body) }
             }),
         )
+}
+
+/// Binds `addr` and serves the router on `tracker` until `stop` fires.
+pub async fn start(
+    addr: SocketAddr,
+    metrics: Option<PrometheusHandle>,
+    stop: CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding HTTP on {addr}"))?;
+    let bound = listener.local_addr()?;
+    tracker.spawn(async move {
+        let _ = axum::serve(listener, router(metrics))
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+    });
+    Ok(bound)
 }

@@ -10,9 +10,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use cloudradar_shared::wire::valid_receiver_id;
+use cloudradar_shared::wire::{MAX_SEQ, valid_receiver_id};
 
 pub(crate) const BLOCK: u64 = 1000;
+
+/// Highest sequence an agent starts from: 2^32 batches below the largest
+/// the collector accepts, decades of batching at any rate, so a running
+/// agent never reaches [`MAX_SEQ`].
+pub(crate) const START_LIMIT: u64 = MAX_SEQ - (1 << 32);
 
 /// Reads the persisted receiver id, or generates and stores a new one.
 pub fn receiver_id(dir: &Path, configured: Option<&str>) -> anyhow::Result<String> {
@@ -85,6 +90,10 @@ impl Sequence {
     /// directory must not reuse numbers the collector has already applied
     /// (it would drop those batches as re-sends). Numbers handed out before
     /// are far below: at most one per batch plus a block per restart.
+    ///
+    /// Refuses to open a sequence at or above [`START_LIMIT`] (a corrupt or
+    /// hand-edited file, or a spooled batch numbered like that): the
+    /// collector refuses batches above [`MAX_SEQ`], so they would be lost.
     pub fn open(dir: &Path, at_least: u64) -> anyhow::Result<Self> {
         let path = dir.join("sequence");
         let stored = match fs::read_to_string(&path) {
@@ -97,6 +106,19 @@ impl Sequence {
                 return Err(e).with_context(|| format!("reading {}", path.display()));
             }
         };
+        if stored >= START_LIMIT {
+            anyhow::bail!(
+                "{} holds batch sequence {stored}, at or above {START_LIMIT}: the collector \
+                 accepts none above {MAX_SEQ}; delete the file to start again from the current time",
+                path.display()
+            );
+        }
+        if at_least >= START_LIMIT {
+            anyhow::bail!(
+                "the spool holds a batch numbered {at_least}, at or above {START_LIMIT}: the \
+                 collector accepts none above {MAX_SEQ}; remove that batch from the spool",
+            );
+        }
         let next = stored.max(at_least + 1);
         let mut s = Self {
             path,
@@ -177,6 +199,29 @@ mod tests {
         let mut s = Sequence::open(dir.path(), 0).unwrap();
         let n = s.take().unwrap();
         assert!(n > *used.iter().max().unwrap(), "{n} reused");
+    }
+
+    /// Regression: a sequence file at 2^63 or above was used as it was; the
+    /// collector stored such sequences negative. Near the limit the agent
+    /// now refuses to start, naming the file.
+    #[test]
+    fn a_sequence_near_the_collectors_limit_is_refused_at_start() {
+        for stored in [START_LIMIT, MAX_SEQ, 1 << 63, u64::MAX] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("sequence"), stored.to_string()).unwrap();
+            let err = format!("{:#}", Sequence::open(dir.path(), 0).unwrap_err());
+            assert!(
+                err.contains("sequence") && err.contains(&stored.to_string()),
+                "{err}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let err = format!("{:#}", Sequence::open(dir.path(), 1 << 63).unwrap_err());
+        assert!(err.contains("spool"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sequence"), (START_LIMIT - 1).to_string()).unwrap();
+        let mut s = Sequence::open(dir.path(), 0).unwrap();
+        assert!(s.take().unwrap() <= MAX_SEQ);
     }
 
     /// Regression: a reinstalled agent (same receiver id, empty data

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
 use serde::{Deserialize, Serialize};
 
 /// Effective collector configuration.
@@ -49,7 +50,9 @@ pub struct Config {
     /// Let the embedded broker accept any password (demo only); the user
     /// name must still be the receiver id, and the topic ACL still applies.
     pub allow_anonymous: bool,
-    /// Redis URL (`redis://host:port`); without it the embedded buffer is used.
+    /// Redis URL (`redis://[:password@]host:port[/db]`); without it the
+    /// embedded buffer is used. The password is masked wherever the
+    /// configuration is printed.
     pub redis_url: Option<String>,
     /// Redis stream holding accepted batches.
     pub redis_stream: String,
@@ -186,7 +189,6 @@ pub struct Overrides {
     /// See `mqtt_listen`.
     #[arg(long, env = "CLOUDRADAR_MQTT_LISTEN")]
     pub mqtt_listen: Option<SocketAddr>,
-    /// See `mqtt_url`.
     /// MQTT-over-TLS listen address of the embedded broker.
     #[arg(long, env = "CLOUDRADAR_MQTT_TLS_LISTEN")]
     pub mqtt_tls_listen: Option<SocketAddr>,
@@ -196,7 +198,8 @@ pub struct Overrides {
     /// PEM private key for the TLS listener.
     #[arg(long, env = "CLOUDRADAR_MQTT_TLS_KEY_FILE")]
     pub mqtt_tls_key_file: Option<PathBuf>,
-    #[arg(long, env = "CLOUDRADAR_MQTT_URL")]
+    /// See `mqtt_url`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_URL", hide_env_values = true)]
     pub mqtt_url: Option<String>,
     /// See `mqtt_username`.
     #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
@@ -211,7 +214,7 @@ pub struct Overrides {
     #[arg(long, env = "CLOUDRADAR_ALLOW_ANONYMOUS")]
     pub allow_anonymous: Option<bool>,
     /// See `redis_url`.
-    #[arg(long, env = "CLOUDRADAR_REDIS_URL")]
+    #[arg(long, env = "CLOUDRADAR_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// See `log_format`.
     #[arg(long, env = "CLOUDRADAR_LOG_FORMAT", value_enum)]
@@ -245,7 +248,7 @@ pub struct Overrides {
     #[arg(long, env = "CLOUDRADAR_BACKUP_PREFIX")]
     pub backup_prefix: Option<String>,
     /// S3 endpoint URL (S3-compatible stores).
-    #[arg(long, env = "CLOUDRADAR_BACKUP_ENDPOINT")]
+    #[arg(long, env = "CLOUDRADAR_BACKUP_ENDPOINT", hide_env_values = true)]
     pub backup_endpoint: Option<String>,
     /// S3 region.
     #[arg(long, env = "CLOUDRADAR_BACKUP_REGION")]
@@ -377,6 +380,12 @@ impl Config {
         if self.backup_prefix.starts_with('/') || self.backup_prefix.ends_with('/') {
             return Err("backup_prefix: no leading or trailing '/'".into());
         }
+        if self.mqtt_url.as_deref().is_some_and(url_has_userinfo) {
+            return Err(
+                "mqtt_url: credentials in the URL are not used; set mqtt_username and mqtt_password"
+                    .into(),
+            );
+        }
         if self.backup_bucket.as_deref() == Some("") {
             return Err("backup_bucket: empty".into());
         }
@@ -387,18 +396,25 @@ impl Config {
         self.data_dir.join("cloudradar.sqlite")
     }
 
-    /// The configuration as TOML with secrets masked, for `--check-config`.
+    /// The configuration as TOML with secrets masked, for `--check-config`:
+    /// passwords, tokens, and the passwords in URLs.
     pub fn to_toml_masked(&self) -> String {
         let mut c = self.clone();
         if c.mqtt_password.is_some() {
-            c.mqtt_password = Some("********".into());
+            c.mqtt_password = Some(MASK.into());
         }
         for t in &mut c.http_auth_tokens {
-            *t = "********".into();
+            *t = MASK.into();
         }
         for u in &mut c.http_basic_users {
             let user = u.split(':').next().unwrap_or_default();
-            *u = format!("{user}:********");
+            *u = format!("{user}:{MASK}");
+        }
+        for url in [&mut c.redis_url, &mut c.backup_endpoint, &mut c.mqtt_url]
+            .into_iter()
+            .flatten()
+        {
+            *url = mask_url_password(url);
         }
         toml::to_string(&c).unwrap_or_default()
     }
@@ -472,5 +488,33 @@ mod tests {
         };
         let t = c.to_toml_masked();
         assert!(!t.contains("hunter2") && t.contains("********"));
+    }
+
+    /// Regression: `--check-config` printed the passwords in `redis_url`
+    /// and `backup_endpoint`.
+    #[test]
+    fn masked_output_hides_the_passwords_in_urls() {
+        let c = Config {
+            redis_url: Some("redis://:s3cret@redis:6379/0".into()),
+            backup_endpoint: Some("https://key:hunter3@s3.local".into()),
+            ..Config::default()
+        };
+        let t = c.to_toml_masked();
+        assert!(!t.contains("s3cret") && !t.contains("hunter3"), "{t}");
+        assert!(t.contains("redis://:********@redis:6379/0"), "{t}");
+        assert!(t.contains("https://key:********@s3.local"), "{t}");
+    }
+
+    #[test]
+    fn credentials_in_the_mqtt_url_are_refused_without_showing_them() {
+        let c = Config {
+            mqtt_url: Some("mqtt://collector:hunter4@broker:1883".into()),
+            ..Config::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert!(
+            err.contains("mqtt_username") && !err.contains("hunter4"),
+            "{err}"
+        );
     }
 }

@@ -46,8 +46,10 @@ struct Prepared {
     started: std::time::Instant,
 }
 
-/// Decodes and processes one encoded batch; `None` for a malformed one
-/// (validated at ingest, so only if limits changed), which is dropped.
+/// Decodes and processes one encoded batch; `None` for a malformed one or
+/// one with a sequence the store cannot keep (validated at ingest, so only
+/// if limits changed or it was buffered by an older collector), which is
+/// dropped.
 fn prepare(processor: &mut Processor, payload: &[u8], limits: &Limits) -> Option<Prepared> {
     let started = std::time::Instant::now();
     let Ok(batch) = wire::decode(payload, limits) else {
@@ -55,6 +57,10 @@ fn prepare(processor: &mut Processor, payload: &[u8], limits: &Limits) -> Option
             .increment(1);
         return None;
     };
+    if let Err(r) = crate::ingest::check_seq(batch.seq) {
+        r.record(&batch.receiver_id);
+        return None;
+    }
     let rows = Arc::new(processor.process(&batch, now_ms()));
     Some(Prepared {
         rows,
@@ -538,5 +544,30 @@ async fn run_redis_processor(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudradar_shared::wire::{Batch, encode};
+
+    /// Regression: a batch numbered 2^63 or above that reached the buffer
+    /// (accepted by a collector without the check at ingest) was processed
+    /// and stored with a negative sequence.
+    #[test]
+    fn a_buffered_batch_with_a_sequence_the_store_cannot_keep_is_dropped() {
+        let mut processor = Processor::new(0, 1000, Default::default());
+        let batch = |seq| {
+            encode(&Batch {
+                receiver_id: "rx-a".into(),
+                seq,
+                created_ms: 1,
+                frames: vec![],
+            })
+        };
+        assert!(prepare(&mut processor, &batch(1 << 63), &Limits::default()).is_none());
+        let kept = prepare(&mut processor, &batch(7), &Limits::default());
+        assert_eq!(kept.map(|p| p.rows.seq), Some(7));
     }
 }

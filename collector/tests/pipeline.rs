@@ -115,6 +115,33 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
     assert_eq!(get(http, "/readyz").unwrap().0, 200);
 }
 
+/// Regression: a batch numbered 2^63 or above was stored, its sequence
+/// negative in SQLite (signed integers); it is refused at the door.
+#[test]
+fn a_batch_sequence_the_store_cannot_keep_is_refused_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mqtt, http) = (free_port(), free_port());
+    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let frames = recording(150);
+    let (huge, fine) = frames.split_at(100);
+    // The refused batch goes first: once the one after it is stored, it
+    // has been handled.
+    let mut sent = encoded(&batches("rx-a", huge, 100, 1 << 63));
+    sent.extend(encoded(&batches("rx-a", fine, 50, 1)));
+    publish(mqtt, "rx-a", Some(("rx-a", "any")), &sent).expect("publish");
+    wait_for(Duration::from_secs(30), || receptions(http) >= 50);
+    assert_eq!(receptions(http), 50, "only the batch numbered 1 is stored");
+    let (_, metrics) = get(http, "/metrics").unwrap();
+    assert!(
+        metrics.lines().any(
+            |l| l.starts_with("cloudradar_collector_batches_rejected_total")
+                && l.contains("reason=\"sequence\"")
+                && l.ends_with(" 1")
+        ),
+        "no rejection counted for the sequence:\n{metrics}"
+    );
+}
+
 #[test]
 fn api_rejects_bad_parameters_with_the_parameter_named() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,7 @@
 //! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
+//! - [`redact`]: masking secrets (passwords in URLs) in printed configuration and logs.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
@@ -24,6 +25,7 @@ pub mod decode;
 pub mod encode;
 pub mod format;
 pub mod frame;
+pub mod redact;
 pub mod state;
 pub mod wire;
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use cloudradar_shared::redact::{mask_url_password, url_has_userinfo};
 use serde::{Deserialize, Serialize};
 
 use crate::receiver::Noise;
@@ -83,6 +84,7 @@ pub struct Config {
     pub serial_format: SerialFormat,
     /// Fleet mode: every receiver acts as a CloudRadar agent publishing
     /// to this broker (`mqtt://host:port`), in the agent's wire format.
+    /// The password goes in `agents_password`, not in the URL.
     pub agents_mqtt: Option<String>,
     /// Password the virtual agents log in with (username = receiver id).
     #[serde(skip_serializing)]
@@ -153,7 +155,7 @@ pub struct Overrides {
     #[arg(long, value_enum, env = "CLOUDRADAR_SIM_SERIAL_FORMAT")]
     pub serial_format: Option<SerialFormat>,
     /// See `agents_mqtt`.
-    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT")]
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT", hide_env_values = true)]
     pub agents_mqtt: Option<String>,
     /// See `agents_password`.
     #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
@@ -222,6 +224,13 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        if let Some(url) = self.agents_mqtt.as_deref().filter(|u| url_has_userinfo(u)) {
+            anyhow::bail!(
+                "key `agents_mqtt`: {:?} holds credentials, which are not used; \
+                 set agents_password (the user name is each receiver's id)",
+                mask_url_password(url)
+            );
+        }
         if !(1..=10_000).contains(&self.aircraft) {
             anyhow::bail!("key `aircraft`: {} is outside 1..=10000", self.aircraft);
         }
@@ -256,6 +265,14 @@ impl Config {
         Ok(())
     }
 
+    /// The scenario as TOML for `--check-config`: `agents_password` is
+    /// never serialized, and any password in `agents_mqtt` is masked.
+    pub fn to_toml_masked(&self) -> anyhow::Result<String> {
+        let mut c = self.clone();
+        c.agents_mqtt = c.agents_mqtt.as_deref().map(mask_url_password);
+        Ok(toml::to_string(&c)?)
+    }
+
     /// The serial output path of receiver `index`, if it has one.
     pub fn serial_path(&self, index: usize) -> Option<&Path> {
         self.receivers
@@ -268,6 +285,32 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a password in `agents_mqtt` (not read from there) was
+    /// printed by `--check-config` and in the broker URL's errors.
+    #[test]
+    fn credentials_in_the_broker_url_are_refused_without_showing_them() {
+        let err = format!(
+            "{:#}",
+            Config::load(&Overrides {
+                agents_mqtt: Some("mqtt://sim:hunter2@broker:1883".into()),
+                ..Overrides::default()
+            })
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("agents_password") && err.contains("sim:********@broker"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        let c = Config {
+            agents_mqtt: Some("mqtt://sim:hunter2@broker:1883".into()),
+            agents_password: Some("hunter3".into()),
+            ..Config::default()
+        };
+        let t = c.to_toml_masked().unwrap();
+        assert!(!t.contains("hunter2") && !t.contains("hunter3"), "{t}");
+    }
 
     #[test]
     fn malformed_scenario_names_the_file_and_key() {

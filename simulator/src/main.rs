@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     #[command(flatten)]
     overrides: Overrides,
-    /// Print the effective scenario and exit.
+    /// Print the effective scenario (secrets masked) and exit.
     #[arg(long)]
     check_config: bool,
 }
@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.overrides)?;
     if cli.check_config {
-        print!("{}", toml::to_string(&config)?);
+        print!("{}", config.to_toml_masked()?);
         return Ok(());
     }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -18,7 +18,7 @@ mod validate;
 
 pub use acker::Acker;
 pub use fairness::RateLimit;
-pub use validate::{Checked, Rejection, validate};
+pub use validate::{Checked, Rejection, check_seq, validate};
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! Batch validation at the door: wire version, size limits, and the
-//! receiver id inside the batch matching the topic it came on. Rejections
+//! Batch validation at the door: wire version, size limits, the receiver
+//! id inside the batch matching the topic it came on, and a sequence
+//! number the store can keep. Rejections
 //! are counted per receiver and reason, and logged at most once a minute
 //! per receiver.
 
@@ -16,6 +17,9 @@ pub enum Rejection {
     Wire(WireError),
     /// The batch names another receiver than its topic.
     WrongReceiver(String),
+    /// The sequence number is above [`wire::MAX_SEQ`]: the store keeps it
+    /// in a signed 64-bit column, where it would turn negative.
+    Sequence(u64),
 }
 
 impl Rejection {
@@ -28,6 +32,7 @@ impl Rejection {
             Self::Wire(WireError::Truncated) => "truncated",
             Self::Wire(_) => "malformed",
             Self::WrongReceiver(_) => "receiver_mismatch",
+            Self::Sequence(_) => "sequence",
         }
     }
 
@@ -77,11 +82,20 @@ pub fn validate(
     if batch.receiver_id != topic_receiver {
         return Err(Rejection::WrongReceiver(batch.receiver_id));
     }
+    check_seq(batch.seq)?;
     Ok(Checked {
         seq: batch.seq,
         frames: batch.frames.len(),
         newest_rx_ms: batch.frames.iter().map(|f| f.rx_ms).max().unwrap_or(0),
     })
+}
+
+/// Refuses a sequence number the store cannot keep (above [`wire::MAX_SEQ`]).
+pub fn check_seq(seq: u64) -> Result<(), Rejection> {
+    if seq > wire::MAX_SEQ {
+        return Err(Rejection::Sequence(seq));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -129,6 +143,30 @@ mod tests {
         assert_eq!(
             validate("rx-old", &future, &Limits::default()).map_err(|r| r.reason()),
             Err("version")
+        );
+    }
+
+    /// Regression: a batch numbered 2^63 or above was accepted and stored
+    /// with a negative sequence (SQLite integers are signed).
+    #[test]
+    fn a_sequence_the_store_cannot_keep_is_refused() {
+        let batch = |seq| Batch {
+            receiver_id: "rx-a".into(),
+            seq,
+            created_ms: 1,
+            frames: vec![],
+        };
+        for seq in [1 << 63, u64::MAX] {
+            assert_eq!(
+                validate("rx-a", &encode(&batch(seq)), &Limits::default()),
+                Err(Rejection::Sequence(seq))
+            );
+            assert_eq!(Rejection::Sequence(seq).reason(), "sequence");
+        }
+        let last = (1 << 63) - 1;
+        assert_eq!(
+            validate("rx-a", &encode(&batch(last)), &Limits::default()).map(|c| c.seq),
+            Ok(last)
         );
     }
 }

@@ -123,6 +123,7 @@ impl Processor {
     pub fn process(&mut self, batch: &Batch, now_ms: u64) -> WriteBatch {
         let mut out = WriteBatch {
             receiver: batch.receiver_id.clone(),
+            // At most `wire::MAX_SEQ` (`ingest::check_seq`): it fits.
             seq: batch.seq as i64,
             time_ms: now_ms as i64,
             frames: batch.frames.len() as i64,

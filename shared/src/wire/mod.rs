@@ -53,6 +53,12 @@ pub fn valid_receiver_id(id: &str) -> bool {
         && id != ".."
 }
 
+/// Largest batch sequence number the collector accepts. It keeps
+/// sequences in SQLite `INTEGER` columns (signed 64 bits), where one at
+/// 2^63 or above would turn negative. Agents start near the current time
+/// in microseconds (about 2^51), far below.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// One accepted frame as the agent saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WireFrame {
@@ -73,6 +79,7 @@ pub struct Batch {
     pub receiver_id: String,
     /// Per-receiver sequence number, strictly increasing across restarts;
     /// the collector de-duplicates re-sent batches on (receiver id, seq).
+    /// At most [`MAX_SEQ`].
     pub seq: u64,
     /// Agent wall-clock time the batch was closed, Unix milliseconds.
     pub created_ms: u64,
