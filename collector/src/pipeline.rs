@@ -55,6 +55,7 @@ fn prepare(processor: &mut Processor, payload: &[u8], limits: &Limits) -> Option
     let Ok(batch) = wire::decode(payload, limits) else {
         metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "malformed")
             .increment(1);
+        crate::ingest::dropped_bytes("rejected", payload.len());
         return None;
     };
     if let Err(r) = crate::ingest::check_seq(batch.seq) {

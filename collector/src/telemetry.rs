@@ -106,6 +106,14 @@ fn describe() {
             "cloudradar_collector_backup_failures_total",
             "Backups that failed.",
         ),
+        (
+            "cloudradar_collector_confirmations_sent_total",
+            "Delivery confirmations (Done messages) published to agents.",
+        ),
+        (
+            "cloudradar_collector_confirmations_failed_total",
+            "Delivery confirmations that could not be published (the agents send those batches again).",
+        ),
     ];
     for (name, help) in counters {
         c!(name, help);
@@ -115,6 +123,14 @@ fn describe() {
         "cloudradar_collector_batches_rejected_total",
         "Batches rejected, by receiver and reason."
     );
+    c!(
+        "cloudradar_collector_dropped_bytes_total",
+        "Batch bytes received and given up on, by reason (rate_limit, rejected, topic); every other byte is stored."
+    );
+    for reason in ["rate_limit", "rejected", "topic"] {
+        metrics::counter!("cloudradar_collector_dropped_bytes_total", "reason" => reason)
+            .increment(0);
+    }
     c!(
         "cloudradar_collector_status_rejected_total",
         "Receiver status messages that could not be read, by receiver."

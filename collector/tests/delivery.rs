@@ -139,3 +139,47 @@ fn mosquitto_kill9_also_while_the_collector_is_down_loses_and_doubles_nothing() 
         SETTLE,
     );
 }
+
+/// The data directory fills up while the back-fill runs (commits fail,
+/// the collector is not ready), then space is freed.
+fn disk_full(topology: Topology) {
+    let _serial = one_at_a_time();
+    let mut b = Backfill::new(topology, AGENTS, FRAMES, SMALL_BOUNDS);
+    let Some(fs) = b.small_data_dir(256) else {
+        assert!(
+            std::env::var_os("CLOUDRADAR_REQUIRE_NETNS").is_none(),
+            "mounting a tmpfs failed, and the test must run (as root)"
+        );
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    b.start_collector();
+    b.start_agents();
+    b.wait_share(0.2, Duration::from_secs(120));
+    fs.fill();
+    let http = b.http;
+    wait_for(Duration::from_secs(60), || {
+        support::get(http, "/readyz").is_ok_and(|(s, _)| s == 503)
+    });
+    // Full for a while: the agents' windows fill and they hold the rest.
+    std::thread::sleep(Duration::from_secs(10));
+    fs.free();
+    b.finish("data directory full, then freed", SETTLE);
+    b.kill_collector();
+    drop(fs);
+}
+
+#[test]
+fn embedded_disk_full_loses_and_doubles_nothing() {
+    disk_full(Topology::Embedded);
+}
+
+#[test]
+fn embedded_redis_disk_full_loses_and_doubles_nothing() {
+    disk_full(Topology::EmbeddedRedis);
+}
+
+#[test]
+fn mosquitto_redis_disk_full_loses_and_doubles_nothing() {
+    disk_full(Topology::MosquittoRedis);
+}

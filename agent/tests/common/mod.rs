@@ -149,13 +149,23 @@ pub fn agent(data: &Path, mqtt: u16, inputs: &str, extra: &[&str]) -> Proc {
     )
 }
 
-/// The agent publishing to `url`, its stderr going to `stderr`.
+/// The agent publishing to `url`, its stderr going to `stderr`. Its peer
+/// in these tests is a broker and a plain subscriber, no collector, so a
+/// batch is delivered when the broker acknowledges it
+/// (`--delivery broker`) unless `extra` says otherwise; `tests/confirm.rs`
+/// covers the collector's confirmations.
 pub fn agent_at(data: &Path, url: &str, inputs: &str, extra: &[&str], stderr: Stdio) -> Proc {
+    let delivery: &[&str] = if extra.contains(&"--delivery") {
+        &[]
+    } else {
+        &["--delivery", "broker"]
+    };
     let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"))
         .args(["--receiver-id", "rx-test", "--mqtt-url", url])
         .arg("--data-dir")
         .arg(data)
         .args(["--input", inputs])
+        .args(delivery)
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

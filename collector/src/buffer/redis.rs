@@ -46,9 +46,15 @@ impl RedisBuffer {
         let client = redis::Client::open(url)?;
         // Blocking reads wait up to their BLOCK time; answers may take that
         // long without the connection being at fault.
+        // A lost connection is tried again twice, within a second, before
+        // the command fails: the loops retry with their own backoff, and
+        // meanwhile `/readyz` must say Redis is gone (the manager's default,
+        // six tries with doubling delays, took 18-38 s to fail a command).
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_response_timeout(Some(std::time::Duration::from_secs(5)))
-            .set_connection_timeout(Some(std::time::Duration::from_secs(5)));
+            .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(std::time::Duration::from_millis(500));
         let conn = ConnectionManager::new_with_config(client, config).await?;
         let mut this = Self {
             conn,

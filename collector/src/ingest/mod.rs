@@ -356,6 +356,12 @@ async fn handle(
                     // limit is refused (counted by the limiter): either is
                     // acknowledged (in order, by the queue's consumer), dropped
                     // and, where its header names it, confirmed as done.
+                    let reason = if outcome.is_ok() {
+                        "rate_limit"
+                    } else {
+                        "rejected"
+                    };
+                    dropped_bytes(reason, p.payload.len());
                     let seq = match outcome {
                         Ok(c) => Some(c.seq),
                         Err(r) => {
@@ -382,6 +388,7 @@ async fn handle(
         _ => {
             metrics::counter!("cloudradar_collector_batches_rejected_total", "reason" => "topic")
                 .increment(1);
+            dropped_bytes("topic", p.payload.len());
             // Acknowledged in its turn, like a refused batch.
             p.payload = Default::default();
             Some(Accepted {
@@ -395,4 +402,12 @@ async fn handle(
             })
         }
     }
+}
+
+/// Counts bytes the collector gives up on (a batch over its receiver's
+/// rate limit, one that does not validate, one on an unknown topic): every
+/// byte received is either stored or counted here, by reason.
+pub fn dropped_bytes(reason: &'static str, bytes: usize) {
+    metrics::counter!("cloudradar_collector_dropped_bytes_total", "reason" => reason)
+        .increment(bytes as u64);
 }

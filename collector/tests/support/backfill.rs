@@ -318,6 +318,17 @@ impl Backfill {
         Some(c)
     }
 
+    /// Puts the collector's data directory on a tmpfs of `mib` MiB, so a
+    /// test can fill it up; `None` unless run as root (mounting needs it).
+    pub fn small_data_dir(&self, mib: u64) -> Option<Tmpfs> {
+        Tmpfs::mount(&self.data, mib)
+    }
+
+    /// The collector's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
     /// Per receiver: expected, stored, missing, stored twice.
     pub fn counts(&self) -> HashMap<String, Count> {
         let mut out = HashMap::new();
@@ -415,5 +426,48 @@ impl Backfill {
             self.dir.path().display()
         );
         row
+    }
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &Path, mib: u64) -> Option<Self> {
+        std::fs::create_dir_all(path).expect("mount point");
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(path.to_path_buf()))
+    }
+
+    /// Fills the file system up; returns the bytes written (the filler
+    /// file is `<mount>/filler`).
+    pub fn fill(&self) -> u64 {
+        let mut f = std::fs::File::create(self.0.join("filler")).expect("filler");
+        let chunk = vec![0u8; 1 << 20];
+        let mut written = 0u64;
+        while f.write_all(&chunk).is_ok() {
+            written += chunk.len() as u64;
+        }
+        // The last partial chunk.
+        while f.write_all(&chunk[..4096]).is_ok() {
+            written += 4096;
+        }
+        written
+    }
+
+    /// Frees what [`Tmpfs::fill`] took.
+    pub fn free(&self) {
+        std::fs::remove_file(self.0.join("filler")).expect("remove filler");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
