@@ -188,8 +188,9 @@ fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
         msgs.push((topic.clone(), b"not a batch".to_vec()));
         msgs.push((topic, payload));
     }
-    for round in 0..3 {
-        publish(mqtt, &format!("rx-a-{round}"), Some(("rx-a", "")), &msgs).expect("publish");
+    // Three sessions one after another (a receiver's client id is its user name).
+    for _ in 0..3 {
+        publish(mqtt, "rx-a", Some(("rx-a", "")), &msgs).expect("publish");
     }
     wait_for(Duration::from_secs(60), || receptions(http) == 6_000);
     assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");

@@ -103,8 +103,17 @@ impl FileAgent {
 
     /// Batches in its spool (0 when it is not answering).
     pub fn spooled(&self) -> f64 {
+        self.metric("cloudradar_agent_spool_batches")
+    }
+
+    /// Batches the broker took and the collector has not confirmed.
+    pub fn unconfirmed(&self) -> f64 {
+        self.metric("cloudradar_agent_batches_unconfirmed")
+    }
+
+    fn metric(&self, series: &str) -> f64 {
         metrics_at("127.0.0.1", self.http)
-            .and_then(|t| super::scenario::metric(&t, "cloudradar_agent_spool_batches"))
+            .and_then(|t| super::scenario::metric(&t, series))
             .unwrap_or(0.0)
     }
 }
