@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use cloudradar_shared::wire::{Done, done_topic};
-use common::{DATA, agent, free_port, mosquitto, subscriber, unique_frames, wait_for};
+use common::{agent, free_port, mosquitto, recording_excerpt, subscriber, unique_frames, wait_for};
 use rumqttc::{Client, MqttOptions, QoS};
 
 fn metric(http: &str, name: &str) -> f64 {
@@ -48,13 +48,7 @@ fn confirm(port: u16, done: &Done) {
 #[test]
 fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed() {
     let dir = tempfile::tempdir().expect("tmp");
-    let excerpt = dir.path().join("excerpt.csv");
-    let mut out = std::fs::File::create(&excerpt).expect("excerpt");
-    let recording = std::fs::File::open(format!("{DATA}/long_flight.csv")).expect("recording");
-    for line in BufReader::new(recording).lines().take(3_000) {
-        writeln!(out, "{}", line.expect("line")).expect("write");
-    }
-    drop(out);
+    let excerpt = recording_excerpt(dir.path(), 3_000);
     let port = free_port();
     let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
     let got = subscriber(port);

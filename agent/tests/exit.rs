@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
 
-use common::{DATA, agent, free_port, mosquitto, subscriber, unique_frames, wait_for};
+use common::{agent, free_port, mosquitto, recording_excerpt, subscriber, unique_frames, wait_for};
 
 /// Regression: with `--http-listen` the local HTTP server waited for a
 /// cancellation that never came once the inputs ended, so an agent
@@ -15,13 +14,7 @@ use common::{DATA, agent, free_port, mosquitto, subscriber, unique_frames, wait_
 fn a_file_agent_with_http_listen_exits_once_everything_is_delivered() {
     let dir = tempfile::tempdir().expect("tmp");
     // 2,000 frames of the recording: a few batches, delivered in seconds.
-    let excerpt = dir.path().join("excerpt.csv");
-    let mut out = std::fs::File::create(&excerpt).expect("excerpt");
-    let recording = std::fs::File::open(format!("{DATA}/long_flight.csv")).expect("recording");
-    for line in BufReader::new(recording).lines().take(2_000) {
-        writeln!(out, "{}", line.expect("line")).expect("write");
-    }
-    drop(out);
+    let excerpt = recording_excerpt(dir.path(), 2_000);
     let port = free_port();
     let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
     let got = subscriber(port);

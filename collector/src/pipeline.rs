@@ -213,19 +213,36 @@ pub struct Loops {
 }
 
 impl Loops {
-    /// Embedded buffer: one loop from the queue to the store.
+    /// Embedded buffer: one loop from the queue to the store; the MQTT
+    /// message is acknowledged after the commit.
     pub async fn run_embedded(self) {
-        run_embedded(
-            self.queue,
-            self.acker,
-            self.confirmer,
-            self.processor,
-            self.writer,
-            self.limits,
-            self.shared,
-            self.cancel,
-        )
-        .await
+        let Loops {
+            mut queue,
+            acker,
+            confirmer,
+            mut processor,
+            writer,
+            limits,
+            shared,
+            cancel,
+        } = self;
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tick.tick() => refresh(&mut processor, &shared),
+                a = queue.recv() => {
+                    let Some(a) = a else { break };
+                    metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
+                    if !a.valid || apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
+                        acker.ack(&a.publish, a.connection).await;
+                        if a.confirm {
+                            confirmer.done(&a.receiver, a.seq).await;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Redis buffer: the writer (queue to Redis) and the processor (Redis
@@ -248,38 +265,6 @@ impl Loops {
             self.shared,
             self.cancel,
         ));
-    }
-}
-
-/// Embedded buffer: the queue feeds processing directly; the MQTT message
-/// is acknowledged after the commit.
-#[allow(clippy::too_many_arguments)]
-async fn run_embedded(
-    mut queue: mpsc::Receiver<Accepted>,
-    acker: Acker,
-    confirmer: Confirmer,
-    mut processor: Processor,
-    writer: WriterHandle,
-    limits: Limits,
-    shared: Shared,
-    cancel: CancellationToken,
-) {
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = tick.tick() => refresh(&mut processor, &shared),
-            a = queue.recv() => {
-                let Some(a) = a else { break };
-                metrics::gauge!("cloudradar_collector_queue_batches").set(queue.len() as f64);
-                if !a.valid || apply(&mut processor, &writer, &a.payload, &limits, &shared.health, &cancel).await {
-                    acker.ack(&a.publish, a.connection).await;
-                    if a.confirm {
-                        confirmer.done(&a.receiver, a.seq).await;
-                    }
-                }
-            }
-        }
     }
 }
 

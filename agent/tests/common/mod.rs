@@ -231,3 +231,15 @@ pub fn socat_pair(receiver: &Path, agent: &Path) -> Proc {
     });
     Proc(child)
 }
+
+/// The first `lines` frames of the recording as a CSV file in `dir`.
+pub fn recording_excerpt(dir: &Path, lines: usize) -> std::path::PathBuf {
+    use std::io::{BufRead, Write};
+    let excerpt = dir.join("excerpt.csv");
+    let mut out = std::fs::File::create(&excerpt).expect("excerpt");
+    let recording = std::fs::File::open(format!("{DATA}/long_flight.csv")).expect("recording");
+    for line in std::io::BufReader::new(recording).lines().take(lines) {
+        writeln!(out, "{}", line.expect("line")).expect("write");
+    }
+    excerpt
+}
