@@ -20,6 +20,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::component::{Component, Tasks};
+
 /// How often gathered confirmations go out.
 pub const FLUSH: Duration = Duration::from_millis(100);
 
@@ -45,6 +47,25 @@ impl Confirmer {
     /// Batch `seq` of `receiver` is done: stored, or dropped and counted.
     pub async fn done(&self, receiver: &str, seq: u64) {
         let _ = self.tx.send((receiver.to_string(), seq)).await;
+    }
+}
+
+/// The confirmation task, to start.
+#[derive(Debug)]
+pub struct Confirmations {
+    /// The subscriber's client: confirmations go out on its connection.
+    pub client: AsyncClient,
+}
+
+impl Component for Confirmations {
+    type Handle = Confirmer;
+
+    async fn start(self, tasks: &Tasks) -> anyhow::Result<Confirmer> {
+        Ok(Confirmer::start(
+            self.client,
+            &tasks.tracker,
+            tasks.cancel.clone(),
+        ))
     }
 }
 

@@ -64,3 +64,19 @@ mod tests {
         assert!(free_bytes(dir.path()).unwrap() > 0);
     }
 }
+
+/// The data directory's watch, as a component.
+#[derive(Debug)]
+pub struct Watch {
+    /// The data directory.
+    pub dir: PathBuf,
+}
+
+impl crate::component::Component for Watch {
+    type Handle = ();
+
+    async fn start(self, tasks: &crate::component::Tasks) -> anyhow::Result<()> {
+        tasks.spawn(run(self.dir, tasks.cancel.clone()));
+        Ok(())
+    }
+}

@@ -2,7 +2,7 @@
 
 mod support;
 
-use cloudradar_collector::buffer::redis::RedisBuffer;
+use cloudradar_collector::buffer::redis::Stream;
 use support::*;
 
 /// Regression: a pending entry whose data was gone (deleted or trimmed)
@@ -15,7 +15,7 @@ fn a_pending_entry_without_its_batch_is_acknowledged_and_the_rest_still_read() {
     let url = format!("redis://127.0.0.1:{port}");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let mut buf = RedisBuffer::connect(&url, "s", "c", 1_000)
+        let mut buf = Stream::connect(&url, "s", "c", 1_000)
             .await
             .expect("connect");
         for seq in 1..=3u64 {
@@ -31,16 +31,16 @@ fn a_pending_entry_without_its_batch_is_acknowledged_and_the_rest_still_read() {
             .expect("conn");
         let _: i64 = redis::cmd("XDEL")
             .arg("s")
-            .arg(&read[0].id)
+            .arg(&read[0].receipt)
             .query_async(&mut conn)
             .await
             .expect("xdel");
         // Read again as after a restart: the others, and nothing stays stuck.
         let pending = buf.read(100, 10, true).await.expect("read pending");
-        let ids: Vec<&String> = pending.iter().map(|e| &e.id).collect();
-        assert_eq!(ids, vec![&read[1].id, &read[2].id]);
+        let ids: Vec<&String> = pending.iter().map(|e| &e.receipt).collect();
+        assert_eq!(ids, vec![&read[1].receipt, &read[2].receipt]);
         assert_eq!(buf.pending().await.expect("pending"), 2);
-        buf.ack(&[read[1].id.clone(), read[2].id.clone()])
+        buf.ack(&[read[1].receipt.clone(), read[2].receipt.clone()])
             .await
             .expect("ack");
         assert_eq!(buf.pending().await.expect("pending"), 0);

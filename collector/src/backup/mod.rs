@@ -11,7 +11,9 @@
 
 pub mod keys;
 mod s3;
+mod schedule;
 mod snapshot;
+mod startup;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use keys::Stamp;
 pub use s3::Target;
+pub use schedule::Schedule;
+pub use startup::restore_if_missing;
 
 /// What a finished backup reports.
 #[derive(Debug, Clone, Serialize)]

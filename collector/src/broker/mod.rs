@@ -30,6 +30,7 @@ mod acl;
 mod admission;
 mod connect;
 mod credentials;
+mod endpoint;
 mod gate;
 mod inspect;
 mod report;
@@ -38,6 +39,7 @@ mod violation;
 
 pub use access::Access;
 pub use credentials::load_credentials;
+pub use endpoint::{Endpoint, Opened};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

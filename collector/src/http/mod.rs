@@ -16,11 +16,13 @@ mod observe;
 pub mod openapi;
 mod ops;
 mod receivers;
+mod server;
 mod stream;
 mod web;
 
 pub use auth::Auth;
 pub use error::AppError;
+pub use server::Server;
 
 use std::time::Duration;
 

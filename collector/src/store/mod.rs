@@ -9,6 +9,7 @@ mod migrate;
 mod reader;
 mod retention;
 mod rows;
+mod startup;
 mod writer;
 
 pub use migrate::{SCHEMA_VERSION, open};
@@ -18,4 +19,5 @@ pub use rows::{
     AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow,
     WriteBatch,
 };
+pub use startup::Startup;
 pub use writer::{StatusRow, Writer, WriterHandle};

@@ -1,4 +1,5 @@
-//! Redis Streams buffer: one stream, one consumer group.
+//! A connection to the Redis stream that buffers batches: one stream,
+//! one consumer group; the commands the feeder and the consumer use.
 
 use redis::aio::ConnectionManager;
 use redis::streams::{
@@ -6,36 +7,29 @@ use redis::streams::{
 };
 use redis::{AsyncCommands, RedisResult, Value};
 
+use crate::buffer::Entry;
+
 /// Consumer group name.
 pub const GROUP: &str = "cloudradar";
 
-/// An entry read from the stream.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Stream id, for XACK.
-    pub id: String,
-    /// The encoded batch.
-    pub payload: Vec<u8>,
-}
-
 /// A connection to the stream.
 #[derive(Clone)]
-pub struct RedisBuffer {
+pub struct Stream {
     conn: ConnectionManager,
     stream: String,
     consumer: String,
     maxlen: usize,
 }
 
-impl std::fmt::Debug for RedisBuffer {
+impl std::fmt::Debug for Stream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisBuffer")
+        f.debug_struct("Stream")
             .field("stream", &self.stream)
             .finish()
     }
 }
 
-impl RedisBuffer {
+impl Stream {
     /// Connects and makes sure the stream and group exist.
     pub async fn connect(
         url: &str,
@@ -111,14 +105,14 @@ impl RedisBuffer {
         Ok(())
     }
 
-    /// Reads up to `count` entries: this consumer's pending ones when
+    /// Reads up to `count` entries (their receipt is the stream id): this consumer's pending ones when
     /// `pending` is set, else new ones (blocking up to `block_ms`).
     pub async fn read(
         &mut self,
         count: usize,
         block_ms: usize,
         pending: bool,
-    ) -> RedisResult<Vec<Entry>> {
+    ) -> RedisResult<Vec<Entry<String>>> {
         let opts = StreamReadOptions::default()
             .group(GROUP, &self.consumer)
             .count(count);
@@ -133,8 +127,8 @@ impl RedisBuffer {
         for e in reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
             match e.map.get("p") {
                 Some(Value::BulkString(b)) => entries.push(Entry {
-                    id: e.id,
                     payload: b.clone(),
+                    receipt: e.id,
                 }),
                 _ => unreadable.push(e.id),
             }
