@@ -1,11 +1,17 @@
 //! Library behind `cloudradar-collector`, the central collector.
 //!
-//! Data flow: `broker` (embedded MQTT) → `ingest` (subscribe, validate) →
-//! `buffer` (Redis Streams or embedded queue) → `pipeline` + `process`
-//! (decode, state, de-duplication) → `store` (SQLite) → `http` (API);
-//! `confirm` tells each agent which of its batches are done.
-//! `app` wires them; `config` holds the settings; `health` feeds `/readyz`;
-//! `disk` watches the data directory's space.
+//! Data flow: `broker` (embedded MQTT, or an external broker) → `ingest`
+//! (subscribe, validate, rate-limit) → `buffer` (one [`buffer::Buffer`]
+//! interface: the embedded queue or Redis Streams) → `pipeline` (the one
+//! processing loop) with `process` (decode, state, de-duplication) →
+//! `store` (SQLite) → `http` (API, `/data/`, dashboard); `confirm` tells
+//! each agent which of its batches are done, `status` records what
+//! receivers report about themselves.
+//!
+//! `app` starts them as a list of components of one shape
+//! ([`component`]); `config` holds the settings; `health` feeds `/readyz`;
+//! `disk` watches the data directory's space; `backup` copies the database
+//! to S3; `telemetry` sets up logs and metrics.
 
 pub mod app;
 pub mod backup;
