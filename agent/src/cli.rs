@@ -1,8 +1,12 @@
-//! The `cloudradar-agent` command line.
+//! The `cloudradar-agent` command line: the settings of
+//! [`Config`](crate::config::Config) as flags, `--config`, `--check-config`
+//! and the subcommands.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
-use crate::config::Overrides;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::Config;
 use crate::decode_cmd::InputFormat;
 
 /// CloudRadar edge agent: reads a receiver, checks and batches its frames,
@@ -10,12 +14,18 @@ use crate::decode_cmd::InputFormat;
 #[derive(Debug, Parser)]
 #[command(name = "cloudradar-agent", version, about)]
 pub struct Cli {
-    /// Settings (for `run`, the default).
-    #[command(flatten)]
-    pub overrides: Overrides,
+    /// TOML configuration file (default `/etc/cloudradar/agent.toml` if
+    /// present); its keys are the settings' names below with `_` for `-`.
+    #[arg(long, env = "CLOUDRADAR_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Print the effective configuration (password masked) and exit.
     #[arg(long)]
     pub check_config: bool,
+    /// The settings (for `run`, the default) as given here and in the
+    /// environment, defaults for the rest; [`Cli::load_config`] puts the
+    /// file underneath.
+    #[command(flatten, next_help_heading = "Settings")]
+    pub settings: Config,
     /// What to do (default: run).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -51,4 +61,60 @@ pub enum Command {
         #[arg(default_value = "-")]
         input: String,
     },
+}
+
+impl Cli {
+    /// The effective configuration: the defaults, the configuration file,
+    /// then what `matches` (this command line) set by flag or environment.
+    pub fn load_config(&self, matches: &ArgMatches) -> anyhow::Result<Config> {
+        Config::load(self.config.as_deref(), matches)
+    }
+}
+
+/// The process's command line; prints usage and exits when it is wrong
+/// (or asks for `--help`).
+pub fn parse() -> (Cli, ArgMatches) {
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(e) => e.exit(),
+    }
+}
+
+/// `args` (the program name first) parsed as the command line.
+pub fn try_parse_from<I, T>(args: I) -> Result<(Cli, ArgMatches), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(args)?;
+    Ok((Cli::from_arg_matches(&matches)?, matches))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Args;
+    use cloudradar_shared::settings::docs;
+
+    /// The README's agent table is the one the code renders.
+    #[test]
+    fn readme_table_matches_the_settings() {
+        let table = docs::markdown_table(&Config::augment_args(clap::Command::new("agent")));
+        let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        if let Err(e) = docs::check_readme(&readme, "agent", &table) {
+            panic!("{e}");
+        }
+    }
+
+    /// Every option and subcommand in `--help` says what it does.
+    #[test]
+    fn help_explains_every_option() {
+        assert_eq!(docs::help_stubs(&Cli::command()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,26 +1,38 @@
 //! Agent configuration: one struct, every field documented, defaults that
-//! run out of the box. Precedence: command-line flag, then its
-//! `CLOUDRADAR_*` environment variable, then the TOML file (`--config`,
-//! default `/etc/cloudradar/agent.toml` when it exists), then the default.
+//! run out of the box. Each field is at once a TOML key, a flag and a
+//! `CLOUDRADAR_*` variable; its doc comment is the `--help` text and the
+//! README's table row, its `#[arg]` default the only default. Precedence:
+//! command-line flag, then its environment variable, then the TOML file
+//! (`--config`, default `/etc/cloudradar/agent.toml` when it exists), then
+//! the default (`cloudradar_shared::settings`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Args;
+use clap::{ArgMatches, Args};
 use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
+use cloudradar_shared::settings;
 use serde::{Deserialize, Serialize};
 
 /// Effective agent configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Receiver id; generated once and kept in `data_dir/receiver-id` when unset.
+    #[arg(long, env = "CLOUDRADAR_RECEIVER_ID")]
     pub receiver_id: Option<String>,
     /// Directory for the spool, the receiver id and the batch sequence.
+    #[arg(long, env = "CLOUDRADAR_DATA_DIR", default_value = "agent-data")]
     pub data_dir: PathBuf,
     /// Inputs: `tcp:HOST:PORT[:beast|avr]`, `serial:DEVICE[:BAUD][:beast|avr]`,
     /// `file:PATH[:beast|avr|csv]`.
+    #[arg(
+        long = "input",
+        env = "CLOUDRADAR_INPUTS",
+        value_delimiter = ',',
+        default_value = "tcp:127.0.0.1:30005:beast"
+    )]
     pub inputs: Vec<String>,
     /// Beast and AVR files are replayed at most this many frames a second
     /// (0: as fast as they can be read). They carry no reception time, so
@@ -28,64 +40,105 @@ pub struct Config {
     /// collector's per-receiver limit (`receiver_max_frames_per_s`, default
     /// 50,000), a back-fill would be dropped there as a flood. CSV
     /// recordings keep their own times and are never paced.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_FILE_MAX_FRAMES_PER_S",
+        default_value_t = 20_000
+    )]
     pub file_max_frames_per_s: u64,
     /// Collector broker: `mqtt://host[:port]` (default port 1883) or, with
     /// TLS, `mqtts://host[:port]` (default port 8883). Credentials go in
     /// `mqtt_username` and `mqtt_password`, not in the URL.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_MQTT_URL",
+        hide_env_values = true,
+        default_value = "mqtt://127.0.0.1:1883"
+    )]
     pub mqtt_url: String,
     /// For `mqtts://`: PEM bundle of the CA certificates to trust for the
     /// broker (default: the system's trust store).
+    #[arg(long, env = "CLOUDRADAR_MQTT_CA_FILE")]
     pub mqtt_ca_file: Option<PathBuf>,
     /// For `mqtts://`: PEM client certificate (chain) to present, for
     /// brokers that require one (mutual TLS); needs `mqtt_client_key_file`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_CERT_FILE")]
     pub mqtt_client_cert_file: Option<PathBuf>,
     /// For `mqtts://`: PEM private key of `mqtt_client_cert_file`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_KEY_FILE")]
     pub mqtt_client_key_file: Option<PathBuf>,
     /// Broker username (defaults to the receiver id).
+    #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
     pub mqtt_username: Option<String>,
     /// Broker password.
+    #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
     pub mqtt_password: Option<String>,
     /// Seconds between MQTT keep-alive pings; a connection that answers
     /// none for about twice this long is dropped and made again (lower it
     /// on links that fail silently, e.g. mobile).
+    #[arg(long, env = "CLOUDRADAR_MQTT_KEEP_ALIVE_S", default_value_t = 20)]
     pub mqtt_keep_alive_s: u64,
     /// When a batch leaves the spool: `collector` once the collector
     /// confirms it stored it (or dropped it on purpose, counted), so a
     /// broker that loses what it acknowledged loses nothing; `broker` once
     /// the broker acknowledges it, for collectors that send no
     /// confirmations (before 0.2).
+    #[arg(
+        long,
+        env = "CLOUDRADAR_DELIVERY",
+        value_enum,
+        default_value = "collector"
+    )]
     pub delivery: Delivery,
     /// Most batches out and not yet confirmed by the collector; beyond,
     /// new batches wait in the spool until it catches up.
+    #[arg(long, env = "CLOUDRADAR_MAX_UNCONFIRMED", default_value_t = 256)]
     pub max_unconfirmed: usize,
     /// Seconds until a batch the broker took but the collector has not
     /// confirmed is sent again (doubled for each further re-send of it, at
     /// most 600); every reconnect sends them all again.
+    #[arg(long, env = "CLOUDRADAR_CONFIRM_TIMEOUT_S", default_value_t = 30)]
     pub confirm_timeout_s: u64,
     /// Receiver latitude, degrees (optional; reported in status).
+    #[arg(long, env = "CLOUDRADAR_LAT", allow_hyphen_values = true)]
     pub lat: Option<f64>,
     /// Receiver longitude, degrees.
+    #[arg(long, env = "CLOUDRADAR_LON", allow_hyphen_values = true)]
     pub lon: Option<f64>,
     /// A batch is sent when it holds this many frames…
+    #[arg(long, env = "CLOUDRADAR_BATCH_MAX_FRAMES", default_value_t = 2000)]
     pub batch_max_frames: usize,
     /// …or this many milliseconds after its first frame.
+    #[arg(long, env = "CLOUDRADAR_BATCH_INTERVAL_MS", default_value_t = 250)]
     pub batch_interval_ms: u64,
     /// Identical frames within this many milliseconds are sent once (0 = off).
+    #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS", default_value_t = 100)]
     pub dedup_window_ms: u64,
     /// Reduce mode: keep every identity/status message but at most one
     /// position (per CPR format) and one velocity per aircraft in this many
     /// milliseconds, like readsb's `--net-beast-reduce` (0 = off: full rate,
     /// what multilateration needs). See the `reduce` module for the rules.
+    #[arg(long, env = "CLOUDRADAR_REDUCE_INTERVAL_MS", default_value_t = 0)]
     pub reduce_interval_ms: u64,
     /// Spool size bound, bytes; the oldest batches are dropped (and counted) beyond it.
+    #[arg(long, env = "CLOUDRADAR_SPOOL_MAX_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub spool_max_bytes: u64,
     /// Spooled batches older than this many seconds are dropped (and counted).
+    #[arg(long, env = "CLOUDRADAR_SPOOL_MAX_AGE_S", default_value_t = 7 * 24 * 3600)]
     pub spool_max_age_s: u64,
     /// Local HTTP address for `/metrics` and `/healthz` (off when unset).
+    #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
     /// Seconds between status/statistics messages.
+    #[arg(long, env = "CLOUDRADAR_STATUS_INTERVAL_S", default_value_t = 30)]
     pub status_interval_s: u64,
     /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 
@@ -111,102 +164,8 @@ pub enum LogFormat {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            receiver_id: None,
-            data_dir: PathBuf::from("agent-data"),
-            inputs: vec!["tcp:127.0.0.1:30005:beast".into()],
-            file_max_frames_per_s: 20_000,
-            mqtt_url: "mqtt://127.0.0.1:1883".into(),
-            mqtt_ca_file: None,
-            mqtt_client_cert_file: None,
-            mqtt_client_key_file: None,
-            mqtt_username: None,
-            mqtt_password: None,
-            mqtt_keep_alive_s: 20,
-            delivery: Delivery::Collector,
-            max_unconfirmed: 256,
-            confirm_timeout_s: 30,
-            lat: None,
-            lon: None,
-            batch_max_frames: 2000,
-            batch_interval_ms: 250,
-            dedup_window_ms: 100,
-            reduce_interval_ms: 0,
-            spool_max_bytes: 512 * 1024 * 1024,
-            spool_max_age_s: 7 * 24 * 3600,
-            http_listen: None,
-            status_interval_s: 30,
-            log_format: LogFormat::Text,
-        }
+        settings::defaults()
     }
-}
-
-/// Command-line overrides; each also reads its `CLOUDRADAR_*` variable.
-#[derive(Debug, Clone, Default, Args)]
-pub struct Overrides {
-    /// TOML configuration file (default `/etc/cloudradar/agent.toml` if present).
-    #[arg(long, env = "CLOUDRADAR_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// See `receiver_id`.
-    #[arg(long, env = "CLOUDRADAR_RECEIVER_ID")]
-    pub receiver_id: Option<String>,
-    /// See `data_dir`.
-    #[arg(long, env = "CLOUDRADAR_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// See `inputs` (repeatable; replaces the file's list).
-    #[arg(long = "input", env = "CLOUDRADAR_INPUTS", value_delimiter = ',')]
-    pub inputs: Vec<String>,
-    /// See `file_max_frames_per_s`.
-    #[arg(long, env = "CLOUDRADAR_FILE_MAX_FRAMES_PER_S")]
-    pub file_max_frames_per_s: Option<u64>,
-    /// See `mqtt_url`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_URL", hide_env_values = true)]
-    pub mqtt_url: Option<String>,
-    /// See `mqtt_ca_file`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_CA_FILE")]
-    pub mqtt_ca_file: Option<PathBuf>,
-    /// See `mqtt_client_cert_file`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_CERT_FILE")]
-    pub mqtt_client_cert_file: Option<PathBuf>,
-    /// See `mqtt_client_key_file`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_CLIENT_KEY_FILE")]
-    pub mqtt_client_key_file: Option<PathBuf>,
-    /// See `mqtt_username`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
-    pub mqtt_username: Option<String>,
-    /// See `mqtt_password`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
-    pub mqtt_password: Option<String>,
-    /// See `mqtt_keep_alive_s`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_KEEP_ALIVE_S")]
-    pub mqtt_keep_alive_s: Option<u64>,
-    /// See `delivery`.
-    #[arg(long, env = "CLOUDRADAR_DELIVERY", value_enum)]
-    pub delivery: Option<Delivery>,
-    /// See `confirm_timeout_s`.
-    #[arg(long, env = "CLOUDRADAR_CONFIRM_TIMEOUT_S")]
-    pub confirm_timeout_s: Option<u64>,
-    /// See `lat`.
-    #[arg(long, env = "CLOUDRADAR_LAT", allow_hyphen_values = true)]
-    pub lat: Option<f64>,
-    /// See `lon`.
-    #[arg(long, env = "CLOUDRADAR_LON", allow_hyphen_values = true)]
-    pub lon: Option<f64>,
-    /// See `batch_interval_ms`.
-    #[arg(long, env = "CLOUDRADAR_BATCH_INTERVAL_MS")]
-    pub batch_interval_ms: Option<u64>,
-    /// See `dedup_window_ms`.
-    #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS")]
-    pub dedup_window_ms: Option<u64>,
-    /// See `reduce_interval_ms`.
-    #[arg(long, env = "CLOUDRADAR_REDUCE_INTERVAL_MS")]
-    pub reduce_interval_ms: Option<u64>,
-    /// See `http_listen`.
-    #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
-    pub http_listen: Option<SocketAddr>,
-    /// See `log_format`.
-    #[arg(long, env = "CLOUDRADAR_LOG_FORMAT", value_enum)]
-    pub log_format: Option<LogFormat>,
 }
 
 /// Most frames a batch may be configured to hold: about 200-450 KiB
@@ -217,50 +176,19 @@ pub const MAX_BATCH_FRAMES: usize = 20_000;
 pub const DEFAULT_FILE: &str = "/etc/cloudradar/agent.toml";
 
 impl Config {
-    /// Builds the effective configuration.
-    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
-        let file = o.config.clone().or_else(|| {
-            Path::new(DEFAULT_FILE)
-                .exists()
-                .then(|| PathBuf::from(DEFAULT_FILE))
-        });
-        let mut c = match &file {
+    /// The effective configuration: the defaults, the TOML `file` (or
+    /// [`DEFAULT_FILE`] when it exists) over them, then every setting
+    /// `matches` (a command line parsed with this struct's arguments) got
+    /// from a flag or an environment variable.
+    pub fn load(file: Option<&Path>, matches: &ArgMatches) -> anyhow::Result<Self> {
+        let default_file = Path::new(DEFAULT_FILE);
+        let file = file.or_else(|| default_file.exists().then_some(default_file));
+        let base = match file {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        if !o.inputs.is_empty() {
-            c.inputs = o.inputs.clone();
-        }
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = &o.$f { c.$f = v.clone(); } )* };
-        }
-        set!(
-            data_dir,
-            file_max_frames_per_s,
-            mqtt_url,
-            mqtt_keep_alive_s,
-            delivery,
-            confirm_timeout_s,
-            batch_interval_ms,
-            dedup_window_ms,
-            reduce_interval_ms,
-            log_format
-        );
-        macro_rules! set_opt {
-            ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
-        }
-        set_opt!(
-            receiver_id,
-            mqtt_ca_file,
-            mqtt_client_cert_file,
-            mqtt_client_key_file,
-            mqtt_username,
-            mqtt_password,
-            lat,
-            lon,
-            http_listen
-        );
-        c.validate().with_context(|| match &file {
+        let c = settings::layer(&base, matches)?;
+        c.validate().with_context(|| match file {
             Some(f) => format!("config {}", f.display()),
             None => "configuration".to_string(),
         })?;
@@ -358,6 +286,24 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The configuration `cloudradar-agent ARGS` runs with.
+    fn load(args: &[&str]) -> anyhow::Result<Config> {
+        let (cli, matches) = crate::cli::try_parse_from(["cloudradar-agent"].iter().chain(args))?;
+        cli.load_config(&matches)
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::default();
+        assert_eq!(c.inputs, ["tcp:127.0.0.1:30005:beast"]);
+        assert_eq!(c.spool_max_bytes, 512 * 1024 * 1024);
+        assert_eq!(
+            (c.delivery, c.log_format),
+            (Delivery::Collector, LogFormat::Text)
+        );
+        assert!(c.receiver_id.is_none() && c.lat.is_none());
+    }
+
     /// The error loading a config file holding `toml` gives.
     fn load_error(toml: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
@@ -365,11 +311,7 @@ mod tests {
         std::fs::write(&p, toml).unwrap();
         format!(
             "{:#}",
-            Config::load(&Overrides {
-                config: Some(p),
-                ..Overrides::default()
-            })
-            .unwrap_err()
+            load(&["--config", p.to_str().unwrap()]).unwrap_err()
         )
     }
 
@@ -404,11 +346,12 @@ mod tests {
     fn missing_ca_file_names_the_key_and_the_file() {
         let err = format!(
             "{:#}",
-            Config::load(&Overrides {
-                mqtt_url: Some("mqtts://broker.example:8883".into()),
-                mqtt_ca_file: Some("/nonexistent/broker-ca.pem".into()),
-                ..Overrides::default()
-            })
+            load(&[
+                "--mqtt-url",
+                "mqtts://broker.example:8883",
+                "--mqtt-ca-file",
+                "/nonexistent/broker-ca.pem",
+            ])
             .unwrap_err()
         );
         assert!(
@@ -421,11 +364,12 @@ mod tests {
     fn tls_files_without_mqtts_are_refused() {
         let err = format!(
             "{:#}",
-            Config::load(&Overrides {
-                mqtt_url: Some("mqtt://broker.example:1883".into()),
-                mqtt_ca_file: Some("ca.pem".into()),
-                ..Overrides::default()
-            })
+            load(&[
+                "--mqtt-url",
+                "mqtt://broker.example:1883",
+                "--mqtt-ca-file",
+                "ca.pem",
+            ])
             .unwrap_err()
         );
         assert!(
@@ -438,11 +382,7 @@ mod tests {
     fn unknown_url_scheme_is_refused() {
         let err = format!(
             "{:#}",
-            Config::load(&Overrides {
-                mqtt_url: Some("ws://broker.example:80".into()),
-                ..Overrides::default()
-            })
-            .unwrap_err()
+            load(&["--mqtt-url", "ws://broker.example:80"]).unwrap_err()
         );
         assert!(err.contains("mqtt_url") && err.contains("ws"), "{err}");
     }
@@ -456,14 +396,7 @@ mod tests {
             "mqtt://rx-1:hunter2@broker:1883",
             "mqtts://rx-1:hunter2@broker",
         ] {
-            let err = format!(
-                "{:#}",
-                Config::load(&Overrides {
-                    mqtt_url: Some(url.into()),
-                    ..Overrides::default()
-                })
-                .unwrap_err()
-            );
+            let err = format!("{:#}", load(&["--mqtt-url", url]).unwrap_err());
             assert!(
                 err.contains("mqtt_password") && err.contains("rx-1:********@broker"),
                 "{err}"
@@ -477,13 +410,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("agent.toml");
         std::fs::write(&p, "mqtt_url = \"mqtt://a:1\"\nbatch_interval_ms = 100\n").unwrap();
-        let c = Config::load(&Overrides {
-            config: Some(p),
-            mqtt_url: Some("mqtt://b:2".into()),
-            ..Overrides::default()
-        })
-        .unwrap();
+        let c = load(&["--config", p.to_str().unwrap(), "--mqtt-url", "mqtt://b:2"]).unwrap();
         assert_eq!(c.mqtt_url, "mqtt://b:2");
         assert_eq!(c.batch_interval_ms, 100);
+    }
+
+    /// `--input` replaces the file's list (it does not add to it), and a
+    /// negative coordinate is a value, not a flag.
+    #[test]
+    fn repeated_inputs_replace_the_file_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("agent.toml");
+        std::fs::write(&p, "inputs = [\"tcp:a:1\"]\nspool_max_age_s = 60\n").unwrap();
+        let p = p.to_str().unwrap();
+        let c = load(&["--config", p, "--input", "tcp:b:2", "--input", "tcp:c:3"]).unwrap();
+        assert_eq!(c.inputs, ["tcp:b:2", "tcp:c:3"]);
+        assert_eq!(c.spool_max_age_s, 60);
+        let c = load(&["--config", p, "--lat", "-33.9", "--lon", "-70.7"]).unwrap();
+        assert_eq!((c.lat, c.lon), (Some(-33.9), Some(-70.7)));
+        assert_eq!(c.inputs, ["tcp:a:1"]);
     }
 }

@@ -1,24 +1,25 @@
-use clap::Parser;
-use cloudradar_agent::cli::{Cli, Command};
-use cloudradar_agent::config::{Config, LogFormat};
+use cloudradar_agent::cli::{self, Command};
+use cloudradar_agent::config::LogFormat;
 use cloudradar_agent::{app, decode_cmd};
 use cloudradar_shared::cpr::Position;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let (cli, matches) = cli::parse();
     if let Some(Command::Decode {
         format,
         ref_lat,
         ref_lon,
         input,
-    }) = cli.command
+    }) = &cli.command
     {
-        let reference = ref_lat.zip(ref_lon).map(|(lat, lon)| Position { lat, lon });
-        return decode_cmd::run(&input, format, reference);
+        let reference = ref_lat
+            .zip(*ref_lon)
+            .map(|(lat, lon)| Position { lat, lon });
+        return decode_cmd::run(input, *format, reference);
     }
-    let config = Config::load(&cli.overrides)?;
+    let config = cli.load_config(&matches)?;
     if cli.check_config {
         print!("{}", config.to_toml_masked());
         return Ok(());

@@ -1,40 +1,53 @@
 //! Collector configuration: one struct, every field documented, defaults
-//! that run out of the box. Precedence: command-line flag, then its
-//! `CLOUDRADAR_*` environment variable, then the TOML file (`--config`),
-//! then the default.
+//! that run out of the box. Each field is at once a TOML key, a flag and
+//! a `CLOUDRADAR_*` variable; its doc comment is the `--help` text and the
+//! README's table row, its `#[arg]` default the only default. Precedence:
+//! command-line flag, then its environment variable, then the TOML file
+//! (`--config`), then the default (`cloudradar_shared::settings`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Args;
+use clap::{ArgAction, ArgMatches, Args};
 use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
+use cloudradar_shared::settings;
 use serde::{Deserialize, Serialize};
 
 /// Effective collector configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Directory for the SQLite database (`cloudradar.sqlite`) and state.
+    #[arg(long, env = "CLOUDRADAR_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// Address of the HTTP API, dashboard, `/metrics`, `/healthz`, `/readyz`.
+    #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN", default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
     /// Address the embedded MQTT broker listens on (ignored with `mqtt_url`).
     /// Receivers log in with their receiver id as user name and may publish
     /// only on `cloudradar/v1/<id>/...`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_LISTEN", default_value = "0.0.0.0:1883")]
     pub mqtt_listen: SocketAddr,
     /// Address of the embedded broker's MQTT-over-TLS listener (agents
     /// across the internet use `mqtts://`); off unless set.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_LISTEN")]
     pub mqtt_tls_listen: Option<SocketAddr>,
     /// PEM certificate chain for the TLS listener.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_CERT_FILE")]
     pub mqtt_tls_cert_file: Option<PathBuf>,
     /// PEM private key for the TLS listener.
+    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_KEY_FILE")]
     pub mqtt_tls_key_file: Option<PathBuf>,
-    /// External MQTT broker (`mqtt://host:port`); when set, no embedded broker runs.
+    /// External MQTT broker (`mqtt://host:port`); when set, no embedded
+    /// broker runs. Credentials go in `mqtt_username` and `mqtt_password`.
+    #[arg(long, env = "CLOUDRADAR_MQTT_URL", hide_env_values = true)]
     pub mqtt_url: Option<String>,
     /// Username the collector uses on an external broker.
+    #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
     pub mqtt_username: Option<String>,
     /// Password the collector uses on an external broker.
+    #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
     pub mqtt_password: Option<String>,
     /// On an external broker, subscribe to batches with a shared
     /// subscription (`$share/cloudradar/...`) so several collectors split
@@ -44,23 +57,36 @@ pub struct Config {
     /// are acknowledged to them and lost (the fault suite's broker scenario
     /// showed it); a plain persistent subscription is restored, and they
     /// wait for the collector.
+    #[arg(long, env = "CLOUDRADAR_MQTT_SHARED_SUBSCRIPTION", action = ArgAction::Set, default_value_t = false)]
     pub mqtt_shared_subscription: bool,
-    /// Receiver credentials for the embedded broker: `receiver_id:password` per line.
+    /// Receiver credentials for the embedded broker: `receiver_id:password`
+    /// per line; the receiver id is also the MQTT user name and client id.
+    /// Without it, only the collector may connect.
+    #[arg(long, env = "CLOUDRADAR_CREDENTIALS_FILE")]
     pub credentials_file: Option<PathBuf>,
     /// Let the embedded broker accept any password (demo only); the user
     /// name must still be the receiver id, and the topic ACL still applies.
+    #[arg(long, env = "CLOUDRADAR_ALLOW_ANONYMOUS", action = ArgAction::Set, default_value_t = false)]
     pub allow_anonymous: bool,
     /// Redis URL (`redis://[:password@]host:port[/db]`); without it the
     /// embedded buffer is used. The password is masked wherever the
     /// configuration is printed.
+    #[arg(long, env = "CLOUDRADAR_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// Redis stream holding accepted batches.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_REDIS_STREAM",
+        default_value = "cloudradar:batches"
+    )]
     pub redis_stream: String,
     /// Approximate bound on the stream length (batches).
+    #[arg(long, env = "CLOUDRADAR_REDIS_MAXLEN", default_value_t = 1_000_000)]
     pub redis_maxlen: usize,
     /// Batches held in memory while the buffer is unreachable; when it is
     /// nearly full the embedded broker holds receivers back, and ingest
     /// takes no more than the broker's unacknowledged in-flight window.
+    #[arg(long, env = "CLOUDRADAR_QUEUE_CAPACITY", default_value_t = 10_000)]
     pub queue_capacity: usize,
     /// Most frames a second one receiver may send, measured on its own
     /// reception clock, with bursts of 10 s worth (0 = no limit). Batches
@@ -69,54 +95,100 @@ pub struct Config {
     /// receiver cannot starve the others; a busy receiver sends 5,000 to
     /// 10,000 frames a second, and one draining its spool after an outage
     /// is not limited (its frames span the outage).
+    #[arg(
+        long,
+        env = "CLOUDRADAR_RECEIVER_MAX_FRAMES_PER_S",
+        default_value_t = 50_000
+    )]
     pub receiver_max_frames_per_s: u64,
     /// A gap longer than this (seconds) starts a new flight.
+    #[arg(long, env = "CLOUDRADAR_FLIGHT_GAP_S", default_value_t = 1800)]
     pub flight_gap_s: u64,
     /// Identical frames from several receivers within this window (ms) are one message.
+    #[arg(long, env = "CLOUDRADAR_DEDUP_WINDOW_MS", default_value_t = 1000)]
     pub dedup_window_ms: u64,
     /// Largest accepted batch, bytes (compressed).
+    #[arg(long, env = "CLOUDRADAR_MAX_BATCH_BYTES", default_value_t = 1 << 20)]
     pub max_batch_bytes: usize,
     /// Days positions are kept.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_RETENTION_POSITIONS_DAYS",
+        default_value_t = 30
+    )]
     pub retention_positions_days: u64,
-    /// Days raw messages and receptions are kept.
+    /// Days raw messages and receptions are kept (records of applied
+    /// batches: at least 8 days).
+    #[arg(long, env = "CLOUDRADAR_RETENTION_MESSAGES_DAYS", default_value_t = 7)]
     pub retention_messages_days: u64,
     /// Largest database size in bytes (0: limited only by the disk). When
     /// it is reached, commits fail as on a full disk: `/readyz` turns not
     /// ready and batches wait in Redis until there is room.
+    #[arg(long, env = "CLOUDRADAR_SQLITE_MAX_BYTES", default_value_t = 0)]
     pub sqlite_max_bytes: u64,
     /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
-    /// Bearer tokens accepted by the HTTP API and dashboard. With no tokens
-    /// and no basic-auth users, the HTTP API is open (demo default).
+    /// Bearer tokens accepted by the HTTP API and dashboard, at least 16
+    /// characters each. With no tokens and no basic-auth users, the HTTP
+    /// API is open (demo default).
+    #[arg(
+        long,
+        env = "CLOUDRADAR_HTTP_AUTH_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub http_auth_tokens: Vec<String>,
     /// HTTP basic-auth users, `user:password` each.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_HTTP_BASIC_USERS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub http_basic_users: Vec<String>,
     /// With credentials configured, still let anyone read (GET) the API and
     /// dashboard; administrative endpoints keep requiring credentials.
+    #[arg(long, env = "CLOUDRADAR_HTTP_PUBLIC_READ", action = ArgAction::Set, default_value_t = false)]
     pub http_public_read: bool,
     /// History and export queries (SQLite reads) running at once; more wait
     /// up to 250 ms for a slot, then get 503 with `Retry-After`, so a burst
     /// of history queries cannot starve the SQLite writer of CPU.
+    #[arg(long, env = "CLOUDRADAR_HTTP_MAX_HISTORY_QUERIES", default_value_t = 2)]
     pub http_max_history_queries: usize,
     /// S3 bucket for database backups; without it, backup is off.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_BUCKET")]
     pub backup_bucket: Option<String>,
     /// Key prefix in the bucket; backups go to `<prefix>/<date>/...`.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_PREFIX", default_value = "cloudradar")]
     pub backup_prefix: String,
     /// S3 endpoint URL for S3-compatible stores (AWS when unset).
+    #[arg(long, env = "CLOUDRADAR_BACKUP_ENDPOINT", hide_env_values = true)]
     pub backup_endpoint: Option<String>,
     /// S3 region.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_REGION", default_value = "us-east-1")]
     pub backup_region: String,
     /// Path-style addressing (`endpoint/bucket/key`), which most
     /// S3-compatible servers need.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_PATH_STYLE", action = ArgAction::Set, default_value_t = false)]
     pub backup_path_style: bool,
     /// Daily backups kept (the newest of each of the last N days with one).
+    #[arg(long, env = "CLOUDRADAR_BACKUP_KEEP_DAILY", default_value_t = 7)]
     pub backup_keep_daily: u32,
     /// Weekly backups kept (the newest of each of the last M ISO weeks with one).
+    #[arg(long, env = "CLOUDRADAR_BACKUP_KEEP_WEEKLY", default_value_t = 4)]
     pub backup_keep_weekly: u32,
     /// Hours between in-process backups; 0 leaves it to `cloudradar-collector backup`.
+    #[arg(long, env = "CLOUDRADAR_BACKUP_INTERVAL_HOURS", default_value_t = 0)]
     pub backup_interval_hours: u64,
     /// When the database is missing at start and a backup exists, restore
     /// the latest one before serving.
+    #[arg(long, env = "CLOUDRADAR_RESTORE_ON_START", action = ArgAction::Set, default_value_t = true)]
     pub restore_on_start: bool,
 }
 
@@ -132,189 +204,24 @@ pub enum LogFormat {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            data_dir: PathBuf::from("data"),
-            http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            mqtt_listen: SocketAddr::from(([0, 0, 0, 0], 1883)),
-            mqtt_tls_listen: None,
-            mqtt_tls_cert_file: None,
-            mqtt_tls_key_file: None,
-            mqtt_url: None,
-            mqtt_username: None,
-            mqtt_password: None,
-            mqtt_shared_subscription: false,
-            credentials_file: None,
-            allow_anonymous: false,
-            redis_url: None,
-            redis_stream: "cloudradar:batches".into(),
-            redis_maxlen: 1_000_000,
-            queue_capacity: 10_000,
-            receiver_max_frames_per_s: 50_000,
-            flight_gap_s: 1800,
-            dedup_window_ms: 1000,
-            max_batch_bytes: 1 << 20,
-            retention_positions_days: 30,
-            retention_messages_days: 7,
-            sqlite_max_bytes: 0,
-            log_format: LogFormat::Text,
-            http_auth_tokens: Vec::new(),
-            http_basic_users: Vec::new(),
-            http_public_read: false,
-            http_max_history_queries: 2,
-            backup_bucket: None,
-            backup_prefix: "cloudradar".into(),
-            backup_endpoint: None,
-            backup_region: "us-east-1".into(),
-            backup_path_style: false,
-            backup_keep_daily: 7,
-            backup_keep_weekly: 4,
-            backup_interval_hours: 0,
-            restore_on_start: true,
-        }
+        settings::defaults()
     }
 }
 
-/// Command-line overrides; each also reads its `CLOUDRADAR_*` variable.
-#[derive(Debug, Clone, Default, Args)]
-pub struct Overrides {
-    /// TOML configuration file.
-    #[arg(long, env = "CLOUDRADAR_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// See `data_dir`.
-    #[arg(long, env = "CLOUDRADAR_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// See `http_listen`.
-    #[arg(long, env = "CLOUDRADAR_HTTP_LISTEN")]
-    pub http_listen: Option<SocketAddr>,
-    /// See `mqtt_listen`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_LISTEN")]
-    pub mqtt_listen: Option<SocketAddr>,
-    /// MQTT-over-TLS listen address of the embedded broker.
-    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_LISTEN")]
-    pub mqtt_tls_listen: Option<SocketAddr>,
-    /// PEM certificate chain for the TLS listener.
-    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_CERT_FILE")]
-    pub mqtt_tls_cert_file: Option<PathBuf>,
-    /// PEM private key for the TLS listener.
-    #[arg(long, env = "CLOUDRADAR_MQTT_TLS_KEY_FILE")]
-    pub mqtt_tls_key_file: Option<PathBuf>,
-    /// See `mqtt_url`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_URL", hide_env_values = true)]
-    pub mqtt_url: Option<String>,
-    /// See `mqtt_username`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_USERNAME")]
-    pub mqtt_username: Option<String>,
-    /// See `mqtt_password`.
-    #[arg(long, env = "CLOUDRADAR_MQTT_PASSWORD", hide_env_values = true)]
-    pub mqtt_password: Option<String>,
-    /// See `credentials_file`.
-    #[arg(long, env = "CLOUDRADAR_CREDENTIALS_FILE")]
-    pub credentials_file: Option<PathBuf>,
-    /// See `allow_anonymous`.
-    #[arg(long, env = "CLOUDRADAR_ALLOW_ANONYMOUS")]
-    pub allow_anonymous: Option<bool>,
-    /// See `redis_url`.
-    #[arg(long, env = "CLOUDRADAR_REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<String>,
-    /// See `log_format`.
-    #[arg(long, env = "CLOUDRADAR_LOG_FORMAT", value_enum)]
-    pub log_format: Option<LogFormat>,
-    /// Bearer tokens for the HTTP API, comma-separated.
-    #[arg(
-        long,
-        env = "CLOUDRADAR_HTTP_AUTH_TOKENS",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub http_auth_tokens: Option<Vec<String>>,
-    /// Basic-auth users for the HTTP API, `user:password`, comma-separated.
-    #[arg(
-        long,
-        env = "CLOUDRADAR_HTTP_BASIC_USERS",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub http_basic_users: Option<Vec<String>>,
-    /// Anyone may read the API and dashboard even with credentials set.
-    #[arg(long, env = "CLOUDRADAR_HTTP_PUBLIC_READ")]
-    pub http_public_read: Option<bool>,
-    /// See `http_max_history_queries`.
-    #[arg(long, env = "CLOUDRADAR_HTTP_MAX_HISTORY_QUERIES")]
-    pub http_max_history_queries: Option<usize>,
-    /// S3 bucket for backups.
-    #[arg(long, env = "CLOUDRADAR_BACKUP_BUCKET")]
-    pub backup_bucket: Option<String>,
-    /// Key prefix for backups.
-    #[arg(long, env = "CLOUDRADAR_BACKUP_PREFIX")]
-    pub backup_prefix: Option<String>,
-    /// S3 endpoint URL (S3-compatible stores).
-    #[arg(long, env = "CLOUDRADAR_BACKUP_ENDPOINT", hide_env_values = true)]
-    pub backup_endpoint: Option<String>,
-    /// S3 region.
-    #[arg(long, env = "CLOUDRADAR_BACKUP_REGION")]
-    pub backup_region: Option<String>,
-    /// Path-style S3 addressing.
-    #[arg(long, env = "CLOUDRADAR_BACKUP_PATH_STYLE")]
-    pub backup_path_style: Option<bool>,
-    /// Hours between in-process backups (0 = off).
-    #[arg(long, env = "CLOUDRADAR_BACKUP_INTERVAL_HOURS")]
-    pub backup_interval_hours: Option<u64>,
-    /// Restore the latest backup when the database is missing at start.
-    #[arg(long, env = "CLOUDRADAR_RESTORE_ON_START")]
-    pub restore_on_start: Option<bool>,
-}
-
 impl Config {
-    /// Builds the effective configuration from the file (if any) and overrides.
-    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
-        let mut c = match &o.config {
+    /// The effective configuration: the defaults, the TOML `file` over
+    /// them, then every setting `matches` (a command line parsed with this
+    /// struct's arguments) got from a flag or an environment variable.
+    pub fn load(file: Option<&Path>, matches: &ArgMatches) -> anyhow::Result<Self> {
+        let base = match file {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = &o.$f { c.$f = v.clone(); } )* };
-        }
-        set!(
-            data_dir,
-            http_listen,
-            mqtt_listen,
-            allow_anonymous,
-            log_format,
-            http_public_read,
-            http_max_history_queries,
-            backup_prefix,
-            backup_region,
-            backup_path_style,
-            backup_interval_hours,
-            restore_on_start
-        );
-        if let Some(t) = &o.http_auth_tokens {
-            c.http_auth_tokens = t.iter().filter(|x| !x.is_empty()).cloned().collect();
-        }
-        if let Some(u) = &o.http_basic_users {
-            c.http_basic_users = u.iter().filter(|x| !x.is_empty()).cloned().collect();
-        }
-        macro_rules! set_opt {
-            ($($f:ident),*) => { $( if o.$f.is_some() { c.$f = o.$f.clone(); } )* };
-        }
-        set_opt!(
-            mqtt_tls_listen,
-            mqtt_tls_cert_file,
-            mqtt_tls_key_file,
-            mqtt_url,
-            mqtt_username,
-            mqtt_password,
-            credentials_file,
-            redis_url,
-            backup_bucket,
-            backup_endpoint
-        );
+        let c = settings::layer(&base, matches)?;
         c.validate().map_err(|e| {
             anyhow::anyhow!(
                 "{}: {e}",
-                o.config
-                    .as_ref()
-                    .map_or("configuration".into(), |p| p.display().to_string())
+                file.map_or("configuration".into(), |p| p.display().to_string())
             )
         })?;
         Ok(c)
@@ -339,7 +246,6 @@ impl Config {
         }
     }
 
-    /// The SQLite database path.
     /// Checks values serde cannot: each names its key.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(bad) = self.http_basic_users.iter().find(|u| {
@@ -392,6 +298,7 @@ impl Config {
         Ok(())
     }
 
+    /// The SQLite database path.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("cloudradar.sqlite")
     }
@@ -424,6 +331,34 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The configuration `cloudradar-collector ARGS` runs with.
+    fn load(args: &[&str]) -> anyhow::Result<Config> {
+        let (cli, matches) =
+            crate::cli::try_parse_from(["cloudradar-collector"].iter().chain(args))?;
+        cli.load_config(&matches)
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::default();
+        assert_eq!(c.http_listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(c.max_batch_bytes, 1 << 20);
+        assert!(c.restore_on_start && !c.allow_anonymous);
+        assert!(c.http_auth_tokens.is_empty() && c.mqtt_url.is_none());
+    }
+
+    /// Flags for other settings leave what the file set alone, whatever
+    /// their defaults.
+    #[test]
+    fn unset_flags_leave_the_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "restore_on_start = false\nhttp_public_read = true\n").unwrap();
+        let c = load(&["--config", path.to_str().unwrap(), "--flight-gap-s", "5"]).unwrap();
+        assert!(!c.restore_on_start && c.http_public_read);
+        assert_eq!(c.flight_gap_s, 5);
+    }
+
     #[test]
     fn file_values_are_overridden_by_flags() {
         let dir = tempfile::tempdir().unwrap();
@@ -433,12 +368,8 @@ mod tests {
             "data_dir = \"/srv/x\"\nredis_url = \"redis://a:1\"\nflight_gap_s = 60\n",
         )
         .unwrap();
-        let o = Overrides {
-            config: Some(path),
-            redis_url: Some("redis://b:2".into()),
-            ..Overrides::default()
-        };
-        let c = Config::load(&o).unwrap();
+        let path = path.to_str().unwrap();
+        let c = load(&["--config", path, "--redis-url", "redis://b:2"]).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/x"));
         assert_eq!(c.redis_url.as_deref(), Some("redis://b:2"));
         assert_eq!(c.flight_gap_s, 60);

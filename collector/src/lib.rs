@@ -9,7 +9,7 @@
 //! receivers report about themselves.
 //!
 //! `app` starts them as a list of components of one shape
-//! ([`component`]); `config` holds the settings; `health` feeds `/readyz`;
+//! ([`component`]); `config` holds the settings and `cli` the command line over them; `health` feeds `/readyz`;
 //! `disk` watches the data directory's space; `backup` copies the database
 //! to S3; `telemetry` sets up logs and metrics.
 
@@ -17,6 +17,7 @@ pub mod app;
 pub mod backup;
 pub mod broker;
 pub mod buffer;
+pub mod cli;
 pub mod component;
 pub mod config;
 pub mod confirm;

@@ -1,48 +1,13 @@
-use clap::{Parser, Subcommand};
 use cloudradar_collector::backup::{Backups, Which, keys};
-use cloudradar_collector::config::{Config, Overrides};
+use cloudradar_collector::cli::{self, Command};
+use cloudradar_collector::config::Config;
 use cloudradar_collector::{app, telemetry};
 use tokio_util::sync::CancellationToken;
 
-/// CloudRadar collector: MQTT in, Redis buffer, SQLite store, HTTP API.
-#[derive(Debug, Parser)]
-#[command(name = "cloudradar-collector", version, about)]
-struct Cli {
-    #[command(flatten)]
-    overrides: Overrides,
-    /// Print the effective configuration (secrets masked) and exit.
-    #[arg(long)]
-    check_config: bool,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the collector (the default).
-    Serve,
-    /// Back up the database to S3 now (safe while the collector runs).
-    Backup,
-    /// Restore the database from S3 (stop the collector first).
-    Restore {
-        /// The newest backup taken on or before this date (YYYY-MM-DD).
-        #[arg(long, conflicts_with = "latest")]
-        at: Option<String>,
-        /// The newest backup (the default).
-        #[arg(long)]
-        latest: bool,
-        /// Replace an existing database.
-        #[arg(long)]
-        force: bool,
-    },
-    /// List the backups in the bucket.
-    Backups,
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let config = Config::load(&cli.overrides)?;
+    let (cli, matches) = cli::parse();
+    let config = cli.load_config(&matches)?;
     if cli.check_config {
         print!("{}", config.to_toml_masked());
         return Ok(());

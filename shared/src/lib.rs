@@ -14,6 +14,8 @@
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 //! - [`redact`]: masking secrets (passwords in URLs) in printed configuration and logs.
+//! - `settings` (feature `settings`): the binaries' configuration layers
+//!   (default, file, environment, flag) and the README tables made from them.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
@@ -26,6 +28,8 @@ pub mod encode;
 pub mod format;
 pub mod frame;
 pub mod redact;
+#[cfg(feature = "settings")]
+pub mod settings;
 pub mod state;
 pub mod wire;
 

@@ -1,13 +1,18 @@
-//! Simulator configuration: a TOML scenario file and command-line flags
-//! (flags win). A malformed scenario names the file, the key and the
-//! problem.
+//! Simulator configuration: a TOML scenario file, `CLOUDRADAR_SIM_*`
+//! variables and command-line flags (flags win, then the environment, then
+//! the file, then the default). Each top-level scalar is at once a key, a
+//! flag and (mostly) a variable, its doc comment the `--help` text and its
+//! `#[arg]` default the only default; `receivers`, `noise` and `events`
+//! are file-only tables. A malformed scenario names the file, the key and
+//! the problem.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Args;
-use cloudradar_shared::redact::{mask_url_password, url_has_userinfo};
+use clap::{ArgMatches, Args};
+use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
+use cloudradar_shared::settings;
 use serde::{Deserialize, Serialize};
 
 use crate::receiver::Noise;
@@ -47,169 +52,114 @@ pub enum SerialFormat {
 }
 
 /// The whole scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Random seed: the same seed gives the same traffic and frames.
+    #[arg(long, env = "CLOUDRADAR_SIM_SEED", default_value_t = 1)]
     pub seed: u64,
     /// Number of aircraft (1 to 10,000).
+    #[arg(long, env = "CLOUDRADAR_SIM_AIRCRAFT", default_value_t = 100)]
     pub aircraft: usize,
     /// Airport latitude, degrees (default Amsterdam-Schiphol).
+    #[arg(
+        long,
+        env = "CLOUDRADAR_SIM_CENTRE_LAT",
+        default_value_t = 52.3086,
+        allow_hyphen_values = true
+    )]
     pub centre_lat: f64,
     /// Airport longitude, degrees.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_SIM_CENTRE_LON",
+        default_value_t = 4.7639,
+        allow_hyphen_values = true
+    )]
     pub centre_lon: f64,
     /// Radius of the simulated area, km.
+    #[arg(long, env = "CLOUDRADAR_SIM_RADIUS_KM", default_value_t = 200.0)]
     pub radius_km: f64,
     /// Time acceleration (1 = real time).
+    #[arg(long, env = "CLOUDRADAR_SIM_SPEED", default_value_t = 1.0)]
     pub speed: f64,
     /// Stop after this many simulated seconds (run until stopped when unset).
+    #[arg(long, env = "CLOUDRADAR_SIM_DURATION_S")]
     pub duration_s: Option<f64>,
     /// Receivers; when empty, `receiver_count` are placed around the airport.
+    #[arg(skip)]
     pub receivers: Vec<ReceiverConfig>,
-    /// Receivers generated when `receivers` is empty.
+    /// Receivers placed around the airport when `receivers` is empty; set
+    /// by flag or environment, it replaces the file's `receivers` list.
+    #[arg(
+        long = "receivers",
+        env = "CLOUDRADAR_SIM_RECEIVERS",
+        default_value_t = 1
+    )]
     pub receiver_count: usize,
     /// First Beast port for generated receivers (AVR ports start 1000
     /// higher); 0 binds every generated server to a free port (printed).
+    #[arg(long, env = "CLOUDRADAR_SIM_BEAST_PORT_BASE", default_value_t = 30005)]
     pub beast_port_base: u16,
     /// Noise model.
+    #[arg(skip)]
     pub noise: Noise,
     /// Scenario events.
+    #[arg(skip)]
     pub events: Events,
     /// Ground truth output (JSON lines), if wanted.
+    #[arg(long, env = "CLOUDRADAR_SIM_TRUTH")]
     pub truth: Option<PathBuf>,
     /// Serial outputs (pseudo-terminal symlinks) for the first receivers,
     /// in order: the first path carries receiver 1, the second receiver 2...
+    /// (repeat the flag for further receivers).
+    #[arg(long)]
     pub serial: Vec<PathBuf>,
     /// Byte format of the serial outputs.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_SIM_SERIAL_FORMAT",
+        value_enum,
+        default_value = "beast"
+    )]
     pub serial_format: SerialFormat,
     /// Fleet mode: every receiver acts as a CloudRadar agent publishing
     /// to this broker (`mqtt://host:port`), in the agent's wire format.
     /// The password goes in `agents_password`, not in the URL.
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT", hide_env_values = true)]
     pub agents_mqtt: Option<String>,
     /// Password the virtual agents log in with (username = receiver id).
-    #[serde(skip_serializing)]
+    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
     pub agents_password: Option<String>,
     /// Replay a recording (CSV as `../shared/data/long_flight.csv`, or AVR
     /// text) on the first receiver's outputs with its original timing,
     /// scaled by `speed`, instead of simulated traffic; the simulator stops
     /// at its end.
+    #[arg(long)]
     pub replay: Option<PathBuf>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            seed: 1,
-            aircraft: 100,
-            centre_lat: 52.3086,
-            centre_lon: 4.7639,
-            radius_km: 200.0,
-            speed: 1.0,
-            duration_s: None,
-            receivers: Vec::new(),
-            receiver_count: 1,
-            beast_port_base: 30005,
-            noise: Noise::default(),
-            events: Events::default(),
-            truth: None,
-            serial: Vec::new(),
-            serial_format: SerialFormat::Beast,
-            agents_mqtt: None,
-            agents_password: None,
-            replay: None,
-        }
+        settings::defaults()
     }
 }
 
-/// Command-line overrides.
-#[derive(Debug, Clone, Default, Args)]
-pub struct Overrides {
-    /// Scenario file (TOML).
-    #[arg(long, env = "CLOUDRADAR_SIM_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// See `seed`.
-    #[arg(long, env = "CLOUDRADAR_SIM_SEED")]
-    pub seed: Option<u64>,
-    /// See `aircraft`.
-    #[arg(long, env = "CLOUDRADAR_SIM_AIRCRAFT")]
-    pub aircraft: Option<usize>,
-    /// See `speed`.
-    #[arg(long, env = "CLOUDRADAR_SIM_SPEED")]
-    pub speed: Option<f64>,
-    /// See `duration_s`.
-    #[arg(long, env = "CLOUDRADAR_SIM_DURATION_S")]
-    pub duration_s: Option<f64>,
-    /// See `receiver_count`.
-    #[arg(long, env = "CLOUDRADAR_SIM_RECEIVERS")]
-    pub receivers: Option<usize>,
-    /// See `beast_port_base`.
-    #[arg(long, env = "CLOUDRADAR_SIM_BEAST_PORT_BASE")]
-    pub beast_port_base: Option<u16>,
-    /// See `truth`.
-    #[arg(long, env = "CLOUDRADAR_SIM_TRUTH")]
-    pub truth: Option<PathBuf>,
-    /// See `serial` (repeat the flag for further receivers).
-    #[arg(long)]
-    pub serial: Vec<PathBuf>,
-    /// See `serial_format`.
-    #[arg(long, value_enum, env = "CLOUDRADAR_SIM_SERIAL_FORMAT")]
-    pub serial_format: Option<SerialFormat>,
-    /// See `agents_mqtt`.
-    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_MQTT", hide_env_values = true)]
-    pub agents_mqtt: Option<String>,
-    /// See `agents_password`.
-    #[arg(long, env = "CLOUDRADAR_SIM_AGENTS_PASSWORD", hide_env_values = true)]
-    pub agents_password: Option<String>,
-    /// See `replay`.
-    #[arg(long)]
-    pub replay: Option<PathBuf>,
-}
-
 impl Config {
-    /// Builds the effective scenario.
-    pub fn load(o: &Overrides) -> anyhow::Result<Self> {
-        let mut c = match &o.config {
+    /// The effective scenario: the defaults, the TOML `file` over them,
+    /// then every setting `matches` (a command line parsed with this
+    /// struct's arguments) got from a flag or an environment variable.
+    pub fn load(file: Option<&Path>, matches: &ArgMatches) -> anyhow::Result<Self> {
+        let mut base = match file {
             Some(p) => Self::from_file(p)?,
             None => Self::default(),
         };
-        if let Some(v) = o.seed {
-            c.seed = v;
+        // A receiver count given here is meant, not the file's list.
+        if settings::explicit(matches, "receiver_count") {
+            base.receivers.clear();
         }
-        if let Some(v) = o.aircraft {
-            c.aircraft = v;
-        }
-        if let Some(v) = o.speed {
-            c.speed = v;
-        }
-        if o.duration_s.is_some() {
-            c.duration_s = o.duration_s;
-        }
-        if let Some(v) = o.receivers {
-            c.receiver_count = v;
-            c.receivers.clear();
-        }
-        if let Some(v) = o.beast_port_base {
-            c.beast_port_base = v;
-        }
-        if o.truth.is_some() {
-            c.truth = o.truth.clone();
-        }
-        if !o.serial.is_empty() {
-            c.serial = o.serial.clone();
-        }
-        if let Some(f) = o.serial_format {
-            c.serial_format = f;
-        }
-        if o.replay.is_some() {
-            c.replay = o.replay.clone();
-        }
-        if o.agents_mqtt.is_some() {
-            c.agents_mqtt = o.agents_mqtt.clone();
-        }
-        if o.agents_password.is_some() {
-            c.agents_password = o.agents_password.clone();
-        }
-        c.validate().with_context(|| match &o.config {
+        let c = settings::layer(&base, matches)?;
+        c.validate().with_context(|| match file {
             Some(p) => format!("scenario {}", p.display()),
             None => "scenario".into(),
         })?;
@@ -265,11 +215,14 @@ impl Config {
         Ok(())
     }
 
-    /// The scenario as TOML for `--check-config`: `agents_password` is
-    /// never serialized, and any password in `agents_mqtt` is masked.
+    /// The scenario as TOML for `--check-config`, `agents_password` and
+    /// any password in `agents_mqtt` masked.
     pub fn to_toml_masked(&self) -> anyhow::Result<String> {
         let mut c = self.clone();
         c.agents_mqtt = c.agents_mqtt.as_deref().map(mask_url_password);
+        if c.agents_password.is_some() {
+            c.agents_password = Some(MASK.into());
+        }
         Ok(toml::to_string(&c)?)
     }
 
@@ -286,17 +239,49 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The scenario `cloudradar-sim ARGS` runs.
+    fn load(args: &[&str]) -> anyhow::Result<Config> {
+        let (cli, matches) = crate::cli::try_parse_from(["cloudradar-sim"].iter().chain(args))?;
+        cli.load_config(&matches)
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::default();
+        assert_eq!((c.seed, c.aircraft, c.receiver_count), (1, 100, 1));
+        assert_eq!(
+            (c.centre_lat, c.centre_lon, c.speed),
+            (52.3086, 4.7639, 1.0)
+        );
+        assert_eq!(c.serial_format, SerialFormat::Beast);
+        assert!(c.receivers.is_empty() && c.duration_s.is_none());
+    }
+
+    /// `--receivers N` replaces a scenario's receiver list; without it
+    /// the list stays.
+    #[test]
+    fn receiver_count_from_the_command_line_replaces_the_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(
+            &p,
+            "seed = 9\n[[receivers]]\nid = \"a\"\nlat = 52.0\nlon = 4.0\n",
+        )
+        .unwrap();
+        let p = p.to_str().unwrap();
+        let c = load(&["--config", p]).unwrap();
+        assert_eq!((c.receivers.len(), c.seed), (1, 9));
+        let c = load(&["--config", p, "--receivers", "3"]).unwrap();
+        assert_eq!((c.receivers.len(), c.receiver_count, c.seed), (0, 3, 9));
+    }
+
     /// Regression: a password in `agents_mqtt` (not read from there) was
     /// printed by `--check-config` and in the broker URL's errors.
     #[test]
     fn credentials_in_the_broker_url_are_refused_without_showing_them() {
         let err = format!(
             "{:#}",
-            Config::load(&Overrides {
-                agents_mqtt: Some("mqtt://sim:hunter2@broker:1883".into()),
-                ..Overrides::default()
-            })
-            .unwrap_err()
+            load(&["--agents-mqtt", "mqtt://sim:hunter2@broker:1883"]).unwrap_err()
         );
         assert!(
             err.contains("agents_password") && err.contains("sim:********@broker"),
@@ -319,11 +304,7 @@ mod tests {
         std::fs::write(&p, "aircraft = 20000\n").unwrap();
         let err = format!(
             "{:#}",
-            Config::load(&Overrides {
-                config: Some(p.clone()),
-                ..Overrides::default()
-            })
-            .unwrap_err()
+            load(&["--config", p.to_str().unwrap()]).unwrap_err()
         );
         assert!(err.contains("s.toml") && err.contains("aircraft"), "{err}");
         std::fs::write(&p, "[noise]\ndrop_rate = \"lots\"\n").unwrap();

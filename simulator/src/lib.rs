@@ -8,9 +8,11 @@
 //! - `output/`: Beast and AVR TCP servers per receiver.
 //! - `app.rs`: the real-time loop and ground truth file; `replay.rs`: a
 //!   recording played instead of simulated traffic.
-//! - `config.rs`: the scenario; `rng.rs`: the deterministic generator.
+//! - `config.rs`: the scenario; `cli.rs`: the command line over it;
+//!   `rng.rs`: the deterministic generator.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod output;

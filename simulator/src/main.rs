@@ -1,25 +1,11 @@
-use clap::Parser;
-use cloudradar_sim::app;
-use cloudradar_sim::config::{Config, Overrides};
+use cloudradar_sim::{app, cli};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-/// CloudRadar simulator: realistic air traffic as bit-exact Mode S frames,
-/// served on Beast/AVR TCP ports like a real receiver.
-#[derive(Debug, Parser)]
-#[command(name = "cloudradar-sim", version, about)]
-struct Cli {
-    #[command(flatten)]
-    overrides: Overrides,
-    /// Print the effective scenario (secrets masked) and exit.
-    #[arg(long)]
-    check_config: bool,
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let config = Config::load(&cli.overrides)?;
+    let (cli, matches) = cli::parse();
+    let config = cli.load_config(&matches)?;
     if cli.check_config {
         print!("{}", config.to_toml_masked()?);
         return Ok(());
