@@ -9,9 +9,10 @@
 //! receivers report about themselves.
 //!
 //! `app` starts them as a list of components of one shape
-//! ([`component`]); `config` holds the settings and `cli` the command line over them; `health` feeds `/readyz`;
-//! `disk` watches the data directory's space; `backup` copies the database
-//! to S3; `telemetry` sets up logs and metrics.
+//! ([`component`]); `config` holds the settings and `cli` the command
+//! line over them; `health` feeds `/readyz`; `disk` watches the data
+//! directory's space; `backup` copies the database to S3; `telemetry`
+//! sets up logs and metrics.
 
 pub mod app;
 pub mod backup;
