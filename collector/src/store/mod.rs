@@ -5,6 +5,8 @@
 //! Talks to: the processor (sends [`WriteBatch`]es to the writer) and the
 //! HTTP layer (queries through [`Reader`]).
 
+#[cfg(test)]
+pub(crate) mod fixture;
 mod migrate;
 mod reader;
 mod retention;
