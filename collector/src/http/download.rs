@@ -9,15 +9,14 @@
 
 use std::collections::HashMap;
 
+use super::history::{bbox, time_window};
+use super::live::parse_icao;
+use super::{AppError, AppState};
+use crate::store::queries::{self, Page, PositionFilter, PositionRecord};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::params;
-
-use super::history::{bbox, param, positions_sql};
-use super::live::parse_icao;
-use super::{AppError, AppState};
 
 /// Rows read per page (one read transaction each).
 const PAGE: i64 = 5_000;
@@ -39,9 +38,11 @@ pub async fn positions_csv(
         .map(|v| parse_icao(v))
         .transpose()?
         .map(i64::from);
-    let from = param::<i64>(&q, "from")?.unwrap_or(0);
-    let to = param::<i64>(&q, "to")?.unwrap_or(i64::MAX);
-    let (south, west, north, east) = bbox(&q)?;
+    let filter = PositionFilter {
+        icao,
+        window: time_window(&q)?,
+        area: bbox(&q)?,
+    };
     let slot = s.reader.slot().await?;
     let reader = s.reader.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(2);
@@ -55,27 +56,13 @@ pub async fn positions_csv(
         let mut after = 0i64;
         loop {
             let page = reader.blocking(&slot, |c| {
-                let mut st = c.prepare_cached(positions_sql(icao.is_some()))?;
-                let mut rows = st.query(params![
-                    after, icao, from, to, south, north, west, east, PAGE
-                ])?;
-                let (mut out, mut n, mut last) = (String::with_capacity(64 * PAGE as usize), 0, 0);
-                while let Some(r) = rows.next()? {
-                    use std::fmt::Write as _;
-                    last = r.get::<_, i64>(0)?;
-                    n += 1;
-                    let _ = writeln!(
-                        out,
-                        "{last},{:06x},{},{},{},{},{},{}",
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, f64>(3)?,
-                        r.get::<_, f64>(4)?,
-                        cell(r.get::<_, Option<i64>>(5)?),
-                        cell(r.get::<_, Option<f64>>(6)?),
-                        cell(r.get::<_, Option<f64>>(7)?),
-                    );
-                }
+                let mut out = String::with_capacity(64 * PAGE as usize);
+                let mut last = 0;
+                let page = Page { after, limit: PAGE };
+                let n = queries::for_each_position(c, &filter, page, |p| {
+                    last = p.id;
+                    csv_row(&mut out, &p);
+                })?;
                 Ok((out, n, last))
             });
             match page {
@@ -83,7 +70,7 @@ pub async fn positions_csv(
                     if n > 0 && !send(Ok(out)) {
                         return; // the client went away or stalled
                     }
-                    if n < PAGE {
+                    if (n as i64) < PAGE {
                         return;
                     }
                     after = last;
@@ -111,6 +98,23 @@ pub async fn positions_csv(
         body,
     )
         .into_response())
+}
+
+/// One CSV line: floats as Rust prints them, an empty cell for a missing value.
+fn csv_row(out: &mut String, p: &PositionRecord) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "{},{:06x},{},{},{},{},{},{}",
+        p.id,
+        p.icao,
+        p.time_ms,
+        p.lat,
+        p.lon,
+        cell(p.alt_baro),
+        cell(p.gs),
+        cell(p.track),
+    );
 }
 
 /// An empty cell for a missing value.

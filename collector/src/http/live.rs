@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{AppError, AppState};
+use crate::store::queries;
 
 /// `GET /api/v1/aircraft` and `/data/aircraft.json`: the pre-serialised
 /// snapshot, gzip-compressed (once per snapshot, shared by every request)
@@ -150,19 +151,12 @@ pub async fn aircraft_one(
     let since = now_ms.saturating_sub(3_600_000) as i64;
     let track = s
         .reader
-        .query(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT time_ms, lat, lon, alt_baro, gs, track FROM positions WHERE icao = ?1 AND time_ms >= ?2 ORDER BY time_ms",
-            )?;
-            let rows = st
-                .query_map(rusqlite::params![i64::from(addr), since], |r| {
-                    Ok(json!([r.get::<_, i64>(0)?, r.get::<_, f64>(1)?, r.get::<_, f64>(2)?,
-                        r.get::<_, Option<i64>>(3)?, r.get::<_, Option<f64>>(4)?, r.get::<_, Option<f64>>(5)?]))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        .query(move |c| queries::track(c, i64::from(addr), since))
         .await?;
+    let track: Vec<Value> = track
+        .iter()
+        .map(|p| json!([p.time_ms, p.lat, p.lon, p.alt_baro, p.gs, p.track]))
+        .collect();
     if live.is_none() && track.is_empty() {
         return Err(AppError::NotFound(format!(
             "aircraft {hex} not seen in the last hour"

@@ -87,3 +87,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(observe::record))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::history::param;
 use super::{AppError, AppState};
 use crate::pipeline::now_ms;
 use crate::process::{SECTOR_DEGREES, SECTORS, SIGNAL_BANDS_DBFS};
+use crate::store::queries::{self, MinuteRange, ReceiverInterval, ReceiverSummary};
 
 /// Minutes averaged for the list's current rate (the last complete ones).
 const RATE_MINUTES: i64 = 5;
@@ -20,37 +20,32 @@ const RATE_MINUTES: i64 = 5;
 /// `GET /api/v1/receivers`.
 pub async fn list(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
     let this_minute = (now_ms() / 60_000) as i64;
+    let recent = MinuteRange {
+        from: this_minute - RATE_MINUTES,
+        to: this_minute,
+    };
     let rows = s
         .reader
-        .query(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT r.id, r.first_seen_ms, r.last_seen_ms, r.online, r.lat, r.lon, r.version, r.frames, r.batches,
-                   (SELECT sum(frames) FROM receiver_minutes m WHERE m.receiver = r.id AND m.minute >= ?1 AND m.minute < ?2),
-                   (SELECT max(max_range_m) FROM receiver_coverage v WHERE v.receiver = r.id)
-                 FROM receivers r ORDER BY r.id",
-            )?;
-            let rows = st
-                .query_map(params![this_minute - RATE_MINUTES, this_minute], |r| {
-                    let recent: Option<i64> = r.get(9)?;
-                    Ok(json!({
-                        "id": r.get::<_, String>(0)?,
-                        "first_seen_ms": r.get::<_, i64>(1)?,
-                        "last_seen_ms": r.get::<_, i64>(2)?,
-                        "online": r.get::<_, i64>(3)? != 0,
-                        "lat": r.get::<_, Option<f64>>(4)?,
-                        "lon": r.get::<_, Option<f64>>(5)?,
-                        "version": r.get::<_, Option<String>>(6)?,
-                        "frames": r.get::<_, i64>(7)?,
-                        "batches": r.get::<_, i64>(8)?,
-                        "messages_per_s": recent.unwrap_or(0) as f64 / (RATE_MINUTES * 60) as f64,
-                        "range_m": r.get::<_, Option<f64>>(10)?,
-                    }))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        .query(move |c| queries::receivers(c, recent))
         .await?;
+    let rows: Vec<Value> = rows.iter().map(receiver_json).collect();
     Ok(Json(json!({ "receivers": rows })))
+}
+
+fn receiver_json(r: &ReceiverSummary) -> Value {
+    json!({
+        "id": r.id,
+        "first_seen_ms": r.first_seen_ms,
+        "last_seen_ms": r.last_seen_ms,
+        "online": r.online,
+        "lat": r.lat,
+        "lon": r.lon,
+        "version": r.version,
+        "frames": r.frames,
+        "batches": r.batches,
+        "messages_per_s": r.recent_frames as f64 / (RATE_MINUTES * 60) as f64,
+        "range_m": r.range_m,
+    })
 }
 
 /// Receiver ids are what agents may use as MQTT topic levels.
@@ -72,12 +67,7 @@ async fn known(s: &AppState, id: &str) -> Result<(), AppError> {
     let id = id.to_string();
     let found = s
         .reader
-        .query(move |c| {
-            Ok(c.prepare_cached("SELECT 1 FROM receivers WHERE id = ?1")?
-                .query_row(params![id], |_| Ok(()))
-                .optional()?
-                .is_some())
-        })
+        .query(move |c| queries::receiver_exists(c, &id))
         .await?;
     if found {
         Ok(())
@@ -94,25 +84,16 @@ pub async fn coverage(
     check_id(&id)?;
     known(&s, &id).await?;
     let rid = id.clone();
-    let sectors = s
-        .reader
-        .query(move |c| {
-            let mut out = vec![Value::Null; SECTORS];
-            let mut st = c.prepare_cached(
-                "SELECT sector, max_range_m FROM receiver_coverage WHERE receiver = ?1",
-            )?;
-            let rows = st.query_map(params![rid], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?))
-            })?;
-            for row in rows {
-                let (sector, range) = row?;
-                if let Some(slot) = usize::try_from(sector).ok().and_then(|i| out.get_mut(i)) {
-                    *slot = json!(range.round());
-                }
-            }
-            Ok(out)
-        })
-        .await?;
+    let reached = s.reader.query(move |c| queries::coverage(c, &rid)).await?;
+    let mut sectors = vec![Value::Null; SECTORS];
+    for r in reached {
+        if let Some(slot) = usize::try_from(r.sector)
+            .ok()
+            .and_then(|i| sectors.get_mut(i))
+        {
+            *slot = json!(r.max_range_m.round());
+        }
+    }
     Ok(Json(json!({
         "receiver": id,
         "sector_degrees": SECTOR_DEGREES,
@@ -140,37 +121,27 @@ pub async fn rates(
     let rid = id.clone();
     let points = s
         .reader
-        .query(move |c| {
-            let mut st = c.prepare_cached(
-                "SELECT minute, frames, accepted, rejected, positions, aircraft, max_range_m,
-                        sig_0, sig_1, sig_2, sig_3, sig_4, sig_5, span_minutes
-                 FROM receiver_minutes WHERE receiver = ?1 AND minute > ?2 ORDER BY minute",
-            )?;
-            let rows = st
-                .query_map(params![rid, since], |r| {
-                    let signal = (7..13)
-                        .map(|i| r.get::<_, i64>(i))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let span_s = r.get::<_, i64>(13)?.max(1) * 60;
-                    Ok(json!({
-                        "t": r.get::<_, i64>(0)? * 60,
-                        "span_s": span_s,
-                        "messages_per_s": r.get::<_, i64>(1)? as f64 / span_s as f64,
-                        "accepted_per_s": r.get::<_, i64>(2)? as f64 / span_s as f64,
-                        "rejected": r.get::<_, i64>(3)?,
-                        "positions": r.get::<_, i64>(4)?,
-                        "aircraft": r.get::<_, i64>(5)?,
-                        "max_range_m": r.get::<_, Option<f64>>(6)?.map(f64::round),
-                        "signal_bands": signal,
-                    }))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        .query(move |c| queries::intervals(c, &rid, since))
         .await?;
+    let points: Vec<Value> = points.iter().map(interval_json).collect();
     Ok(Json(json!({
         "receiver": id,
         "signal_band_edges_dbfs": SIGNAL_BANDS_DBFS,
         "points": points,
     })))
+}
+
+fn interval_json(i: &ReceiverInterval) -> Value {
+    let span_s = i.span_minutes.max(1) * 60;
+    json!({
+        "t": i.minute * 60,
+        "span_s": span_s,
+        "messages_per_s": i.frames as f64 / span_s as f64,
+        "accepted_per_s": i.accepted as f64 / span_s as f64,
+        "rejected": i.rejected,
+        "positions": i.positions,
+        "aircraft": i.aircraft,
+        "max_range_m": i.max_range_m.map(f64::round),
+        "signal_bands": i.signal,
+    })
 }

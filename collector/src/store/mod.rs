@@ -1,11 +1,15 @@
 //! SQLite storage: the schema and its migrations, one writer thread that
 //! commits processed batches in transactions and expires old rows, and
-//! read connections for the HTTP API.
+//! read connections and the typed queries ([`queries`]) for the HTTP API:
+//! the collector's SQL lives here.
 //!
 //! Talks to: the processor (sends [`WriteBatch`]es to the writer) and the
-//! HTTP layer (queries through [`Reader`]).
+//! HTTP layer (runs [`queries`] through [`Reader`]).
 
+#[cfg(test)]
+pub(crate) mod fixture;
 mod migrate;
+pub mod queries;
 mod reader;
 mod retention;
 mod rows;
