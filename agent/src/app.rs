@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use cloudradar_shared::redact::mask_url_password;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -39,7 +40,8 @@ pub async fn run(
     let sequence = Sequence::open(&config.data_dir, spool.newest().unwrap_or(0))?;
     tracing::info!(receiver = %id, spooled = spool.seqs().len(), "agent starting");
 
-    let broker = publish::Broker::parse(&config.mqtt_url)?;
+    let broker = publish::Broker::parse(&config.mqtt_url)
+        .with_context(|| format!("mqtt_url {:?}", mask_url_password(&config.mqtt_url)))?;
     let tls = match broker.tls {
         true => Some(config.tls()?),
         false => None,

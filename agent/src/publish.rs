@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use cloudradar_shared::retry::Backoff;
+use cloudradar_shared::time::now_ms;
 use cloudradar_shared::wire::{
     Done, ReceiverStatus, State, done_topic, frames_topic, status_topic,
 };
@@ -31,56 +33,14 @@ use crate::batch::{Encoded, Output, Stats};
 use crate::config::Delivery;
 use crate::confirm::Unconfirmed;
 use crate::input::position::{Mark, Positions};
-use crate::input::{Backoff, now_ms};
 use crate::spool::{Spool, Stored};
 
 /// Batches in flight at once.
 const WINDOW: usize = 32;
 
-/// Where the broker is, from `mqtt_url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Broker {
-    /// Host name or address.
-    pub host: String,
-    /// TCP port.
-    pub port: u16,
-    /// `mqtts://`: connect with TLS.
-    pub tls: bool,
-}
-
-impl Broker {
-    /// Parses `mqtt://host[:port]` (also `tcp://`, or a bare `host[:port]`;
-    /// default port 1883) and `mqtts://host[:port]` (also `ssl://`; default
-    /// port 8883).
-    pub fn parse(url: &str) -> anyhow::Result<Self> {
-        let (tls, rest) = match url.split_once("://") {
-            Some(("mqtt" | "tcp", rest)) => (false, rest),
-            Some(("mqtts" | "ssl", rest)) => (true, rest),
-            Some((scheme, _)) => {
-                anyhow::bail!("unsupported scheme {scheme:?} (mqtt://, mqtts://)")
-            }
-            None => (false, url),
-        };
-        let rest = rest.trim_end_matches('/');
-        let default_port = if tls { 8883 } else { 1883 };
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse()
-                    .map_err(|_| anyhow::anyhow!("bad port {p:?} in {url}"))?,
-            ),
-            None => (rest, default_port),
-        };
-        if host.is_empty() {
-            anyhow::bail!("no host in {url}");
-        }
-        Ok(Self {
-            host: host.to_string(),
-            port,
-            tls,
-        })
-    }
-}
+/// Where the broker is, from `mqtt_url` (the shared parser; see
+/// [`cloudradar_shared::mqtt_url`] for the forms it reads).
+pub use cloudradar_shared::mqtt_url::MqttUrl as Broker;
 
 /// Connection and identity settings.
 #[derive(Debug, Clone)]
@@ -326,7 +286,7 @@ pub async fn run(
     };
     let topic = frames_topic(&settings.receiver_id);
     let done = done_topic(&settings.receiver_id);
-    let mut backoff = Backoff::new(1_000, 60_000);
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
     let mut last_accepted = 0u64;
     let mut last_status = Instant::now();
     let mut d = Deliveries {
@@ -414,7 +374,7 @@ pub async fn run(
         poller.abort();
         metrics::gauge!("cloudradar_agent_mqtt_connected").set(0.0);
         metrics::counter!("cloudradar_agent_mqtt_reconnects_total").increment(1);
-        let delay = backoff.next_delay();
+        let delay = backoff.next();
         tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = d.spool.seqs().len(), "broker connection failed");
         if grace_over(d.closing) {
             tracing::info!(

@@ -14,6 +14,9 @@
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 //! - [`redact`]: masking secrets (passwords in URLs) in printed configuration and logs.
+//! - [`mqtt_url`]: the one parser of broker URLs (`mqtt://`, `mqtts://`).
+//! - [`time`], [`random`], [`retry`]: the wall clock in Unix ms, the OS
+//!   random source, and backoff with jitter between retries.
 #![forbid(unsafe_code)]
 
 pub mod adsb;
@@ -25,8 +28,12 @@ pub mod decode;
 pub mod encode;
 pub mod format;
 pub mod frame;
+pub mod mqtt_url;
+pub mod random;
 pub mod redact;
+pub mod retry;
 pub mod state;
+pub mod time;
 pub mod wire;
 
 pub use frame::{Frame, FrameError};

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use cloudradar_shared::format::{avr, beast};
+use cloudradar_shared::time::now_ms;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SerialFormat};
 use crate::engine::Engine;
-use crate::output::fleet::{FleetSettings, VirtualAgent, now_ms};
+use crate::output::fleet::{FleetSettings, VirtualAgent};
 use crate::output::{SerialOutput, StreamServer, WireFormat};
 use cloudradar_shared::wire::WireFrame;
 use tokio_util::task::TaskTracker;

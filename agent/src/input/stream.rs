@@ -5,12 +5,13 @@
 use std::time::Instant;
 
 use cloudradar_shared::format::{Scan, avr, beast};
+use cloudradar_shared::time::now_ms;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use super::pace::Pace;
 use super::position::Mark;
-use super::{Arrival, Format, now_ms};
+use super::{Arrival, Format};
 
 /// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
 /// Returns early (Ok) if the receiving side is gone. With `origin` (a file
