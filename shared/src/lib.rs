@@ -5,6 +5,8 @@
 //! - [`crc`]: the Mode S CRC-24, syndromes and bit-error correction tables.
 //! - [`bits`]: reading bit fields out of a message without panicking.
 //! - [`frame`]: a raw Mode S message (56 or 112 bits) as received.
+//! - [`altitude`]: the altitude and identity codes several formats share
+//!   (below both `decode` and `adsb`, which use them).
 //! - [`decode`]: CRC check/correction, addresses and every downlink format.
 //! - [`adsb`]: ADS-B ME fields by type code (DF17/18).
 //! - [`commb`]: Comm-B register inference and decoding (DF20/21).
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod adsb;
+pub mod altitude;
 pub mod bits;
 pub mod commb;
 pub mod cpr;

@@ -47,7 +47,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::codec::{RAW, ZSTD, decompress, parse_header, put_header};
+use super::envelope::{MAGIC, RAW, ZSTD, decompress, parse_header, put_header};
 use super::reader::{Reader, put_svarint, put_varint};
 use super::{Batch, Limits, WireError, WireFrame};
 use crate::crc;
@@ -287,7 +287,7 @@ pub(super) fn encode(batch: &Batch) -> Vec<u8> {
     cols[SIGNAL].extend(batch.frames.iter().map(|f| f.signal));
 
     let mut out = Vec::with_capacity(64 + n * 8);
-    out.extend_from_slice(super::MAGIC);
+    out.extend_from_slice(MAGIC);
     out.push(VERSION);
     put_header(&mut out, batch);
     let mut compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL).ok();
