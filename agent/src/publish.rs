@@ -277,19 +277,11 @@ impl Link {
 pub async fn run(
     settings: Settings,
     spool: Spool,
-    mut batches: mpsc::Receiver<Output>,
+    batches: mpsc::Receiver<Output>,
     status: StatusSource,
     cancel: CancellationToken,
 ) {
-    let grace_over = |closing: Option<Instant>| {
-        closing.is_some_and(|c| cancel.is_cancelled() && c.elapsed() > Duration::from_secs(3))
-    };
-    let topic = frames_topic(&settings.receiver_id);
-    let done = done_topic(&settings.receiver_id);
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-    let mut last_accepted = 0u64;
-    let mut last_status = Instant::now();
-    let mut d = Deliveries {
+    let d = Deliveries {
         spool,
         positions: status.positions.clone(),
         mode: settings.delivery,
@@ -300,12 +292,56 @@ pub async fn run(
         last_warned: None,
         closing: None,
     };
-    loop {
-        let spool = &d.spool;
-        d.waiting.retain(|seq, _| spool.contains(*seq));
-        d.unconfirmed.retain(|seq| spool.contains(seq));
-        d.unconfirmed.reconnected();
-        let (client, events) = AsyncClient::new(settings.options(), 2 * WINDOW + 8);
+    let mut p = Publisher {
+        topic: frames_topic(&settings.receiver_id),
+        done: done_topic(&settings.receiver_id),
+        backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
+        last_accepted: 0,
+        last_status: Instant::now(),
+        settings,
+        status,
+        batches,
+        cancel,
+        d,
+    };
+    while let Some(failed) = p.connection().await {
+        if !p.wait_to_reconnect(&failed).await {
+            return;
+        }
+    }
+}
+
+/// The publisher between connections: settings, the spool's deliveries,
+/// the backoff and the statistics of the last status message.
+struct Publisher {
+    settings: Settings,
+    status: StatusSource,
+    batches: mpsc::Receiver<Output>,
+    cancel: CancellationToken,
+    d: Deliveries,
+    topic: String,
+    done: String,
+    backoff: Backoff,
+    last_accepted: u64,
+    last_status: Instant,
+}
+
+impl Publisher {
+    /// Stopping, and the grace period for delivery has passed.
+    fn grace_over(&self) -> bool {
+        self.d
+            .closing
+            .is_some_and(|c| self.cancel.is_cancelled() && c.elapsed() > Duration::from_secs(3))
+    }
+
+    /// One broker connection, from connecting until it fails (`Some`, the
+    /// error) or the publisher is done (`None`).
+    async fn connection(&mut self) -> Option<String> {
+        let spool = &self.d.spool;
+        self.d.waiting.retain(|seq, _| spool.contains(*seq));
+        self.d.unconfirmed.retain(|seq| spool.contains(seq));
+        self.d.unconfirmed.reconnected();
+        let (client, events) = AsyncClient::new(self.settings.options(), 2 * WINDOW + 8);
         // The event loop is polled in its own task: `EventLoop::poll` is not
         // cancel-safe while connecting, and raced in the select! below a
         // batch or a tick could drop a half-done (TLS) connect, over and
@@ -313,84 +349,127 @@ pub async fn run(
         let (poller, mut events) = spawn_poller(events);
         let mut link = Link {
             client,
-            unsent: d.spool.seqs().into(),
+            unsent: self.d.spool.seqs().into(),
             order: VecDeque::new(),
             inflight: HashMap::new(),
             connected: false,
         };
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         let failed = loop {
-            if d.closing.is_some() && (d.spool.is_empty() || grace_over(d.closing)) {
+            if self.d.closing.is_some() && (self.d.spool.is_empty() || self.grace_over()) {
                 if link.connected {
-                    say_offline(&link.client, &settings, &mut events).await;
+                    say_offline(&link.client, &self.settings, &mut events).await;
                 }
                 poller.abort();
-                tracing::info!(spooled = d.spool.seqs().len(), "publisher stopped");
-                return;
+                tracing::info!(spooled = self.d.spool.seqs().len(), "publisher stopped");
+                return None;
             }
-            link.fill(&topic, &mut d);
+            link.fill(&self.topic, &mut self.d);
             tokio::select! {
-                b = batches.recv(), if d.closing.is_none() => d.take(b, Some(&mut link.unsent)),
-                e = events.recv() => match e.unwrap_or_else(|| Err("event loop stopped".into())) {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        link.connected = true;
-                        backoff.reset();
-                        metrics::gauge!("cloudradar_agent_mqtt_connected").set(1.0);
-                        tracing::info!(host = %settings.host, port = settings.port, tls = settings.tls.is_some(), spooled = link.unsent.len(), "connected to broker");
-                        if d.mode == Delivery::Collector
-                            && let Err(e) = link.client.try_subscribe(done.clone(), QoS::AtLeastOnce)
-                        {
-                            tracing::warn!(error = %e, "subscribing to confirmations failed");
-                        }
-                        publish_status(&link.client, &settings, &status, &d.spool, 0.0, &mut link.order);
-                    }
-                    Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
-                        if let Some(s) = link.order.pop_front() {
-                            link.inflight.insert(pkid, s);
-                        }
-                    }
-                    Ok(Event::Incoming(Packet::PubAck(ack))) => {
-                        if let Some(Some(seq)) = link.inflight.remove(&ack.pkid) {
-                            d.broker_acked(seq);
-                        }
-                    }
-                    Ok(Event::Incoming(Packet::Publish(p))) if p.topic == done => d.confirmed(&p.payload),
-                    Ok(_) => {}
-                    Err(e) => break e,
-                },
-                _ = tick.tick() => {
-                    let due = d.overdue();
-                    link.resend(due);
-                    if link.connected && last_status.elapsed() >= settings.status_interval {
-                        let accepted = status.stats.accepted.load(Ordering::Relaxed);
-                        let rate = (accepted - last_accepted) as f64 / last_status.elapsed().as_secs_f64();
-                        last_accepted = accepted;
-                        last_status = Instant::now();
-                        publish_status(&link.client, &settings, &status, &d.spool, rate, &mut link.order);
+                b = self.batches.recv(), if self.d.closing.is_none() => {
+                    self.d.take(b, Some(&mut link.unsent));
+                }
+                e = events.recv() => {
+                    let e = e.unwrap_or_else(|| Err("event loop stopped".into()));
+                    if let Err(failed) = e.map(|e| self.event(&mut link, e)) {
+                        break failed;
                     }
                 }
+                _ = tick.tick() => self.tick(&mut link),
             }
         };
         poller.abort();
+        Some(failed)
+    }
+
+    /// What one event from the broker connection changes.
+    fn event(&mut self, link: &mut Link, event: Event) {
+        match event {
+            Event::Incoming(Packet::ConnAck(_)) => self.connected(link),
+            Event::Outgoing(Outgoing::Publish(pkid)) => {
+                if let Some(s) = link.order.pop_front() {
+                    link.inflight.insert(pkid, s);
+                }
+            }
+            Event::Incoming(Packet::PubAck(ack)) => {
+                if let Some(Some(seq)) = link.inflight.remove(&ack.pkid) {
+                    self.d.broker_acked(seq);
+                }
+            }
+            Event::Incoming(Packet::Publish(p)) if p.topic == self.done => {
+                self.d.confirmed(&p.payload)
+            }
+            _ => {}
+        }
+    }
+
+    /// The broker accepted the connection: subscribe to confirmations and
+    /// say online.
+    fn connected(&mut self, link: &mut Link) {
+        let settings = &self.settings;
+        link.connected = true;
+        self.backoff.reset();
+        metrics::gauge!("cloudradar_agent_mqtt_connected").set(1.0);
+        tracing::info!(host = %settings.host, port = settings.port, tls = settings.tls.is_some(), spooled = link.unsent.len(), "connected to broker");
+        if self.d.mode == Delivery::Collector
+            && let Err(e) = link
+                .client
+                .try_subscribe(self.done.clone(), QoS::AtLeastOnce)
+        {
+            tracing::warn!(error = %e, "subscribing to confirmations failed");
+        }
+        publish_status(
+            &link.client,
+            settings,
+            &self.status,
+            &self.d.spool,
+            0.0,
+            &mut link.order,
+        );
+    }
+
+    /// Every 200 ms: send overdue batches again, and the statistics when due.
+    fn tick(&mut self, link: &mut Link) {
+        let due = self.d.overdue();
+        link.resend(due);
+        if link.connected && self.last_status.elapsed() >= self.settings.status_interval {
+            let accepted = self.status.stats.accepted.load(Ordering::Relaxed);
+            let rate =
+                (accepted - self.last_accepted) as f64 / self.last_status.elapsed().as_secs_f64();
+            self.last_accepted = accepted;
+            self.last_status = Instant::now();
+            publish_status(
+                &link.client,
+                &self.settings,
+                &self.status,
+                &self.d.spool,
+                rate,
+                &mut link.order,
+            );
+        }
+    }
+
+    /// After a failed connection: waits out the backoff, spooling what the
+    /// batcher produces meanwhile. `false` when the publisher should stop.
+    async fn wait_to_reconnect(&mut self, failed: &str) -> bool {
         metrics::gauge!("cloudradar_agent_mqtt_connected").set(0.0);
         metrics::counter!("cloudradar_agent_mqtt_reconnects_total").increment(1);
-        let delay = backoff.next();
-        tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = d.spool.seqs().len(), "broker connection failed");
-        if grace_over(d.closing) {
+        let delay = self.backoff.next();
+        tracing::warn!(error = %failed, retry_in_ms = delay.as_millis() as u64, spooled = self.d.spool.seqs().len(), "broker connection failed");
+        if self.grace_over() {
             tracing::info!(
-                spooled = d.spool.seqs().len(),
+                spooled = self.d.spool.seqs().len(),
                 "stopping with batches left in the spool"
             );
-            return;
+            return false;
         }
-        // While waiting, keep spooling what the batcher produces.
         let wait = tokio::time::sleep(delay);
         tokio::pin!(wait);
         loop {
             tokio::select! {
-                _ = &mut wait => break,
-                _ = cancel.cancelled(), if d.closing.is_some() => break,
-                b = batches.recv(), if d.closing.is_none() => d.take(b, None),
+                _ = &mut wait => return true,
+                _ = self.cancel.cancelled(), if self.d.closing.is_some() => return true,
+                b = self.batches.recv(), if self.d.closing.is_none() => self.d.take(b, None),
             }
         }
     }
