@@ -2,7 +2,7 @@
 //! (the parts every version shares are in `envelope.rs`).
 //!
 //! ```text
-//! "CRB" | version u8 | body (layout per version: v1.rs, v2.rs)
+//! "CRB" | version u8 | body (layout per version: v1.rs, v2/)
 //! ```
 //! Agents write version 2; the collector accepts 1 and 2, so agents in the
 //! field keep working while they are upgraded.

@@ -1,10 +1,10 @@
 //! What every wire version shares, apart from the layouts themselves
-//! (`v1.rs`, `v2.rs`) and the dispatch between them (`codec.rs`): the
+//! (`v1.rs`, `v2/`) and the dispatch between them (`codec.rs`): the
 //! magic, the compression markers, the batch header, and zstd with a size
 //! check before allocating.
 //!
 //! ```text
-//! "CRB" | version u8 | body (layout per version: v1.rs, v2.rs)
+//! "CRB" | version u8 | body (layout per version: v1.rs, v2/)
 //! ```
 
 use super::reader::{Reader, put_varint};

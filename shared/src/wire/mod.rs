@@ -5,7 +5,7 @@
 //! decodes with [`decode`] under [`Limits`] and uses the receiver id and
 //! batch sequence to apply every batch exactly once, then names the batches
 //! it is done with in a [`Done`] message on [`done_topic`]. `envelope.rs` holds what
-//! every version shares, `codec.rs` chooses the version, `v2.rs` is the
+//! every version shares, `codec.rs` chooses the version, `v2/` is the
 //! layout agents write, `v1.rs` the older one the collector still accepts.
 
 mod codec;

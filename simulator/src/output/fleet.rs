@@ -2,7 +2,7 @@
 //! agent and publishes straight to the collector's MQTT broker, so load
 //! tests reach hundreds of receivers without hundreds of agent processes.
 //!
-//! Each virtual agent does what `agent/src/batch.rs` and `publish.rs` do:
+//! Each virtual agent does what `agent/src/batch.rs` and `publish/` do:
 //! the agent's frame filter (CRC check, single-bit repair, corrupt frames
 //! dropped), batches in the wire format closed every `batch_interval` (or
 //! at `max_frames`), sequence numbers starting at the current time in
