@@ -9,7 +9,7 @@ secs=${1:-60}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 data=../shared/data
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{beast_stream,avr_stream,csv_line,decode_frame,wire_batch,done_message}
+mkdir -p "$corpus"/{beast_stream,avr_stream,csv_line,decode_frame,wire_batch,done_message,mqtt_url}
 # Seeds: slices of the recordings in each target's format.
 head -c 4000 "$data/lax-messages.txt" > "$corpus/avr_stream/lax"
 head -n 50 "$data/long_flight.csv" | tail -n 1 > "$corpus/csv_line/one"
@@ -24,7 +24,11 @@ PY
 cargo run -q -p cloudradar-shared --example wire_seeds -- "$data/long_flight.csv" "$corpus/wire_batch"
 # A confirmation of batches 1-3 and 7.
 printf 'CRD\x01\x02\x01\x02\x07\x00' >"$corpus/done_message/seed"
-for t in beast_stream avr_stream csv_line decode_frame wire_batch done_message; do
+# Broker URLs in each form the parser reads.
+printf 'mqtts://b:8883' >"$corpus/mqtt_url/mqtts"
+printf 'mqtt://[::1]:1884/' >"$corpus/mqtt_url/ipv6"
+printf 'broker.local' >"$corpus/mqtt_url/bare"
+for t in beast_stream avr_stream csv_line decode_frame wire_batch done_message mqtt_url; do
     echo "==> $t for ${secs}s"
     (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$secs")
 done

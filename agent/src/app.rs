@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use cloudradar_shared::redact::mask_url_password;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -38,28 +39,7 @@ pub async fn run(
     )?;
     let sequence = Sequence::open(&config.data_dir, spool.newest().unwrap_or(0))?;
     tracing::info!(receiver = %id, spooled = spool.seqs().len(), "agent starting");
-
-    let broker = publish::Broker::parse(&config.mqtt_url)?;
-    let tls = match broker.tls {
-        true => Some(config.tls()?),
-        false => None,
-    };
-    let settings = publish::Settings {
-        receiver_id: id.clone(),
-        host: broker.host,
-        port: broker.port,
-        tls,
-        credentials: (
-            config.mqtt_username.clone().unwrap_or_else(|| id.clone()),
-            config.mqtt_password.clone().unwrap_or_default(),
-        ),
-        position: config.lat.zip(config.lon),
-        status_interval: Duration::from_secs(config.status_interval_s.max(1)),
-        keep_alive: Duration::from_secs(config.mqtt_keep_alive_s),
-        delivery: config.delivery,
-        max_unconfirmed: config.max_unconfirmed,
-        confirm_timeout: Duration::from_secs(config.confirm_timeout_s),
-    };
+    let settings = publish_settings(&config, &id)?;
 
     // The local endpoint has its own token: it serves until the pipeline
     // below has finished (delivering or spooling), not only until `cancel`.
@@ -71,42 +51,8 @@ pub async fn run(
     }
 
     let tracker = TaskTracker::new();
-    let inputs_cancel = cancel.child_token();
     let (frames_tx, frames_rx) = mpsc::channel(20_000);
-    let specs = config
-        .inputs
-        .iter()
-        .map(|s| Spec::parse(s))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let files: Vec<_> = specs
-        .iter()
-        .filter_map(|s| match s {
-            Spec::File { path, .. } => Some(path.clone()),
-            _ => None,
-        })
-        .collect();
-    let positions = Positions::open(&config.data_dir.join("inputs"), &files, |seq| {
-        spool.contains(seq)
-    })?;
-    let mut file_index = 0u16;
-    for spec in specs {
-        let index = file_index;
-        if matches!(spec, Spec::File { .. }) {
-            file_index += 1;
-        }
-        tracker.spawn(input::run(
-            spec,
-            input::FileInput {
-                index,
-                positions: positions.clone(),
-                max_per_s: config.file_max_frames_per_s,
-            },
-            frames_tx.clone(),
-            inputs_cancel.clone(),
-        ));
-    }
-    drop(frames_tx);
-
+    let positions = start_inputs(&config, &spool, &tracker, frames_tx, &cancel)?;
     let stats = Arc::new(Stats::default());
     let (batches_tx, batches_rx) = mpsc::channel(64);
     tracker.spawn(batch::run(
@@ -142,4 +88,80 @@ pub async fn run(
     http_tracker.close();
     http_tracker.wait().await;
     Ok(())
+}
+
+/// Where and how the publisher connects, as receiver `id`.
+fn publish_settings(config: &Config, id: &str) -> anyhow::Result<publish::Settings> {
+    let broker = publish::Broker::parse(&config.mqtt_url)
+        .with_context(|| format!("mqtt_url {:?}", mask_url_password(&config.mqtt_url)))?;
+    let tls = match broker.tls {
+        true => Some(config.tls()?),
+        false => None,
+    };
+    Ok(publish::Settings {
+        receiver_id: id.to_string(),
+        host: broker.host,
+        port: broker.port,
+        tls,
+        credentials: (
+            config
+                .mqtt_username
+                .clone()
+                .unwrap_or_else(|| id.to_string()),
+            config.mqtt_password.clone().unwrap_or_default(),
+        ),
+        position: config.lat.zip(config.lon),
+        status_interval: Duration::from_secs(config.status_interval_s.max(1)),
+        keep_alive: Duration::from_secs(config.mqtt_keep_alive_s),
+        delivery: config.delivery,
+        max_unconfirmed: config.max_unconfirmed,
+        confirm_timeout: Duration::from_secs(config.confirm_timeout_s),
+    })
+}
+
+/// Starts every configured input on `tracker`, sending to `frames`; they
+/// stop with `cancel`. Returns the file inputs' positions (numbered in
+/// the order the files are configured), which resume where the spool
+/// says they got to.
+fn start_inputs(
+    config: &Config,
+    spool: &Spool,
+    tracker: &TaskTracker,
+    frames: mpsc::Sender<input::Arrival>,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Positions> {
+    let inputs_cancel = cancel.child_token();
+    let specs = config
+        .inputs
+        .iter()
+        .map(|s| Spec::parse(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let files: Vec<_> = specs
+        .iter()
+        .filter_map(|s| match s {
+            Spec::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let positions = Positions::open(&config.data_dir.join("inputs"), &files, |seq| {
+        spool.contains(seq)
+    })?;
+    let mut file_index = 0u16;
+    for spec in specs {
+        let index = file_index;
+        if matches!(spec, Spec::File { .. }) {
+            file_index += 1;
+        }
+        tracker.spawn(input::run(
+            spec,
+            input::FileInput {
+                index,
+                positions: positions.clone(),
+                max_per_s: config.file_max_frames_per_s,
+            },
+            frames.clone(),
+            inputs_cancel.clone(),
+        ));
+    }
+    Ok(positions)
 }

@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 use crate::filter::Filter;
 use crate::identity::Sequence;
 use crate::input::position::{self, Mark};
-use crate::input::{Arrival, now_ms};
+use cloudradar_shared::time::now_ms;
+
+use crate::input::Arrival;
 
 /// While no sequence number can be saved, frames are held for up to this
 /// many batches; beyond, the oldest are dropped and counted.

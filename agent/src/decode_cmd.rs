@@ -12,7 +12,6 @@
 
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use cloudradar_shared::commb::Bds;
@@ -20,6 +19,7 @@ use cloudradar_shared::cpr::Position;
 use cloudradar_shared::decode::{Content, CrcStatus, DecodeOptions, Message, decode};
 use cloudradar_shared::format::{Received, Scan, avr, beast, csv, signal_dbfs};
 use cloudradar_shared::state::{Fields, Tracker, TrackerOptions};
+use cloudradar_shared::time::now_ms;
 use serde::Serialize;
 
 /// Input formats the command reads.
@@ -128,13 +128,6 @@ pub fn run(
     }
     out.flush()?;
     Ok(())
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Guesses the format from the first bytes.

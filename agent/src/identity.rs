@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use cloudradar_shared::wire::{MAX_SEQ, valid_receiver_id};
+use cloudradar_shared::{random, time};
 
 pub(crate) const BLOCK: u64 = 1000;
 
@@ -32,22 +33,12 @@ pub fn receiver_id(dir: &Path, configured: Option<&str>) -> anyhow::Result<Strin
         }
         anyhow::bail!("{} holds an invalid receiver id {id:?}", path.display());
     }
-    let id = format!("rx-{:012x}", random() & 0xFFFF_FFFF_FFFF);
+    let id = format!(
+        "rx-{:012x}",
+        random::u64().context("generating a receiver id")? & 0xFFFF_FFFF_FFFF
+    );
     write_synced(&path, id.as_bytes())?;
     Ok(id)
-}
-
-fn random() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.write_u32(std::process::id());
-    h.finish()
 }
 
 /// Writes a small file atomically and durably (temp file, fsync, rename).
@@ -63,14 +54,6 @@ pub fn write_synced(path: &Path, data: &[u8]) -> anyhow::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-fn now_us() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(1)
-        .max(1)
 }
 
 /// Hands out strictly increasing batch sequence numbers.
@@ -101,7 +84,7 @@ impl Sequence {
                 .trim()
                 .parse::<u64>()
                 .with_context(|| format!("{} is corrupt", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => now_us(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => time::now_us().max(1),
             Err(e) => {
                 return Err(e).with_context(|| format!("reading {}", path.display()));
             }

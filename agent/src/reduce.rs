@@ -153,7 +153,7 @@ enum Class {
 }
 
 fn classify(m: &Message) -> Class {
-    let altitude = |slot, a: Option<cloudradar_shared::decode::altitude::Altitude>| {
+    let altitude = |slot, a: Option<cloudradar_shared::altitude::Altitude>| {
         let feet = a.map_or(u64::MAX, |a| a.feet() as u32 as u64);
         Class::ThinUnchanged(slot, Watched::Altitude, feet)
     };

@@ -18,11 +18,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
 use cloudradar_shared::format::{Received, csv};
+use cloudradar_shared::time::{now_ms, now_us};
 use cloudradar_shared::wire::{Batch, WireFrame, encode, frames_topic, status_topic};
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 
@@ -66,13 +67,6 @@ struct Args {
     /// Receiver id prefix.
     #[arg(long, default_value = "load")]
     prefix: String,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 #[derive(Debug, Default)]
@@ -258,10 +252,7 @@ async fn receiver(
     let topic = frames_topic(&id);
     // Sequence numbers start at the current time in microseconds, as a
     // new agent's do, so a re-run against the same database is not a re-send.
-    let mut seq = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0);
+    let mut seq = now_us();
     let mut ts: u64 = 0;
     let mut next = first;
     while next < stop_at {

@@ -8,15 +8,19 @@ use std::time::Duration;
 
 use anyhow::Context;
 use cloudradar_shared::format::{avr, beast};
+use cloudradar_shared::time::now_ms;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, SerialFormat};
-use crate::engine::Engine;
-use crate::output::fleet::{FleetSettings, VirtualAgent, now_ms};
-use crate::output::{SerialOutput, StreamServer, WireFormat};
 use cloudradar_shared::wire::WireFrame;
 use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, SerialFormat};
+use crate::engine::Engine;
+use crate::output::fleet::{FleetSettings, VirtualAgent};
+use crate::output::{SerialOutput, StreamServer, WireFormat};
+use crate::receiver::Receiver;
+use crate::replay::Replay;
 
 /// Servers of one receiver.
 #[derive(Debug)]
@@ -42,86 +46,13 @@ fn generated_port(base: u16, offset: usize) -> u16 {
 /// receiver's server addresses (one line each) once listening.
 pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()> {
     let mut engine = Engine::new(&config);
-    let fleet_settings = match &config.agents_mqtt {
-        Some(url) => Some(
-            FleetSettings::from_url(url, config.agents_password.clone())
-                .context("key `agents_mqtt`")?,
-        ),
-        None => None,
-    };
-    // The virtual agents stop after the loop, so they flush the last frames.
-    let fleet_cancel = CancellationToken::new();
-    let fleet_tasks = TaskTracker::new();
-    let agents: Vec<VirtualAgent> = match &fleet_settings {
-        Some(s) => engine
-            .receivers
-            .iter()
-            .map(|r| VirtualAgent::start(s, r, &fleet_tasks, fleet_cancel.clone()))
-            .collect(),
-        None => Vec::new(),
-    };
+    let fleet = Fleet::start(&config, &engine)?;
     let start_ms = now_ms();
     let mut outputs = Vec::new();
     for (i, r) in engine.receivers.iter().enumerate() {
-        let given = config.receivers.get(i);
-        let beast_at = given.and_then(|g| g.beast_listen).or_else(|| {
-            given.is_none().then(|| {
-                SocketAddr::from(([127, 0, 0, 1], generated_port(config.beast_port_base, i)))
-            })
-        });
-        let avr_at = given.and_then(|g| g.avr_listen).or_else(|| {
-            given.is_none().then(|| {
-                SocketAddr::from((
-                    [127, 0, 0, 1],
-                    generated_port(config.beast_port_base, 1000 + i),
-                ))
-            })
-        });
-        let beast = match beast_at {
-            Some(a) => Some(
-                StreamServer::start(
-                    a,
-                    WireFormat::Beast,
-                    format!("{} beast", r.id),
-                    cancel.clone(),
-                )
-                .await?,
-            ),
-            None => None,
-        };
-        let avr = match avr_at {
-            Some(a) => Some(
-                StreamServer::start(a, WireFormat::Avr, format!("{} avr", r.id), cancel.clone())
-                    .await?,
-            ),
-            None => None,
-        };
-        let serial = match config.serial_path(i) {
-            Some(p) => Some(SerialOutput::start(
-                p,
-                format!("{} serial", r.id),
-                cancel.clone(),
-            )?),
-            None => None,
-        };
-        println!(
-            "receiver {} at {:.4},{:.4}: beast {} avr {}{}",
-            r.id,
-            r.position.lat,
-            r.position.lon,
-            beast
-                .as_ref()
-                .map(|s| s.addr.to_string())
-                .unwrap_or_else(|| "-".into()),
-            avr.as_ref()
-                .map(|s| s.addr.to_string())
-                .unwrap_or_else(|| "-".into()),
-            serial
-                .as_ref()
-                .map(|s| format!(" serial {} -> {}", s.link.display(), s.device.display()))
-                .unwrap_or_default(),
-        );
-        outputs.push(Outputs { beast, avr, serial });
+        let o = Outputs::start(&config, i, r, &cancel).await?;
+        o.print(r);
+        outputs.push(o);
     }
     let _ = std::io::stdout().flush();
     let mut truth = match &config.truth {
@@ -132,102 +63,33 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         None => None,
     };
     let mut replay = match &config.replay {
-        Some(p) => Some(crate::replay::Replay::open(p)?),
+        Some(p) => Some(Replay::open(p)?),
         None => None,
     };
-    let mut replayed = 0.0;
+    let mut clock = Clock {
+        start_ms,
+        replayed: 0.0,
+        next_state: 0.0,
+    };
     let tick = Duration::from_millis(100);
     let mut interval = tokio::time::interval(tick);
-    let mut next_state = 0.0;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = interval.tick() => {}
         }
-        // Advance in steps of at most 0.1 simulated seconds: frames carry
-        // the state at the end of their step, so this bounds how stale an
-        // encoded position is at any acceleration.
         let total = tick.as_secs_f64() * config.speed;
-        let steps = (total / MAX_STEP_S).ceil().max(1.0) as usize;
-        let dt = total / steps as f64;
-        let mut beast_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
-        let mut avr_out: Vec<Vec<u8>> = vec![Vec::new(); outputs.len()];
-        let mut fleet_out: Vec<Vec<WireFrame>> = vec![Vec::new(); agents.len()];
-        let mut truth_lines = Vec::new();
-        if let Some(r) = replay.as_mut() {
-            // A recording instead of the traffic model, on the first receiver.
-            replayed += total;
-            for (t, rx) in r.until(replayed) {
-                if let (Some(b), Some(a)) = (beast_out.first_mut(), avr_out.first_mut()) {
-                    beast::write(rx, b);
-                    avr::write(rx, a);
-                }
-                if let Some(batch) = fleet_out.first_mut() {
-                    batch.push(WireFrame {
-                        rx_ms: (t * 1000.0) as u64,
-                        timestamp: rx.timestamp,
-                        signal: rx.signal,
-                        frame: rx.frame,
-                    });
-                }
-            }
+        let mut out = TickOutput::new(outputs.len(), fleet.agents.len());
+        match replay.as_mut() {
+            Some(r) => clock.replay(r, total, &mut out),
+            None => clock.simulate(&mut engine, &config, total, truth.is_some(), &mut out),
         }
-        for _ in 0..steps {
-            if replay.is_some() {
-                break;
-            }
-            engine.advance(
-            dt,
-            |rec| {
-                beast::write(&rec.rx, &mut beast_out[rec.receiver]);
-                avr::write(&rec.rx, &mut avr_out[rec.receiver]);
-                if let Some(batch) = fleet_out.get_mut(rec.receiver) {
-                    // Wall-clock reception time: the simulated time on the 12 MHz clock, scaled back.
-                    let sim_ms = rec.rx.timestamp as f64 / 12_000.0;
-                    batch.push(WireFrame {
-                        rx_ms: start_ms + (sim_ms / config.speed) as u64,
-                        timestamp: rec.rx.timestamp,
-                        signal: rec.rx.signal,
-                        frame: rec.rx.frame,
-                    });
-                }
-            },
-            |tf, _| {
-                if truth.is_some() {
-                    truth_lines.push(json!({"type": "frame", "t": tf.t, "icao": tf.icao, "raw": tf.raw, "heard": tf.heard}));
-                }
-            },
-        );
-            // Every aircraft's true state once per simulated second.
-            let now = engine.traffic.elapsed();
-            if truth.is_some() && now + 1e-6 >= next_state {
-                next_state = (now + 1e-6).floor() + 1.0;
-                truth_lines
-                    .push(json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft}));
-            }
-        }
-        for (agent, frames) in agents.iter().zip(fleet_out) {
-            agent.send(frames);
-        }
-        for (o, (b, a)) in outputs.iter().zip(beast_out.into_iter().zip(avr_out)) {
-            if let Some(s) = &o.serial {
-                s.send(match config.serial_format {
-                    SerialFormat::Beast => b.clone(),
-                    SerialFormat::Avr => a.clone(),
-                });
-            }
-            if let Some(s) = &o.beast {
-                s.send(b);
-            }
-            if let Some(s) = &o.avr {
-                s.send(a);
-            }
-        }
-        if let Some(w) = truth.as_mut() {
-            for l in truth_lines {
-                writeln!(w, "{l}")?;
-            }
-        }
+        out.deliver(
+            &outputs,
+            &fleet.agents,
+            config.serial_format,
+            truth.as_mut(),
+        )?;
         if config
             .duration_s
             .is_some_and(|d| engine.traffic.elapsed() >= d)
@@ -242,13 +104,259 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     for s in outputs.iter().filter_map(|o| o.serial.as_ref()) {
         s.remove_link();
     }
-    fleet_cancel.cancel();
-    fleet_tasks.close();
-    if tokio::time::timeout(Duration::from_secs(5), fleet_tasks.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!("virtual agents did not finish within 5 s");
-    }
+    fleet.stop().await;
     Ok(())
+}
+
+/// The virtual agents (agent fleet mode), one per receiver; none without
+/// `agents_mqtt`.
+struct Fleet {
+    agents: Vec<VirtualAgent>,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Fleet {
+    fn start(config: &Config, engine: &Engine) -> anyhow::Result<Self> {
+        let settings = match &config.agents_mqtt {
+            Some(url) => Some(
+                FleetSettings::from_url(url, config.agents_password.clone())
+                    .context("key `agents_mqtt`")?,
+            ),
+            None => None,
+        };
+        // The virtual agents stop after the loop (their own token, not the
+        // run's), so they flush the last frames.
+        let cancel = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let agents = match &settings {
+            Some(s) => engine
+                .receivers
+                .iter()
+                .map(|r| VirtualAgent::start(s, r, &tasks, cancel.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Self {
+            agents,
+            cancel,
+            tasks,
+        })
+    }
+
+    /// Stops the agents and waits (at most 5 s) for their last batches.
+    async fn stop(self) {
+        self.cancel.cancel();
+        self.tasks.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("virtual agents did not finish within 5 s");
+        }
+    }
+}
+
+impl Outputs {
+    /// Starts receiver `i`'s servers: those configured for it, or, for a
+    /// generated receiver, Beast and AVR on ports from `beast_port_base`.
+    async fn start(
+        config: &Config,
+        i: usize,
+        r: &Receiver,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let given = config.receivers.get(i);
+        let generated = |offset| {
+            given.is_none().then(|| {
+                SocketAddr::from((
+                    [127, 0, 0, 1],
+                    generated_port(config.beast_port_base, offset),
+                ))
+            })
+        };
+        let beast_at = given.and_then(|g| g.beast_listen).or_else(|| generated(i));
+        let avr_at = given
+            .and_then(|g| g.avr_listen)
+            .or_else(|| generated(1000 + i));
+        let server = |at: Option<SocketAddr>, format, name: &str| {
+            let label = format!("{} {name}", r.id);
+            let cancel = cancel.clone();
+            async move {
+                match at {
+                    Some(a) => StreamServer::start(a, format, label, cancel)
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            }
+        };
+        let beast = server(beast_at, WireFormat::Beast, "beast").await?;
+        let avr = server(avr_at, WireFormat::Avr, "avr").await?;
+        let serial = match config.serial_path(i) {
+            Some(p) => Some(SerialOutput::start(
+                p,
+                format!("{} serial", r.id),
+                cancel.clone(),
+            )?),
+            None => None,
+        };
+        Ok(Self { beast, avr, serial })
+    }
+
+    /// Prints where receiver `r` can be reached (one line).
+    fn print(&self, r: &Receiver) {
+        println!(
+            "receiver {} at {:.4},{:.4}: beast {} avr {}{}",
+            r.id,
+            r.position.lat,
+            r.position.lon,
+            self.beast
+                .as_ref()
+                .map(|s| s.addr.to_string())
+                .unwrap_or_else(|| "-".into()),
+            self.avr
+                .as_ref()
+                .map(|s| s.addr.to_string())
+                .unwrap_or_else(|| "-".into()),
+            self.serial
+                .as_ref()
+                .map(|s| format!(" serial {} -> {}", s.link.display(), s.device.display()))
+                .unwrap_or_default(),
+        );
+    }
+}
+
+/// Where the run is in time, across ticks.
+struct Clock {
+    /// Wall clock at the start, Unix ms (virtual agents' reception times).
+    start_ms: u64,
+    /// Simulated seconds of the recording played so far.
+    replayed: f64,
+    /// Simulated time of the next ground-truth state line.
+    next_state: f64,
+}
+
+/// What one tick produced, per receiver (by index) and for the truth file.
+struct TickOutput {
+    beast: Vec<Vec<u8>>,
+    avr: Vec<Vec<u8>>,
+    fleet: Vec<Vec<WireFrame>>,
+    truth: Vec<serde_json::Value>,
+}
+
+impl Clock {
+    /// A recording instead of the traffic model, on the first receiver:
+    /// the frames of the next `total` simulated seconds.
+    fn replay(&mut self, r: &mut Replay, total: f64, out: &mut TickOutput) {
+        self.replayed += total;
+        for (t, rx) in r.until(self.replayed) {
+            if let (Some(b), Some(a)) = (out.beast.first_mut(), out.avr.first_mut()) {
+                beast::write(rx, b);
+                avr::write(rx, a);
+            }
+            if let Some(batch) = out.fleet.first_mut() {
+                batch.push(WireFrame {
+                    rx_ms: (t * 1000.0) as u64,
+                    timestamp: rx.timestamp,
+                    signal: rx.signal,
+                    frame: rx.frame,
+                });
+            }
+        }
+    }
+
+    /// Advances the traffic model by `total` simulated seconds, in steps of
+    /// at most [`MAX_STEP_S`]: frames carry the state at the end of their
+    /// step, so this bounds how stale an encoded position is at any
+    /// acceleration.
+    fn simulate(
+        &mut self,
+        engine: &mut Engine,
+        config: &Config,
+        total: f64,
+        with_truth: bool,
+        out: &mut TickOutput,
+    ) {
+        let steps = (total / MAX_STEP_S).ceil().max(1.0) as usize;
+        let dt = total / steps as f64;
+        let start_ms = self.start_ms;
+        for _ in 0..steps {
+            engine.advance(
+                dt,
+                |rec| {
+                    beast::write(&rec.rx, &mut out.beast[rec.receiver]);
+                    avr::write(&rec.rx, &mut out.avr[rec.receiver]);
+                    if let Some(batch) = out.fleet.get_mut(rec.receiver) {
+                        // Wall-clock reception time: the simulated time on
+                        // the 12 MHz clock, scaled back.
+                        let sim_ms = rec.rx.timestamp as f64 / 12_000.0;
+                        batch.push(WireFrame {
+                            rx_ms: start_ms + (sim_ms / config.speed) as u64,
+                            timestamp: rec.rx.timestamp,
+                            signal: rec.rx.signal,
+                            frame: rec.rx.frame,
+                        });
+                    }
+                },
+                |tf, _| {
+                    if with_truth {
+                        out.truth.push(json!({"type": "frame", "t": tf.t, "icao": tf.icao, "raw": tf.raw, "heard": tf.heard}));
+                    }
+                },
+            );
+            // Every aircraft's true state once per simulated second.
+            let now = engine.traffic.elapsed();
+            if with_truth && now + 1e-6 >= self.next_state {
+                self.next_state = (now + 1e-6).floor() + 1.0;
+                out.truth
+                    .push(json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft}));
+            }
+        }
+    }
+}
+
+impl TickOutput {
+    fn new(receivers: usize, agents: usize) -> Self {
+        Self {
+            beast: vec![Vec::new(); receivers],
+            avr: vec![Vec::new(); receivers],
+            fleet: vec![Vec::new(); agents],
+            truth: Vec::new(),
+        }
+    }
+
+    /// Hands the tick's frames to the virtual agents and servers, and its
+    /// truth lines to the file.
+    fn deliver(
+        self,
+        outputs: &[Outputs],
+        agents: &[VirtualAgent],
+        serial_format: SerialFormat,
+        truth: Option<&mut BufWriter<std::fs::File>>,
+    ) -> anyhow::Result<()> {
+        for (agent, frames) in agents.iter().zip(self.fleet) {
+            agent.send(frames);
+        }
+        for (o, (b, a)) in outputs.iter().zip(self.beast.into_iter().zip(self.avr)) {
+            if let Some(s) = &o.serial {
+                s.send(match serial_format {
+                    SerialFormat::Beast => b.clone(),
+                    SerialFormat::Avr => a.clone(),
+                });
+            }
+            if let Some(s) = &o.beast {
+                s.send(b);
+            }
+            if let Some(s) = &o.avr {
+                s.send(a);
+            }
+        }
+        if let Some(w) = truth {
+            for l in self.truth {
+                writeln!(w, "{l}")?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -60,167 +60,190 @@ impl Schedule {
         for (index, a) in traffic.iter().enumerate() {
             let d = &mut self.due[index];
             if d.icao != a.icao {
-                // A new aircraft in this slot: stagger its timers.
-                *d = Due {
-                    icao: a.icao,
-                    position: t0 + rng.range(0.0, 0.5),
-                    velocity: t0 + rng.range(0.0, 0.5),
-                    ident: t0 + rng.range(0.0, 5.0),
-                    status: t0 + rng.range(0.0, 2.5),
-                    target: t0 + rng.range(0.0, 1.25),
-                    emergency: t0,
-                    squitter: t0 + rng.range(0.0, 1.0),
-                    radar: t0 + rng.range(0.0, RADAR_PERIOD),
-                    odd: rng.chance(0.5),
-                    reply: 0,
-                };
+                *d = Due::staggered(a.icao, t0, rng);
             }
             if !a.transmitting {
                 continue;
             }
-            let mut push = |t: f64, frame: Frame| out.push(Transmission { t, index, frame });
-            let ca = if a.on_ground() { 4 } else { 5 };
-            let alt = a.alt_ft.round() as i32;
+            let mut e = Emitter {
+                a,
+                index,
+                t1,
+                ca: if a.on_ground() { 4 } else { 5 },
+                alt: a.alt_ft.round() as i32,
+                out,
+            };
             match a.equipment {
-                Equipment::Adsb(version) => {
-                    while d.position <= t1 {
-                        let f = if a.on_ground() {
-                            me::surface_position(7, a.position(), a.gs, Some(a.track), d.odd)
-                        } else {
-                            me::airborne_position(11, a.position(), alt, d.odd)
-                        };
-                        push(d.position, encode::df17(a.icao, ca, f));
-                        d.odd = !d.odd;
-                        d.position +=
-                            if a.on_ground() { 1.0 } else { 0.5 } + rng.range(-0.05, 0.05);
-                    }
-                    while d.velocity <= t1 {
-                        if !a.on_ground() {
-                            push(
-                                d.velocity,
-                                encode::df17(
-                                    a.icao,
-                                    ca,
-                                    me::velocity(
-                                        a.gs,
-                                        a.track,
-                                        a.vrate.round() as i32,
-                                        false,
-                                        Some(125),
-                                    ),
-                                ),
-                            );
-                        }
-                        d.velocity += 0.5 + rng.range(-0.05, 0.05);
-                    }
-                    while d.ident <= t1 {
-                        push(
-                            d.ident,
-                            encode::df17(a.icao, ca, me::identification(a.category, &a.callsign)),
-                        );
-                        d.ident += 5.0 + rng.range(-0.2, 0.2);
-                    }
-                    while d.status <= t1 {
-                        if version > 0 {
-                            push(
-                                d.status,
-                                encode::df17(
-                                    a.icao,
-                                    ca,
-                                    me::operational_status(a.on_ground(), version, true, 9, 3),
-                                ),
-                            );
-                        }
-                        d.status += 2.5 + rng.range(-0.1, 0.1);
-                    }
-                    while d.target <= t1 {
-                        if version == 2 && !a.on_ground() {
-                            let sel = (a.target_alt / 100.0).round() as i32 * 100;
-                            push(
-                                d.target,
-                                encode::df17(
-                                    a.icao,
-                                    ca,
-                                    me::target_state(sel, 1013.2, Some(a.target_track), 9, 3),
-                                ),
-                            );
-                        }
-                        d.target += 1.25 + rng.range(-0.05, 0.05);
-                    }
-                    while d.emergency <= t1 {
-                        if matches!(a.squawk, 0x7500 | 0x7600 | 0x7700) {
-                            let code = match a.squawk {
-                                0x7700 => 1,
-                                0x7600 => 4,
-                                _ => 5,
-                            };
-                            push(
-                                d.emergency,
-                                encode::df17(a.icao, ca, me::aircraft_status(code, a.squawk)),
-                            );
-                        }
-                        d.emergency += 1.0;
-                    }
-                }
+                Equipment::Adsb(version) => d.adsb(&mut e, version, rng),
+                // Seen only through TIS-B: no squitters, no replies.
                 Equipment::Tisb => {
-                    // A ground station rebroadcasts radar tracks every 2 s.
-                    while d.position <= t1 {
-                        push(
-                            d.position,
-                            encode::df18(
-                                a.icao,
-                                2,
-                                me::airborne_position(11, a.position(), alt, d.odd),
-                            ),
-                        );
-                        push(
-                            d.position + 0.01,
-                            encode::df18(
-                                a.icao,
-                                2,
-                                me::velocity(a.gs, a.track, a.vrate.round() as i32, true, None),
-                            ),
-                        );
-                        d.odd = !d.odd;
-                        d.position += 2.0;
-                    }
+                    d.tisb(&mut e);
                     continue;
                 }
                 Equipment::ModeS => {}
             }
-            while d.squitter <= t1 {
-                push(d.squitter, encode::df11(a.icao, ca, 0));
-                d.squitter += 1.0 + rng.range(-0.1, 0.1);
-            }
-            while d.radar <= t1 {
-                let fs = u8::from(a.on_ground());
-                d.reply = d.reply.wrapping_add(1);
-                let frame = match d.reply % 5 {
-                    0 => encode::df4(a.icao, fs, alt),
-                    1 => encode::df5(a.icao, fs, a.squawk),
-                    2 => encode::df20(a.icao, fs, alt, encode::bds20(&a.callsign)),
-                    3 => encode::df20(
-                        a.icao,
-                        fs,
-                        alt,
-                        encode::bds40(((a.target_alt / 100.0).round() * 100.0) as i32, 1013.2),
-                    ),
-                    _ => encode::df21(
-                        a.icao,
-                        fs,
-                        a.squawk,
-                        encode::bds60(
-                            a.track,
-                            (a.gs * 0.6) as u32,
-                            a.gs / 600.0 * 0.8,
-                            a.vrate.round() as i32,
-                        ),
-                    ),
-                };
-                push(d.radar, frame);
-                d.radar += RADAR_PERIOD;
-            }
+            d.mode_s(&mut e, rng);
         }
         out.sort_by(|a, b| a.t.total_cmp(&b.t));
+    }
+}
+
+/// One aircraft's transmissions up to `t1`, appended to `out`.
+struct Emitter<'a> {
+    a: &'a Aircraft,
+    index: usize,
+    t1: f64,
+    /// Capability field: 4 on the ground, 5 airborne.
+    ca: u8,
+    /// Altitude, whole feet.
+    alt: i32,
+    out: &'a mut Vec<Transmission>,
+}
+
+impl Emitter<'_> {
+    fn push(&mut self, t: f64, frame: Frame) {
+        self.out.push(Transmission {
+            t,
+            index: self.index,
+            frame,
+        });
+    }
+
+    /// An extended squitter (DF17) carrying `me`.
+    fn df17(&mut self, t: f64, me: [u8; 7]) {
+        let frame = encode::df17(self.a.icao, self.ca, me);
+        self.push(t, frame);
+    }
+}
+
+impl Due {
+    /// Timers of an aircraft new in its slot, staggered so that aircraft
+    /// appearing together do not transmit in step.
+    fn staggered(icao: u32, t0: f64, rng: &mut Rng) -> Self {
+        Self {
+            icao,
+            position: t0 + rng.range(0.0, 0.5),
+            velocity: t0 + rng.range(0.0, 0.5),
+            ident: t0 + rng.range(0.0, 5.0),
+            status: t0 + rng.range(0.0, 2.5),
+            target: t0 + rng.range(0.0, 1.25),
+            emergency: t0,
+            squitter: t0 + rng.range(0.0, 1.0),
+            radar: t0 + rng.range(0.0, RADAR_PERIOD),
+            odd: rng.chance(0.5),
+            reply: 0,
+        }
+    }
+
+    /// ADS-B out: positions and velocity, identification, and what the
+    /// version adds (operational status, target state), plus emergency
+    /// status while squawking 7500/7600/7700.
+    fn adsb(&mut self, e: &mut Emitter<'_>, version: u8, rng: &mut Rng) {
+        let (a, t1) = (e.a, e.t1);
+        while self.position <= t1 {
+            let f = if a.on_ground() {
+                me::surface_position(7, a.position(), a.gs, Some(a.track), self.odd)
+            } else {
+                me::airborne_position(11, a.position(), e.alt, self.odd)
+            };
+            e.df17(self.position, f);
+            self.odd = !self.odd;
+            self.position += if a.on_ground() { 1.0 } else { 0.5 } + rng.range(-0.05, 0.05);
+        }
+        while self.velocity <= t1 {
+            if !a.on_ground() {
+                let vrate = a.vrate.round() as i32;
+                e.df17(
+                    self.velocity,
+                    me::velocity(a.gs, a.track, vrate, false, Some(125)),
+                );
+            }
+            self.velocity += 0.5 + rng.range(-0.05, 0.05);
+        }
+        while self.ident <= t1 {
+            e.df17(self.ident, me::identification(a.category, &a.callsign));
+            self.ident += 5.0 + rng.range(-0.2, 0.2);
+        }
+        while self.status <= t1 {
+            if version > 0 {
+                let f = me::operational_status(a.on_ground(), version, true, 9, 3);
+                e.df17(self.status, f);
+            }
+            self.status += 2.5 + rng.range(-0.1, 0.1);
+        }
+        while self.target <= t1 {
+            if version == 2 && !a.on_ground() {
+                let sel = (a.target_alt / 100.0).round() as i32 * 100;
+                let f = me::target_state(sel, 1013.2, Some(a.target_track), 9, 3);
+                e.df17(self.target, f);
+            }
+            self.target += 1.25 + rng.range(-0.05, 0.05);
+        }
+        while self.emergency <= t1 {
+            if matches!(a.squawk, 0x7500 | 0x7600 | 0x7700) {
+                let code = match a.squawk {
+                    0x7700 => 1,
+                    0x7600 => 4,
+                    _ => 5,
+                };
+                e.df17(self.emergency, me::aircraft_status(code, a.squawk));
+            }
+            self.emergency += 1.0;
+        }
+    }
+
+    /// TIS-B: a ground station rebroadcasts the radar track every 2 s.
+    fn tisb(&mut self, e: &mut Emitter<'_>) {
+        let a = e.a;
+        while self.position <= e.t1 {
+            let position = me::airborne_position(11, a.position(), e.alt, self.odd);
+            e.push(self.position, encode::df18(a.icao, 2, position));
+            let velocity = me::velocity(a.gs, a.track, a.vrate.round() as i32, true, None);
+            e.push(self.position + 0.01, encode::df18(a.icao, 2, velocity));
+            self.odd = !self.odd;
+            self.position += 2.0;
+        }
+    }
+
+    /// Mode S: acquisition squitters (DF11) each second, and a reply each
+    /// radar sweep, cycling through DF4, DF5 and Comm-B BDS 2,0/4,0/6,0.
+    fn mode_s(&mut self, e: &mut Emitter<'_>, rng: &mut Rng) {
+        let a = e.a;
+        while self.squitter <= e.t1 {
+            e.push(self.squitter, encode::df11(a.icao, e.ca, 0));
+            self.squitter += 1.0 + rng.range(-0.1, 0.1);
+        }
+        while self.radar <= e.t1 {
+            self.reply = self.reply.wrapping_add(1);
+            e.push(self.radar, reply(a, e.alt, self.reply));
+            self.radar += RADAR_PERIOD;
+        }
+    }
+}
+
+/// Reply number `n` to a radar interrogation.
+fn reply(a: &Aircraft, alt: i32, n: u32) -> Frame {
+    let fs = u8::from(a.on_ground());
+    match n % 5 {
+        0 => encode::df4(a.icao, fs, alt),
+        1 => encode::df5(a.icao, fs, a.squawk),
+        2 => encode::df20(a.icao, fs, alt, encode::bds20(&a.callsign)),
+        3 => encode::df20(
+            a.icao,
+            fs,
+            alt,
+            encode::bds40(((a.target_alt / 100.0).round() * 100.0) as i32, 1013.2),
+        ),
+        _ => encode::df21(
+            a.icao,
+            fs,
+            a.squawk,
+            encode::bds60(
+                a.track,
+                (a.gs * 0.6) as u32,
+                a.gs / 600.0 * 0.8,
+                a.vrate.round() as i32,
+            ),
+        ),
     }
 }

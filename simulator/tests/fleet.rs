@@ -124,7 +124,7 @@ async fn three_virtual_agents_publish_batches_the_collector_accepts() {
         "--duration-s",
         "4",
     ]);
-    let started_ms = cloudradar_sim::output::fleet::now_ms();
+    let started_ms = cloudradar_shared::time::now_ms();
 
     let mut batches: BTreeMap<String, Vec<Batch>> = BTreeMap::new();
     let mut statuses: BTreeMap<String, Vec<ReceiverStatus>> = BTreeMap::new();

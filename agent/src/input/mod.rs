@@ -16,6 +16,7 @@ mod tcp;
 pub use spec::{Format, Spec};
 
 use cloudradar_shared::format::Received;
+use cloudradar_shared::retry::Backoff;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -65,14 +66,6 @@ pub async fn run(
     }
 }
 
-/// Unix ms now.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Runs `attempt` (connect and read until the stream ends) again and
 /// again, waiting with `backoff` in between, until cancelled or nobody
 /// takes the frames any more.
@@ -103,48 +96,11 @@ async fn reconnecting<F, Fut>(
         }
         metrics::counter!("cloudradar_agent_input_reconnects_total", "input" => label.to_string())
             .increment(1);
-        let delay = backoff.next_delay();
+        let delay = backoff.next();
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}
         }
-    }
-}
-
-/// Exponential backoff with ±20% jitter, capped (PiAware: 5 s → 60 s).
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    next_ms: u64,
-    min_ms: u64,
-    max_ms: u64,
-    seed: u64,
-}
-
-impl Backoff {
-    /// Backoff between `min_ms` and `max_ms`.
-    pub fn new(min_ms: u64, max_ms: u64) -> Self {
-        Self {
-            next_ms: min_ms,
-            min_ms,
-            max_ms,
-            seed: now_ms() | 1,
-        }
-    }
-
-    /// The next delay, with jitter; doubles the base up to the cap.
-    pub fn next_delay(&mut self) -> std::time::Duration {
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        let jitter = (self.seed % 401) as f64 / 1000.0 - 0.2; // -0.2 ..= +0.2
-        let ms = (self.next_ms as f64 * (1.0 + jitter)) as u64;
-        self.next_ms = (self.next_ms * 2).min(self.max_ms);
-        std::time::Duration::from_millis(ms)
-    }
-
-    /// Back to the shortest delay after a success.
-    pub fn reset(&mut self) {
-        self.next_ms = self.min_ms;
     }
 }
 
@@ -154,10 +110,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_to_the_cap_with_bounded_jitter() {
-        let mut b = Backoff::new(5_000, 60_000);
+        let s = std::time::Duration::from_secs;
+        let mut b = Backoff::new(s(5), s(60));
         let mut base = 5_000.0;
         for _ in 0..8 {
-            let d = b.next_delay().as_millis() as f64;
+            let d = b.next().as_millis() as f64;
             assert!(
                 d >= base * 0.8 - 1.0 && d <= base * 1.2 + 1.0,
                 "{d} vs {base}"
@@ -165,6 +122,6 @@ mod tests {
             base = (base * 2.0f64).min(60_000.0);
         }
         b.reset();
-        assert!(b.next_delay().as_millis() <= 6_000);
+        assert!(b.next().as_millis() <= 6_000);
     }
 }

@@ -1,6 +1,8 @@
 //! Serial input (tokio-serial): a Beast or AVR receiver on a serial port.
 //! When the device disappears (unplugged) it is reopened with backoff.
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
@@ -16,12 +18,18 @@ pub async fn run(
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
 ) {
-    reconnecting(label, Backoff::new(1_000, 30_000), &tx, &cancel, || async {
-        let port = tokio_serial::new(device, baud)
-            .open_native_async()
-            .map_err(std::io::Error::other)?;
-        tracing::info!(input = label, baud, "serial port open");
-        read_frames(port, format, label, &tx, None, None).await
-    })
+    reconnecting(
+        label,
+        Backoff::new(Duration::from_secs(1), Duration::from_secs(30)),
+        &tx,
+        &cancel,
+        || async {
+            let port = tokio_serial::new(device, baud)
+                .open_native_async()
+                .map_err(std::io::Error::other)?;
+            tracing::info!(input = label, baud, "serial port open");
+            read_frames(port, format, label, &tx, None, None).await
+        },
+    )
     .await;
 }

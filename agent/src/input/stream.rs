@@ -5,12 +5,13 @@
 use std::time::Instant;
 
 use cloudradar_shared::format::{Scan, avr, beast};
+use cloudradar_shared::time::now_ms;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use super::pace::Pace;
 use super::position::Mark;
-use super::{Arrival, Format, now_ms};
+use super::{Arrival, Format};
 
 /// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
 /// Returns early (Ok) if the receiving side is gone. With `origin` (a file
@@ -44,12 +45,10 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
         }
         len += n;
         if format == Format::Auto {
-            format = match buf[..len].iter().find(|b| !b.is_ascii_whitespace()) {
-                Some(0x1a) => Format::Beast,
-                Some(b'*' | b'@' | b'<') => Format::Avr,
-                Some(_) if len > 64 => Format::Beast, // resynchronise on the next 0x1a
-                _ => continue,
+            let Some(detected) = detect(&buf[..len]) else {
+                continue;
             };
+            format = detected;
             tracing::info!(input = label, ?format, "detected input format");
         }
         let scan = if format == Format::Avr {
@@ -57,53 +56,84 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
         } else {
             beast::scan
         };
-        let mut at = now_ms();
-        let mut pos = 0;
-        let mut frames = 0u64;
-        let mut garbage = 0u64;
-        loop {
-            match scan(&buf[pos..len]) {
-                Scan::Frame(rx, used) => {
-                    pos += used;
-                    frames += 1;
-                    let mark = origin.map(|o| Mark {
-                        offset: o.offset + pos as u64,
-                        ..o
-                    });
-                    if tx
-                        .send(Arrival {
-                            rx,
-                            rx_ms: at,
-                            mark,
-                        })
-                        .await
-                        .is_err()
-                    {
-                        return Ok(());
-                    }
-                    if let Some(wait) = pace.as_mut().and_then(|p| p.passed(Instant::now())) {
-                        tokio::time::sleep(wait).await;
-                        at = now_ms();
-                    }
-                }
-                Scan::ModeAc(_, used) => pos += used,
-                Scan::Garbage(used) => {
-                    pos += used;
-                    garbage += used as u64;
-                }
-                Scan::NeedMore => break,
-            }
-        }
+        let Some(done) = send_frames(&buf[..len], scan, origin, tx, &mut pace).await else {
+            return Ok(());
+        };
         if let Some(o) = &mut origin {
-            o.offset += pos as u64;
+            o.offset += done.used as u64;
         }
-        buf.copy_within(pos..len, 0);
-        len -= pos;
+        buf.copy_within(done.used..len, 0);
+        len -= done.used;
         metrics::counter!("cloudradar_agent_frames_in_total", "input" => label.to_string())
-            .increment(frames);
-        if garbage > 0 {
+            .increment(done.frames);
+        if done.garbage > 0 {
             metrics::counter!("cloudradar_agent_garbage_bytes_total", "input" => label.to_string())
-                .increment(garbage);
+                .increment(done.garbage);
+        }
+    }
+}
+
+/// The format of a stream from its first bytes; `None` until it can tell.
+fn detect(start: &[u8]) -> Option<Format> {
+    match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(0x1a) => Some(Format::Beast),
+        Some(b'*' | b'@' | b'<') => Some(Format::Avr),
+        Some(_) if start.len() > 64 => Some(Format::Beast), // resynchronise on the next 0x1a
+        _ => None,
+    }
+}
+
+/// What one pass over the buffer got through.
+struct Scanned {
+    /// Bytes consumed (whole frames, Mode A/C replies and garbage).
+    used: usize,
+    frames: u64,
+    garbage: u64,
+}
+
+/// Sends every whole frame in `buf` on, stamped with the time now (after
+/// a pacing wait, the time after it); `None` once nobody takes frames.
+async fn send_frames(
+    buf: &[u8],
+    scan: fn(&[u8]) -> Scan,
+    origin: Option<Mark>,
+    tx: &mpsc::Sender<Arrival>,
+    pace: &mut Option<Pace>,
+) -> Option<Scanned> {
+    let mut at = now_ms();
+    let mut done = Scanned {
+        used: 0,
+        frames: 0,
+        garbage: 0,
+    };
+    loop {
+        match scan(&buf[done.used..]) {
+            Scan::Frame(rx, used) => {
+                done.used += used;
+                done.frames += 1;
+                let mark = origin.map(|o| Mark {
+                    offset: o.offset + done.used as u64,
+                    ..o
+                });
+                let arrival = Arrival {
+                    rx,
+                    rx_ms: at,
+                    mark,
+                };
+                if tx.send(arrival).await.is_err() {
+                    return None;
+                }
+                if let Some(wait) = pace.as_mut().and_then(|p| p.passed(Instant::now())) {
+                    tokio::time::sleep(wait).await;
+                    at = now_ms();
+                }
+            }
+            Scan::ModeAc(_, used) => done.used += used,
+            Scan::Garbage(used) => {
+                done.used += used;
+                done.garbage += used as u64;
+            }
+            Scan::NeedMore => return Some(done),
         }
     }
 }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use cloudradar_shared::time;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -115,7 +116,7 @@ impl Backups {
         match &result {
             Ok(r) => {
                 metrics::gauge!("cloudradar_collector_backup_last_success_timestamp_seconds")
-                    .set(now_s_f64());
+                    .set(time::since_epoch().as_secs_f64());
                 metrics::gauge!("cloudradar_collector_backup_bytes").set(r.bytes as f64);
                 metrics::histogram!("cloudradar_collector_backup_duration_seconds")
                     .record(r.seconds);
@@ -140,7 +141,7 @@ impl Backups {
             .await
             .context("snapshot task")??;
         let at = Stamp {
-            unix_ms: (now_s_f64() * 1000.0) as i64,
+            unix_ms: time::now_ms() as i64,
         };
         let key = keys::key(&self.prefix, at);
         let metadata = HashMap::from([
@@ -324,13 +325,6 @@ fn install_staged(
         .with_context(|| format!("moving the restored database to {}", database.display()))?;
     std::fs::File::open(dir)?.sync_all()?;
     Ok(raw)
-}
-
-fn now_s_f64() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 #[cfg(test)]

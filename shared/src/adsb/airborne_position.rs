@@ -9,8 +9,8 @@
 //! coded the same way (readsb `decodeESAirbornePosition`). SS: 0 none, 1 permanent alert, 2 temporary alert, 3 SPI.
 
 use super::CprRaw;
+use crate::altitude::ac12;
 use crate::bits::field;
-use crate::decode::altitude::ac12;
 
 /// Which altitude the message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@
 //!        TC   ST   ARA   RAC    RAT MTE TTI    threat identity
 //! ```
 
+use crate::altitude::squawk;
 use crate::bits::field;
-use crate::decode::altitude::squawk;
 
 /// Emergency/priority status (DO-260B table 2-85), readsb's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

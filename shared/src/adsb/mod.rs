@@ -84,8 +84,7 @@ pub fn decode_me(me: &[u8; 7]) -> Me {
     let subtype = me[0] & 0x07;
     match tc {
         0 => Me::NoPosition {
-            altitude: crate::decode::altitude::ac12(crate::bits::field(me, 9, 20) as u16)
-                .map(|a| a.feet()),
+            altitude: crate::altitude::ac12(crate::bits::field(me, 9, 20) as u16).map(|a| a.feet()),
         },
         1..=4 => Me::Identification(Identification::decode(me)),
         5..=8 => Me::SurfacePosition(SurfacePosition::decode(me)),

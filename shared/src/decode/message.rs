@@ -1,8 +1,8 @@
 //! The decoded form of a Mode S message.
 
-use super::altitude::Altitude;
 use super::{Address, CrcStatus};
 use crate::adsb::Me;
+use crate::altitude::Altitude;
 use crate::commb::Bds;
 use crate::frame::Frame;
 

@@ -16,13 +16,13 @@
 //! | 24 | Comm-D extended length message | recognised only |
 
 mod address;
-pub mod altitude;
 mod message;
 
 pub use address::{Address, AddressKind};
 pub use message::{Content, FlightStatus, Message};
 
 use crate::adsb;
+use crate::altitude;
 use crate::bits::field;
 use crate::commb;
 use crate::crc;

@@ -1,6 +1,6 @@
 //! Field encoders shared by the message encoders: altitude codes, the
 //! Mode A identity code and the 6-bit callsign characters — the inverses
-//! of `decode::altitude` and `adsb::identification`.
+//! of `altitude` and `adsb::identification`.
 
 /// AC12 with the Q bit set (25 ft steps, −1,000 to 50,175 ft); values
 /// outside the range are clamped.
@@ -55,7 +55,7 @@ pub fn callsign(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::altitude::{Altitude, ac12 as dec12, ac13 as dec13, squawk};
+    use crate::altitude::{Altitude, ac12 as dec12, ac13 as dec13, squawk};
 
     #[test]
     fn altitude_codes_round_trip() {

@@ -1,24 +1,18 @@
-//! The batch envelope: magic, version byte, and the parts every version
-//! shares (the batch header, zstd with a size check before allocating).
+//! Encoding and decoding a batch: the version byte chooses the layout
+//! (the parts every version shares are in `envelope.rs`).
 //!
 //! ```text
-//! "CRB" | version u8 | body (layout per version: v1.rs, v2.rs)
+//! "CRB" | version u8 | body (layout per version: v1.rs, v2/)
 //! ```
 //! Agents write version 2; the collector accepts 1 and 2, so agents in the
 //! field keep working while they are upgraded.
 
-use super::reader::{Reader, put_varint};
-use super::{Batch, Limits, WireError, v1, v2, valid_receiver_id};
+use super::envelope::{MAGIC, parse_header};
+use super::reader::Reader;
+use super::{Batch, Limits, WireError, v1, v2};
 
-/// First bytes of every batch.
-pub const MAGIC: &[u8; 3] = b"CRB";
 /// The version this build writes.
 pub const VERSION: u8 = v2::VERSION;
-
-/// Stored as is.
-pub(super) const RAW: u8 = 0;
-/// A zstd frame (with its content size).
-pub(super) const ZSTD: u8 = 1;
 
 /// Encodes and compresses a batch in the current version.
 pub fn encode(batch: &Batch) -> Vec<u8> {
@@ -69,60 +63,12 @@ pub fn peek_header(bytes: &[u8]) -> Option<(String, u64)> {
     Some((id, seq))
 }
 
-/// Writes the header both versions share: receiver id, sequence number,
-/// creation time and frame count.
-pub(super) fn put_header(out: &mut Vec<u8>, batch: &Batch) {
-    put_varint(out, batch.receiver_id.len() as u64);
-    out.extend_from_slice(batch.receiver_id.as_bytes());
-    put_varint(out, batch.seq);
-    put_varint(out, batch.created_ms);
-    put_varint(out, batch.frames.len() as u64);
-}
-
-/// Reads and checks the shared header: `(receiver id, seq, created_ms, frame count)`.
-pub(super) fn parse_header(
-    r: &mut Reader<'_>,
-    limits: &Limits,
-) -> Result<(String, u64, u64, usize), WireError> {
-    let id_len = r.varint()?;
-    if id_len > 64 {
-        return Err(WireError::Invalid("receiver id longer than 64 bytes"));
-    }
-    let id = std::str::from_utf8(r.take(id_len as usize)?)
-        .map_err(|_| WireError::Invalid("receiver id is not UTF-8"))?;
-    if !valid_receiver_id(id) {
-        return Err(WireError::Invalid("receiver id has forbidden characters"));
-    }
-    let seq = r.varint()?;
-    let created_ms = r.varint()?;
-    let n = r.varint()?;
-    if n > limits.max_frames as u64 {
-        return Err(WireError::TooManyFrames(n));
-    }
-    Ok((id.to_owned(), seq, created_ms, n as usize))
-}
-
-/// Decompresses one zstd frame of at most `max` bytes; the frame header
-/// states the content size, so an oversize claim is refused before
-/// anything is allocated.
-pub(super) fn decompress(body: &[u8], max: usize) -> Result<Vec<u8>, WireError> {
-    let capacity = match zstd::zstd_safe::get_frame_content_size(body) {
-        Ok(Some(size)) if size > max as u64 => {
-            return Err(WireError::TooLarge {
-                size: usize::try_from(size).unwrap_or(usize::MAX),
-                limit: max,
-            });
-        }
-        Ok(Some(size)) => size as usize,
-        _ => max,
-    };
-    zstd::bulk::decompress(body, capacity).map_err(|_| WireError::Compression)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::wire::WireFrame;
+    use crate::wire::envelope::ZSTD;
+    use crate::wire::reader::put_varint;
     use crate::{Frame, crc};
 
     fn sample(n: usize) -> Batch {

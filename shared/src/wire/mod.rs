@@ -4,19 +4,21 @@
 //! [`encode`] and publishes it at QoS 1 to [`frames_topic`]. The collector
 //! decodes with [`decode`] under [`Limits`] and uses the receiver id and
 //! batch sequence to apply every batch exactly once, then names the batches
-//! it is done with in a [`Done`] message on [`done_topic`]. `codec.rs` holds the
-//! envelope, `v2.rs` the layout agents write, `v1.rs` the older one the
-//! collector still accepts.
+//! it is done with in a [`Done`] message on [`done_topic`]. `envelope.rs` holds what
+//! every version shares, `codec.rs` chooses the version, `v2/` is the
+//! layout agents write, `v1.rs` the older one the collector still accepts.
 
 mod codec;
 mod done;
+mod envelope;
 mod reader;
 mod status;
 mod v1;
 mod v2;
 
-pub use codec::{MAGIC, VERSION, decode, encode, encode_v1, peek_header};
+pub use codec::{VERSION, decode, encode, encode_v1, peek_header};
 pub use done::{DONE_MAGIC, DONE_VERSION, Done, MAX_DONE_RANGES, done_topic};
+pub use envelope::MAGIC;
 pub use status::{ReceiverStatus, State};
 #[doc(hidden)]
 pub use v2::column_sizes;

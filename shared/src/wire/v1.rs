@@ -14,7 +14,7 @@
 //! Columns, not rows: like values sit together, which is what the
 //! compressor needs (message bytes are near-random, lengths and deltas are not).
 
-use super::codec::{MAGIC, RAW, ZSTD, decompress, parse_header, put_header};
+use super::envelope::{MAGIC, RAW, ZSTD, decompress, parse_header, put_header};
 use super::reader::{Reader, put_svarint};
 use super::{Batch, Limits, WireError, WireFrame};
 use crate::Frame;

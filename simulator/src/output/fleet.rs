@@ -2,7 +2,7 @@
 //! agent and publishes straight to the collector's MQTT broker, so load
 //! tests reach hundreds of receivers without hundreds of agent processes.
 //!
-//! Each virtual agent does what `agent/src/batch.rs` and `publish.rs` do:
+//! Each virtual agent does what `agent/src/batch.rs` and `publish/` do:
 //! the agent's frame filter (CRC check, single-bit repair, corrupt frames
 //! dropped), batches in the wire format closed every `batch_interval` (or
 //! at `max_frames`), sequence numbers starting at the current time in
@@ -12,9 +12,14 @@
 //! the broker connection is counted and dropped (a load generator must
 //! not fall behind the simulation).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use anyhow::Context;
 
 use cloudradar_shared::decode::{DecodeOptions, decode};
+use cloudradar_shared::mqtt_url::MqttUrl;
+use cloudradar_shared::retry::Backoff;
+use cloudradar_shared::time::{now_ms, now_us};
 use cloudradar_shared::wire::{
     self, Batch, ReceiverStatus, State, WireFrame, frames_topic, status_topic,
 };
@@ -24,7 +29,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::receiver::Receiver;
-use crate::rng::Rng;
 
 /// Requests rumqttc may queue per connection (batches and status).
 const QUEUE: usize = 64;
@@ -47,27 +51,17 @@ pub struct FleetSettings {
 }
 
 impl FleetSettings {
-    /// Settings for `mqtt://host[:port]` with the agent's defaults.
+    /// Settings for `mqtt://host[:port]` (read by the shared parser) with
+    /// the agent's defaults. Virtual agents speak plain MQTT only.
     pub fn from_url(url: &str, password: Option<String>) -> anyhow::Result<Self> {
-        let rest = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
-            .unwrap_or(url)
-            .trim_end_matches('/');
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_string(),
-                p.parse()
-                    .map_err(|_| anyhow::anyhow!("bad port in broker URL {url:?}"))?,
-            ),
-            None => (rest.to_string(), 1883),
-        };
-        if host.is_empty() {
-            anyhow::bail!("no host in broker URL {url:?}");
+        let shown = cloudradar_shared::redact::mask_url_password(url);
+        let broker = MqttUrl::parse(url).with_context(|| format!("broker URL {shown:?}"))?;
+        if broker.tls {
+            anyhow::bail!("broker URL {shown:?}: virtual agents have no TLS; use mqtt://");
         }
         Ok(Self {
-            host,
-            port,
+            host: broker.host,
+            port: broker.port,
             password: password.unwrap_or_default(),
             batch_interval: Duration::from_millis(250),
             max_frames: 2000,
@@ -116,7 +110,7 @@ impl VirtualAgent {
             settings: settings.clone(),
             id: receiver.id.clone(),
             position: (receiver.position.lat, receiver.position.lon),
-            seq: now_us(),
+            seq: now_us().max(1),
             current: Vec::new(),
             filter: DecodeOptions::default(),
             accepted: 0,
@@ -162,18 +156,16 @@ async fn poll_events(
     seed: u64,
     cancel: CancellationToken,
 ) {
-    let mut rng = Rng::new(seed);
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::with_seed(Duration::from_secs(1), Duration::from_secs(60), seed);
     // Keeps polling during shutdown until the disconnect is sent (the
     // caller aborts this task afterwards).
     loop {
         let e = events.poll().await;
         match &e {
-            Ok(Event::Incoming(Packet::ConnAck(_))) => backoff = Duration::from_secs(1),
+            Ok(Event::Incoming(Packet::ConnAck(_))) => backoff.reset(),
             Err(err) => {
-                let delay = backoff.mul_f64(rng.range(0.8, 1.2));
+                let delay = backoff.next();
                 tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "virtual agent lost the broker");
-                backoff = (backoff * 2).min(Duration::from_secs(60));
                 if tx.send(e).await.is_err() || cancel.is_cancelled() {
                     return;
                 }
@@ -315,22 +307,6 @@ impl Agent {
         let body = serde_json::to_vec(&status).unwrap_or_default();
         let _ = client.try_publish(status_topic(&self.id), QoS::AtLeastOnce, true, body);
     }
-}
-
-/// Wall clock, Unix milliseconds.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(1)
-        .max(1)
 }
 
 #[cfg(test)]

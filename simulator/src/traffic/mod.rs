@@ -103,65 +103,12 @@ impl Traffic {
             n => Equipment::Adsb([0, 1, 2, 2, 2][n % 5]),
         };
         let callsign = format!("{airline}{}", 100 + rng.below(8900));
-        let squawk = {
-            let d = |r: &mut Rng| r.below(8) as u16;
-            let s = (d(rng) << 12) | (d(rng) << 8) | (d(rng) << 4) | d(rng);
-            if matches!(s, 0x7500 | 0x7600 | 0x7700) {
-                0x2000
-            } else {
-                s
-            }
-        };
+        let squawk = random_squawk(rng);
         let category = ["A1", "A2", "A3", "A3", "A3", "A5"][rng.below(6) as usize];
-        let (dist, brg) = match phase {
-            Phase::Taxi => (rng.range(200.0, 2_000.0), rng.range(0.0, 360.0)),
-            Phase::Departure if initial => (
-                rng.range(2_000.0, self.radius_m * 0.5),
-                rng.range(0.0, 360.0),
-            ),
-            Phase::Departure => (0.0, 0.0),
-            _ if initial => (rng.range(0.2, 1.0) * self.radius_m, rng.range(0.0, 360.0)),
-            _ => (self.radius_m * 0.98, rng.range(0.0, 360.0)),
-        };
+        let (dist, brg) = start_point(phase, initial, self.radius_m, rng);
         let pos = destination(self.centre, brg, dist);
-        let (alt, gs, track, vrate, target_alt, target_gs) = match phase {
-            Phase::Taxi => (0.0, 15.0, rng.range(0.0, 360.0), 0.0, 0.0, 15.0),
-            Phase::Departure => {
-                let alt = (dist / 30.0).min(30_000.0);
-                (
-                    alt,
-                    250.0 + alt / 100.0,
-                    brg,
-                    rng.range(1_800.0, 3_000.0),
-                    rng.range(28_000.0, 38_000.0),
-                    460.0,
-                )
-            }
-            Phase::Arrival => {
-                let alt = (dist / 25.0).clamp(3_000.0, 36_000.0);
-                let inbound = bearing(pos, self.centre);
-                (
-                    alt,
-                    200.0 + alt / 150.0,
-                    inbound,
-                    rng.range(900.0, 1_600.0),
-                    2_000.0,
-                    160.0,
-                )
-            }
-            Phase::Overflight => {
-                let fl = rng.range(300.0, 400.0).round() * 100.0;
-                let across = (brg + 180.0 + rng.range(-60.0, 60.0)).rem_euclid(360.0);
-                (
-                    fl,
-                    rng.range(420.0, 500.0),
-                    across,
-                    0.0,
-                    fl,
-                    rng.range(420.0, 500.0),
-                )
-            }
-        };
+        let (alt, gs, track, vrate, target_alt, target_gs) =
+            motion(phase, dist, brg, bearing(pos, self.centre), rng);
         Aircraft {
             icao,
             callsign,
@@ -250,6 +197,80 @@ impl Traffic {
                 a.target_track = (a.track + (new_heading - 180.0) / 6.0).rem_euclid(360.0)
             }
             _ => {}
+        }
+    }
+}
+
+/// A random Mode A code, never one of the emergency codes (those come
+/// only from scripted events).
+fn random_squawk(rng: &mut Rng) -> u16 {
+    let d = |r: &mut Rng| r.below(8) as u16;
+    let s = (d(rng) << 12) | (d(rng) << 8) | (d(rng) << 4) | d(rng);
+    if matches!(s, 0x7500 | 0x7600 | 0x7700) {
+        0x2000
+    } else {
+        s
+    }
+}
+
+/// Where a new aircraft starts: `(distance m, bearing °)` from the centre.
+/// At the start of a run aircraft are spread over the area; later ones
+/// enter at its edge (departures at the airport).
+fn start_point(phase: Phase, initial: bool, radius_m: f64, rng: &mut Rng) -> (f64, f64) {
+    match phase {
+        Phase::Taxi => (rng.range(200.0, 2_000.0), rng.range(0.0, 360.0)),
+        Phase::Departure if initial => (rng.range(2_000.0, radius_m * 0.5), rng.range(0.0, 360.0)),
+        Phase::Departure => (0.0, 0.0),
+        _ if initial => (rng.range(0.2, 1.0) * radius_m, rng.range(0.0, 360.0)),
+        _ => (radius_m * 0.98, rng.range(0.0, 360.0)),
+    }
+}
+
+/// A new aircraft's `(altitude ft, ground speed kt, track °, vertical rate
+/// ft/min, target altitude ft, target speed kt)` for its phase, `dist` and
+/// `brg` from the centre; `inbound` is the bearing back to the centre.
+fn motion(
+    phase: Phase,
+    dist: f64,
+    brg: f64,
+    inbound: f64,
+    rng: &mut Rng,
+) -> (f64, f64, f64, f64, f64, f64) {
+    match phase {
+        Phase::Taxi => (0.0, 15.0, rng.range(0.0, 360.0), 0.0, 0.0, 15.0),
+        Phase::Departure => {
+            let alt = (dist / 30.0).min(30_000.0);
+            (
+                alt,
+                250.0 + alt / 100.0,
+                brg,
+                rng.range(1_800.0, 3_000.0),
+                rng.range(28_000.0, 38_000.0),
+                460.0,
+            )
+        }
+        Phase::Arrival => {
+            let alt = (dist / 25.0).clamp(3_000.0, 36_000.0);
+            (
+                alt,
+                200.0 + alt / 150.0,
+                inbound,
+                rng.range(900.0, 1_600.0),
+                2_000.0,
+                160.0,
+            )
+        }
+        Phase::Overflight => {
+            let fl = rng.range(300.0, 400.0).round() * 100.0;
+            let across = (brg + 180.0 + rng.range(-60.0, 60.0)).rem_euclid(360.0);
+            (
+                fl,
+                rng.range(420.0, 500.0),
+                across,
+                0.0,
+                fl,
+                rng.range(420.0, 500.0),
+            )
         }
     }
 }
