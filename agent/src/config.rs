@@ -218,7 +218,7 @@ impl Config {
                  set mqtt_username and mqtt_password"
             );
         }
-        let broker = crate::publish::Broker::parse(&self.mqtt_url)
+        let broker = cloudradar_shared::mqtt_url::MqttUrl::parse(&self.mqtt_url)
             .with_context(|| format!("key `mqtt_url`: {url:?}"))?;
         if broker.tls {
             self.tls()?;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{ArgAction, ArgMatches, Args};
+use cloudradar_shared::mqtt_url::MqttUrl;
 use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
 use cloudradar_shared::settings;
 use serde::{Deserialize, Serialize};
@@ -292,6 +293,15 @@ impl Config {
                     .into(),
             );
         }
+        if let Some(url) = &self.mqtt_url {
+            match MqttUrl::parse(url) {
+                Err(e) => return Err(format!("mqtt_url: {e}")),
+                Ok(u) if u.tls => {
+                    return Err("mqtt_url: the collector connects to an external broker without TLS (mqtt://); keep that link on a private network".into());
+                }
+                Ok(_) => {}
+            }
+        }
         if self.backup_bucket.as_deref() == Some("") {
             return Err("backup_bucket: empty".into());
         }
@@ -434,6 +444,23 @@ mod tests {
         assert!(!t.contains("s3cret") && !t.contains("hunter3"), "{t}");
         assert!(t.contains("redis://:********@redis:6379/0"), "{t}");
         assert!(t.contains("https://key:********@s3.local"), "{t}");
+    }
+
+    /// Regression: `mqtts://b:8883` became the host `mqtts://b`, and the
+    /// collector kept failing to connect to it.
+    #[test]
+    fn an_mqtts_url_is_refused_by_name_not_read_as_a_host() {
+        let c = Config {
+            mqtt_url: Some("mqtts://b:8883".into()),
+            ..Config::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert!(err.starts_with("mqtt_url:") && err.contains("TLS"), "{err}");
+        let c = Config {
+            mqtt_url: Some("mqtt://b:8883/x".into()),
+            ..Config::default()
+        };
+        assert!(c.validate().unwrap_err().starts_with("mqtt_url:"));
     }
 
     #[test]

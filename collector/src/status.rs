@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 
 use crate::component::{Component, Tasks};
 use crate::ingest::StatusUpdate;
-use crate::pipeline::now_ms;
 use crate::process::{Clocks, ReceiverPositions};
 use crate::store::{StatusRow, WriterHandle};
+use cloudradar_shared::time::now_ms;
 
 /// Records receiver status until the collector stops.
 #[derive(Debug)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use anyhow::Context;
 use tokio::sync::watch;
 
 use super::{Access, INTERNAL_USER, TlsListener};
@@ -64,7 +65,9 @@ impl Endpoint {
             (Some(p), false) => Some(super::load_credentials(p)?),
             (None, false) => Some(HashMap::new()),
         };
-        let internal_password = random_secret();
+        // The subscriber's password on the embedded broker, new at every start.
+        let internal_password = cloudradar_shared::random::hex_secret(16)
+            .context("drawing the embedded broker's internal password")?;
         let access = Access {
             internal_password: internal_password.clone(),
             credentials,
@@ -105,21 +108,4 @@ impl Endpoint {
             external: false,
         })
     }
-}
-
-/// The subscriber's password on the embedded broker, new at every start.
-fn random_secret() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    for _ in 0..2 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
 }

@@ -1,6 +1,6 @@
 //! The buffer between ingest and processing, behind one interface
 //! ([`Buffer`]) with two implementations; the processing loop
-//! (`crate::pipeline`) takes entries from either, commits them, and
+//! (`pipeline`) takes entries from either, commits them, and
 //! reports them done.
 //!
 //! - [`embedded`]: no Redis configured. The bounded in-memory queue from

@@ -144,7 +144,7 @@ pub async fn aircraft_one(
     // Before the first snapshot its time is 0: the hour before the wall
     // clock then, not the whole history.
     let now_ms = if now_ms == 0 {
-        crate::pipeline::now_ms()
+        cloudradar_shared::time::now_ms()
     } else {
         now_ms
     };

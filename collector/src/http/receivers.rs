@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 
 use super::history::param;
 use super::{AppError, AppState};
-use crate::pipeline::now_ms;
 use crate::process::{SECTOR_DEGREES, SECTORS, SIGNAL_BANDS_DBFS};
 use crate::store::queries::{self, MinuteRange, ReceiverInterval, ReceiverSummary};
+use cloudradar_shared::time::now_ms;
 
 /// Minutes averaged for the list's current rate (the last complete ones).
 const RATE_MINUTES: i64 = 5;

@@ -27,6 +27,7 @@ pub use validate::{Checked, Rejection, check_seq, validate};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use cloudradar_shared::mqtt_url::MqttUrl;
 use cloudradar_shared::wire::{self, Limits, ReceiverStatus};
 use rumqttc::{Publish, QoS};
 use tokio::sync::mpsc;
@@ -62,24 +63,16 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Parses `mqtt://host:port` (or `tcp://`, or `host:port`).
+    /// Reads `mqtt_url` (see [`MqttUrl`]); TLS is refused by the
+    /// configuration's validation.
     pub fn from_url(url: &str, credentials: Option<(String, String)>) -> anyhow::Result<Self> {
-        let rest = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
-            .unwrap_or(url);
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_string(),
-                p.trim_end_matches('/')
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("bad port in MQTT URL {url}"))?,
-            ),
-            None => (rest.trim_end_matches('/').to_string(), 1883),
-        };
+        let u = MqttUrl::parse(url).map_err(|e| anyhow::anyhow!("mqtt_url: {e}"))?;
+        if u.tls {
+            anyhow::bail!("mqtt_url: the collector connects to an external broker without TLS");
+        }
         Ok(Self {
-            host,
-            port,
+            host: u.host,
+            port: u.port,
             credentials,
             shared: false,
             external: true,
@@ -169,7 +162,7 @@ async fn forward_status(
                 .send(StatusUpdate {
                     receiver: receiver.to_string(),
                     status: s,
-                    live_at_ms: live.then(crate::pipeline::now_ms),
+                    live_at_ms: live.then(cloudradar_shared::time::now_ms),
                 })
                 .await;
         }
@@ -195,7 +188,7 @@ fn admit(
     let checked = validate(&receiver, &payload, limits);
     let seq = match checked {
         Ok(c) => {
-            let now = crate::pipeline::now_ms();
+            let now = cloudradar_shared::time::now_ms();
             if rate_limit.admit(&receiver, c.frames, c.newest_rx_ms, now) {
                 metrics::counter!("cloudradar_collector_batches_received_total").increment(1);
                 return Arrival::Accepted(Accepted {

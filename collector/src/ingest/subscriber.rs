@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use cloudradar_shared::retry::Backoff;
 use cloudradar_shared::wire::Limits;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::{mpsc, watch};
@@ -258,24 +259,23 @@ type Polled = Result<Event, (String, Duration)>;
 fn spawn_poller(mut eventloop: EventLoop) -> (tokio::task::JoinHandle<()>, mpsc::Receiver<Polled>) {
     let (tx, rx) = mpsc::channel(256);
     let task = tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(200);
+        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
         loop {
             let polled = match eventloop.poll().await {
                 Ok(e) => {
                     if matches!(e, Event::Incoming(Packet::ConnAck(_))) {
-                        backoff = Duration::from_millis(200);
+                        backoff.reset();
                     }
                     Ok(e)
                 }
-                Err(e) => Err((e.to_string(), backoff)),
+                Err(e) => Err((e.to_string(), backoff.next())),
             };
-            let failed = polled.is_err();
+            let wait = polled.as_ref().err().map(|(_, retry_in)| *retry_in);
             if tx.send(polled).await.is_err() {
                 return;
             }
-            if failed {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+            if let Some(wait) = wait {
+                tokio::time::sleep(wait).await;
             }
         }
     });

@@ -7,11 +7,12 @@ use std::time::Duration;
 use cloudradar_shared::wire::{self, Limits};
 use tokio_util::sync::CancellationToken;
 
-use super::now_ms;
 use crate::buffer::Entry;
 use crate::health::Health;
 use crate::process::Processor;
 use crate::store::WriterHandle;
+use cloudradar_shared::retry::Backoff;
+use cloudradar_shared::time::now_ms;
 
 /// A batch decoded and processed, ready to commit.
 struct Prepared {
@@ -72,7 +73,7 @@ async fn commit(
     health: &Health,
     cancel: &CancellationToken,
 ) -> bool {
-    let mut delay = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
     loop {
         match writer.write(p.rows.clone()).await {
             Ok(applied) => {
@@ -84,9 +85,8 @@ async fn commit(
                 tracing::error!(error = %e, receiver = %p.receiver, seq = p.seq, "batch not stored; retrying");
                 tokio::select! {
                     _ = cancel.cancelled() => return false,
-                    _ = tokio::time::sleep(delay) => {}
+                    _ = tokio::time::sleep(backoff.next()) => {}
                 }
-                delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
     }

@@ -5,8 +5,9 @@
 //! commit keeps the batch and retries, with `/readyz` reporting not ready.
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use cloudradar_shared::time::now_ms;
 use cloudradar_shared::wire::Limits;
 use tokio_util::sync::CancellationToken;
 
@@ -21,14 +22,6 @@ mod start;
 
 use commit::apply_all;
 pub use start::{BufferChoice, Processing};
-
-/// Unix milliseconds now.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 /// Shared by the loops and the HTTP layer.
 #[derive(Debug, Clone)]

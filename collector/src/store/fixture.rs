@@ -127,7 +127,7 @@ fn batches(base: i64) -> [WriteBatch; 2] {
 
 /// Creates the database at `path` and fills it.
 pub async fn fill(path: &Path) -> Fixture {
-    let base = (crate::pipeline::now_ms() as i64 / 60_000 - 2) * 60_000;
+    let base = (cloudradar_shared::time::now_ms() as i64 / 60_000 - 2) * 60_000;
     let year = 365 * 86_400_000;
     let retention = Retention {
         positions_ms: year,

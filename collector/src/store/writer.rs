@@ -179,10 +179,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64, retent
 }
 
 fn prune(conn: &Connection, retention: &Retention) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = cloudradar_shared::time::now_ms() as i64;
     match retention.prune(conn, now, Duration::from_millis(250)) {
         Ok(p) => {
             let deleted = p.positions + p.messages + p.receptions + p.batches + p.minutes;

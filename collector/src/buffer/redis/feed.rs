@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloudradar_shared::retry::Backoff;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -75,7 +76,7 @@ impl Feeder {
     /// to the broker; `None` if cancelled first.
     async fn add(&mut self, a: Accepted, cancel: &CancellationToken) -> Option<Kept> {
         let payload = Arc::new(a.payload);
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
         loop {
             match self.redis.push(&a.receiver, a.seq, &payload).await {
                 Ok(()) => {
@@ -93,9 +94,8 @@ impl Feeder {
                     let _ = self.redis.ensure_group().await;
                     tokio::select! {
                         _ = cancel.cancelled() => return None,
-                        _ = tokio::time::sleep(delay) => {}
+                        _ = tokio::time::sleep(backoff.next()) => {}
                     }
-                    delay = (delay * 2).min(Duration::from_secs(5));
                 }
             }
         }

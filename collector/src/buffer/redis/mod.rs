@@ -13,6 +13,7 @@ mod stream;
 
 use std::time::{Duration, Instant};
 
+use cloudradar_shared::retry::Backoff;
 use tokio_util::sync::CancellationToken;
 
 pub use feed::Feeder;
@@ -141,7 +142,7 @@ pub async fn connect(
     cancel: &CancellationToken,
 ) -> Option<Stream> {
     let s = settings;
-    let mut delay = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
         match Stream::connect(&s.url, &s.stream, &s.consumer, s.maxlen).await {
             Ok(r) => {
@@ -152,9 +153,8 @@ pub async fn connect(
                 tracing::warn!(error = %e, "Redis not reachable yet; receivers wait until it is");
                 tokio::select! {
                     _ = cancel.cancelled() => return None,
-                    _ = tokio::time::sleep(delay) => {}
+                    _ = tokio::time::sleep(backoff.next()) => {}
                 }
-                delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
     }
