@@ -304,20 +304,7 @@ fn install_staged(
     dir: &Path,
 ) -> anyhow::Result<u64> {
     let raw = snapshot::decompress(download, staged)?;
-    {
-        let conn = rusqlite::Connection::open(staged)?;
-        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if ok != "ok" {
-            bail!("integrity check failed: {ok}");
-        }
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > crate::store::SCHEMA_VERSION {
-            bail!(
-                "schema version {version} is newer than this build ({})",
-                crate::store::SCHEMA_VERSION
-            );
-        }
-    }
+    crate::store::check_restorable(staged)?;
     for stale in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{stale}", database.display()));
     }

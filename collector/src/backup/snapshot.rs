@@ -1,6 +1,6 @@
-//! A consistent online copy of the database: `VACUUM INTO` from its own
-//! read connection sees one WAL snapshot while the writer keeps
-//! committing, then the copy is zstd-compressed and hashed (SHA-256 of the
+//! A consistent online copy of the database (`store::copy_into`: `VACUUM
+//! INTO` from its own read connection sees one WAL snapshot while the
+//! writer keeps committing), then the copy is zstd-compressed and hashed (SHA-256 of the
 //! compressed bytes, checked again before a restore uses them).
 
 use std::fs::File;
@@ -8,7 +8,6 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags};
 use sha2::{Digest, Sha256};
 
 /// A compressed snapshot on local disk, ready to upload.
@@ -33,13 +32,7 @@ pub fn take(db: &Path, work_dir: &Path) -> anyhow::Result<Snapshot> {
         .with_context(|| format!("creating {}", work_dir.display()))?;
     let copy = work_dir.join("snapshot.sqlite");
     let _ = std::fs::remove_file(&copy);
-    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .with_context(|| format!("opening {} to back it up", db.display()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    let schema_version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    conn.execute("VACUUM INTO ?1", [copy.to_string_lossy().as_ref()])
-        .with_context(|| format!("VACUUM INTO {}", copy.display()))?;
-    drop(conn);
+    let schema_version = crate::store::copy_into(db, &copy)?;
     let raw_bytes = std::fs::metadata(&copy)?.len();
     let path = work_dir.join("snapshot.sqlite.zst");
     let result = compress(&copy, &path);
@@ -146,6 +139,7 @@ impl<W: Write> Write for HashingWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::Connection;
 
     #[test]
     fn snapshot_round_trips_while_a_writer_is_open() {

@@ -6,6 +6,7 @@
 //! Talks to: the processor (sends [`WriteBatch`]es to the writer) and the
 //! HTTP layer (runs [`queries`] through [`Reader`]).
 
+mod copy;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod migrate;
@@ -16,6 +17,7 @@ mod rows;
 mod startup;
 mod writer;
 
+pub use copy::{check_restorable, copy_into};
 pub use migrate::{SCHEMA_VERSION, open};
 pub use reader::{Busy, Reader, SLOT_WAIT, Slot};
 pub use retention::{Pruned, Retention};
