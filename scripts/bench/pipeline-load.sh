@@ -16,6 +16,7 @@
 #   WARMUP      seconds excluded from the measured window     (10)
 #   DRAIN       seconds allowed after the load to empty Redis (60)
 #   AOF         no | everysec (Redis persistence)             (no)
+#   BUFFER      redis | embedded (no Redis: the in-memory queue) (redis)
 #   QOS         0 | 1                                         (1)
 #   PERF        1 = perf record the collector (cpu-clock, all threads) during the run
 #   SHARED_SKY  1 = every receiver sends the same frames (cross-receiver de-dup merges them)
@@ -35,6 +36,7 @@ duration=${DURATION:-60}
 warmup=${WARMUP:-10}
 drain=${DRAIN:-60}
 aof=${AOF:-no}
+buffer=${BUFFER:-redis}
 qos=${QOS:-1}
 out=${OUT:-target/bench/pipeline-$(date +%Y%m%d-%H%M%S)}
 bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
@@ -57,27 +59,31 @@ run_one() {
     per_receiver=$(python3 -c "print($total / $receivers)")
     read -r redis_port mqtt_port http_port < <(free_ports 3)
     mkdir -p "$dir"
-    local redis_args=(--port "$redis_port" --bind 127.0.0.1 --save '' --dir "$dir")
-    if [ "$aof" = everysec ]; then
-        redis_args+=(--appendonly yes --appendfsync everysec)
-    else
-        redis_args+=(--appendonly no)
+    local redis_pid="" buffer_args=() probe_redis=()
+    if [ "$buffer" = redis ]; then
+        local redis_args=(--port "$redis_port" --bind 127.0.0.1 --save '' --dir "$dir")
+        if [ "$aof" = everysec ]; then
+            redis_args+=(--appendonly yes --appendfsync everysec)
+        else
+            redis_args+=(--appendonly no)
+        fi
+        redis-server "${redis_args[@]}" >"$dir/redis.log" 2>&1 &
+        redis_pid=$!
+        stack_pids+=("$redis_pid")
+        for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+        buffer_args=(--redis-url "redis://127.0.0.1:$redis_port")
+        probe_redis=(--redis-port "$redis_port" --redis-pid "$redis_pid")
     fi
-    redis-server "${redis_args[@]}" >"$dir/redis.log" 2>&1 &
-    local redis_pid=$!
-    stack_pids+=("$redis_pid")
-    for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-
     RUST_LOG=${RUST_LOG:-info,rumqttd=warn} "$bin/cloudradar-collector" --data-dir "$dir/collector" \
         --http-listen "127.0.0.1:$http_port" --mqtt-listen "127.0.0.1:$mqtt_port" \
-        --allow-anonymous true --redis-url "redis://127.0.0.1:$redis_port" \
+        --allow-anonymous true "${buffer_args[@]}" \
         2>"$dir/collector.log" &
     local collector_pid=$!
     stack_pids+=("$collector_pid")
     wait_http "http://127.0.0.1:$http_port/readyz" 150
 
     echo "==> run: $total frames/s offered = $receivers receivers x $per_receiver frames/s," \
-        "batches of $batch, QoS $qos, ${duration}s, Redis AOF $aof  ($dir)"
+        "batches of $batch, QoS $qos, ${duration}s, buffer $buffer, Redis AOF $aof  ($dir)"
     local extra=()
     [ "${SHARED_SKY:-0}" = 1 ] && extra+=(--shared-sky)
     "$bin/examples/loadgen" --port "$mqtt_port" --receivers "$receivers" --rate "$per_receiver" \
@@ -87,7 +93,7 @@ run_one() {
     local loadgen_pid=$!
     stack_pids+=("$loadgen_pid")
     python3 scripts/bench/probe.py sample --http "$http_port" --pid "$collector_pid" \
-        --redis-port "$redis_port" --redis-pid "$redis_pid" --loadgen-pid "$loadgen_pid" \
+        "${probe_redis[@]}" --loadgen-pid "$loadgen_pid" \
         --out "$dir/samples.jsonl" --seconds $((duration + drain + 10)) &
     local probe_pid=$!
     stack_pids+=("$probe_pid")
@@ -123,8 +129,8 @@ run_one() {
             | grep -v '^#' | grep . | head -80 >"$dir/perf-symbols.txt" || true
         echo "perf profile: $dir/perf-threads.txt, $dir/perf-symbols.txt"
     fi
-    kill -TERM "$collector_pid" "$redis_pid" 2>/dev/null || true
-    wait "$collector_pid" "$redis_pid" 2>/dev/null || true
+    kill -TERM "$collector_pid" $redis_pid 2>/dev/null || true
+    wait "$collector_pid" $redis_pid 2>/dev/null || true
 }
 
 for total in $rates; do
