@@ -149,6 +149,11 @@ pub async fn start(
         )),
         None => None,
     };
+    // Tests and operators bind port 0 and read the bound address from here.
+    tracing::info!(mqtt_addr = %plain.local_addr()?, "MQTT listening");
+    if let Some((listener, _)) = &secure {
+        tracing::info!(mqtt_tls_addr = %listener.local_addr()?, "MQTT TLS listening");
+    }
     // rumqttd cannot report the port it bound, so pick a free one first.
     let internal = std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
