@@ -115,7 +115,7 @@ fn serial_input_through_a_socat_pty_pair() {
     let broker = mosquitto(dir.path(), "allow_anonymous true\n");
     let port = broker.port;
     let got = subscriber(port);
-    let _agent = agent(
+    let agent_proc = agent(
         &dir.path().join("agent"),
         port,
         &format!("serial:{}:115200", b.display()),
@@ -131,7 +131,8 @@ fn serial_input_through_a_socat_pty_pair() {
             bytes.extend_from_slice(b"noise");
         }
     }
-    std::thread::sleep(Duration::from_secs(1));
+    // A pty keeps no bytes written before the agent has the port open.
+    wait_for!(Duration::from_secs(10), || agent_proc.has_open(&b));
     let mut tty = std::fs::OpenOptions::new()
         .write(true)
         .open(&a)

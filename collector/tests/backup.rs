@@ -101,7 +101,8 @@ fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
     let frames = recording(20_000);
     let msgs = encoded(&batches("rx-a", &frames, 250, 1));
     let publisher = std::thread::spawn(move || publish(mqtt, "rx-a", Some(("rx-a", "any")), &msgs));
-    std::thread::sleep(Duration::from_millis(300));
+    // The backup starts once ingest is under way.
+    wait_for!(Duration::from_secs(30), || receptions(http) > 0);
     let during = cli(&data, &env, &["backup"]);
     assert!(during.status.success(), "{}", text(&during));
     let report: serde_json::Value = serde_json::from_slice(&during.stdout).expect("report");

@@ -208,7 +208,8 @@ fn redis_restarting_empty_with_a_backlog_loses_nothing() {
     lock.execute_batch("COMMIT").expect("release the store");
     drop(lock);
     wait_for!(Duration::from_secs(60), || stored(http).0 == 20_000);
-    std::thread::sleep(Duration::from_secs(2));
+    // Whatever the writer re-adds is processed before Redis is idle.
+    wait_for!(Duration::from_secs(30), || redis_idle(&redis));
     assert_eq!(stored(http), (20_000, 200), "every batch once");
     drop(redis);
 }
@@ -259,8 +260,10 @@ fn a_full_database_keeps_batches_in_redis_until_there_is_room() {
     std::fs::write(&plain, "sqlite_max_bytes = 0\n").unwrap();
     let second = args(plain.to_str().unwrap());
     let second: Vec<&str> = second.iter().map(String::as_str).collect();
-    let _c = start_collector(&data, mqtt, http, &second);
+    let c = start_collector(&data, 0, 0, &second);
+    let http = c.http;
     wait_for!(Duration::from_secs(60), || stored(http) == (20_000, 40));
-    std::thread::sleep(Duration::from_secs(1));
+    // Every batch held in Redis is processed before it is idle.
+    wait_for!(Duration::from_secs(30), || redis_idle(&redis));
     assert_eq!(stored(http), (20_000, 40), "exactly once");
 }

@@ -26,7 +26,8 @@ fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
     wait_for!(Duration::from_secs(60), || receptions(http) == 20_000);
     // The same batches again (an agent re-sending after an outage) change nothing.
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs).expect("re-publish");
-    std::thread::sleep(Duration::from_secs(2));
+    // Done once the store has committed all 80, the last 40 as duplicates.
+    wait_for!(Duration::from_secs(30), || batches_committed(http) >= 80.0);
     assert_eq!(receptions(http), 20_000);
     let stats = get_json(http, "/api/v1/stats");
     assert_eq!(stats["totals"]["batches"], 40);

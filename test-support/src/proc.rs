@@ -89,6 +89,19 @@ impl Proc {
         lock(&self.stderr).clone()
     }
 
+    /// Whether it has `path` open (Linux: a link in `/proc/<pid>/fd`
+    /// resolves to it), e.g. a serial device it reads.
+    pub fn has_open(&self, path: &std::path::Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.child.id()));
+        fds.into_iter()
+            .flatten()
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
+    }
+
     /// Whether it has exited.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()

@@ -189,6 +189,30 @@ pub fn receptions(http: u16) -> i64 {
         .unwrap_or(-1)
 }
 
+/// Batches the collector's store has committed, applied or recognised as
+/// duplicates (what it has finished with), from its `/metrics`.
+pub fn batches_committed(http: u16) -> f64 {
+    let text = get(http, "/metrics").map(|(_, t)| t).unwrap_or_default();
+    ["stored", "duplicate"]
+        .iter()
+        .filter_map(|k| scenario::metric(&text, &format!("cloudradar_collector_batches_{k}_total")))
+        .sum()
+}
+
+/// Whether Redis holds nothing for the collector: the stream is empty (a
+/// processed entry is deleted) and nothing is pending.
+pub fn redis_idle(redis: &Redis) -> bool {
+    let run = |args: &[&str]| -> Option<String> {
+        let o = redis.cli().args(args).output().ok()?;
+        Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let len = run(&["XLEN", "cloudradar:batches"]);
+    // XPENDING's summary starts with the count.
+    let pending = run(&["XPENDING", "cloudradar:batches", "cloudradar"]);
+    len.as_deref() == Some("0")
+        && pending.is_some_and(|p| p.lines().next().map(str::trim) == Some("0"))
+}
+
 /// GET returning parsed JSON.
 pub fn get_json(port: u16, path: &str) -> serde_json::Value {
     let (status, body) = get(port, path).expect("GET");
