@@ -76,7 +76,11 @@ fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
     assert!(!untrusted.status.success(), "{untrusted:?}");
     let plain = mosquitto_pub(tls, None, &files[0]);
     assert!(!plain.status.success(), "{plain:?}");
-    std::thread::sleep(Duration::from_secs(1));
+    // Both refused in the handshake, before any packet reached the broker.
+    let series = "cloudradar_collector_mqtt_connections_refused_total{reason=\"tls_handshake\"}";
+    wait_for!(Duration::from_secs(10), || {
+        support::scenario::scrape(http, series) >= 2.0
+    });
     assert_eq!(receptions(http), 0);
 
     // Trusted: every batch stored.

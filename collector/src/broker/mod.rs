@@ -70,7 +70,12 @@ pub fn register_metrics() {
         metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => r.reason())
             .increment(0);
     }
-    for reason in ["address_limit", "total_limit", "login_timeout"] {
+    for reason in [
+        "address_limit",
+        "total_limit",
+        "login_timeout",
+        "tls_handshake",
+    ] {
         metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => reason)
             .increment(0);
     }
