@@ -40,13 +40,17 @@ fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
         after["totals"]["messages"], stats["totals"]["messages"],
         "cross-receiver duplicates are one message"
     );
-    let aircraft = get_json(http, "/api/v1/aircraft");
-    assert!(
-        aircraft["aircraft"]
-            .as_array()
-            .map(|a| !a.is_empty())
-            .unwrap_or(false),
-        "{aircraft}"
+    // The live view is a snapshot the processing refreshes on its own clock.
+    let mut aircraft = serde_json::Value::Null;
+    wait_for!(
+        Duration::from_secs(30),
+        || {
+            aircraft = get_json(http, "/api/v1/aircraft");
+            aircraft["aircraft"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        },
+        "aircraft in the live view: {aircraft}"
     );
     let receivers = get_json(http, "/api/v1/receivers");
     assert_eq!(receivers["receivers"].as_array().map(Vec::len), Some(2));

@@ -7,15 +7,18 @@
 //! # Ports
 //!
 //! A port is held by the process that uses it. Our own binaries bind port
-//! 0 and report what they bound (the collector's `http_addr=` and
-//! `mqtt_addr=` log fields, the agent's `http_addr=`, the simulator's
-//! receiver lines on stdout); [`Proc::wait_for_field`] reads it back, so
-//! no port is ever chosen by the test and handed on.
+//! 0 and report what they bound (the collector's `http_addr=`,
+//! `mqtt_addr=` and `mqtt_tls_addr=` log fields, the agent's `http_addr=`,
+//! the simulator's receiver lines on stdout), and so does the test S3
+//! server (`server is running at`); [`Proc::wait_for_field`] and
+//! [`Proc::wait_for_line`] read it back, so no port is ever chosen by the
+//! test and handed on.
 //!
-//! Two cases cannot do that, and take a [`port::locked`] port instead:
+//! Three cases cannot do that, and take a [`port::locked`] port instead:
 //! Mosquitto (it does not report a port-0 listener's port, and rumqttc
-//! cannot reach its unix-socket listener) and a server a test restarts on
-//! the same address (agents keep the URL they were started with). Such a
+//! cannot reach its unix-socket listener), dump1090 (likewise) and a
+//! server a test restarts on the same address (agents keep the URL they
+//! were started with; a TCP feed that goes away comes back on its port). Such a
 //! port comes from a range below the kernel's ephemeral range (so no
 //! port-0 bind anywhere gets it) and is held with `flock` on a file per
 //! port in a directory every test process shares, for the life of the test

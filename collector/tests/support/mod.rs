@@ -350,7 +350,8 @@ pub const S3_KEY: &str = "cloudradar-test-key";
 pub const S3_SECRET: &str = "cloudradar-test-secret";
 
 impl S3 {
-    /// Starts the server on a free port with `bucket` created.
+    /// Starts the server with `bucket` created, on a port it binds itself
+    /// and reports.
     pub fn start(root: &Path, bucket: &str) -> Self {
         let bin = std::env::var("S3S_FS").unwrap_or_else(|_| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../target/tools/bin/s3s-fs").to_string()
