@@ -26,8 +26,13 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
 /// the timeout with what was awaited: the condition's source text, or the
 /// message given after it.
 ///
-/// ```ignore
-/// wait_for!(Duration::from_secs(10), || path.exists());
+/// ```
+/// use std::time::Duration;
+/// use cloudradar_test_support::wait_for;
+///
+/// let dir = std::env::temp_dir();
+/// wait_for!(Duration::from_secs(10), || dir.exists());
+/// let n = || 5;
 /// wait_for!(Duration::from_secs(10), || n() >= 5, "5 batches stored, have {}", n());
 /// ```
 #[macro_export]
