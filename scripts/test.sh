@@ -15,12 +15,21 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "==> cargo test"
 # Installed above, so the cross-check with dump1090 must run, not skip.
 export CLOUDRADAR_REQUIRE_DUMP1090=1
 # As root (CI), the network-cut fault scenario needs network namespaces: fail, not skip.
 if [ "$(id -u)" = 0 ]; then export CLOUDRADAR_REQUIRE_NETNS=1; fi
+
+echo "==> cargo test: fast tier"
+start=$SECONDS
 cargo test --workspace --locked
+echo "fast tier: $((SECONDS - start)) s"
+
+echo "==> cargo test: fault tier (the tests the fast tier lists as ignored)"
+start=$SECONDS
+cargo test -p cloudradar-collector --locked \
+  --test scenarios --test delivery --test recovery --test flood -- --ignored
+echo "fault tier: $((SECONDS - start)) s"
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"
 scripts/check-observability.sh

@@ -33,6 +33,8 @@ pub async fn start(
         .await
         .with_context(|| format!("binding HTTP on {addr}"))?;
     let bound = listener.local_addr()?;
+    // Tests and operators bind port 0 and read the bound address from here.
+    tracing::info!(http_addr = %bound, "HTTP listening");
     tracker.spawn(async move {
         let _ = axum::serve(listener, router(metrics))
             .with_graceful_shutdown(async move { stop.cancelled().await })

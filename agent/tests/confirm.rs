@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use cloudradar_shared::wire::{Done, done_topic};
-use common::{agent, free_port, mosquitto, recording_excerpt, subscriber, unique_frames, wait_for};
+use common::{agent, http_port, mosquitto, recording_excerpt, subscriber, unique_frames, wait_for};
 use rumqttc::{Client, MqttOptions, QoS};
 
 fn metric(http: &str, name: &str) -> f64 {
@@ -49,17 +49,16 @@ fn confirm(port: u16, done: &Done) {
 fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed() {
     let dir = tempfile::tempdir().expect("tmp");
     let excerpt = recording_excerpt(dir.path(), 3_000);
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber(port);
-    let http = format!("127.0.0.1:{}", free_port());
     let mut a = agent(
         &dir.path().join("agent"),
         port,
         &format!("file:{}", excerpt.display()),
         &[
             "--http-listen",
-            &http,
+            "127.0.0.1:0",
             "--dedup-window-ms",
             "0",
             "--delivery",
@@ -70,12 +69,13 @@ fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed
             "50",
         ],
     );
+    let http = format!("127.0.0.1:{}", http_port(&mut a));
     // Every batch reaches the broker and the subscriber...
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         unique_frames(&got.lock().expect("lock")) >= 2_900
     });
     // ...but none is confirmed: all stay spooled and are sent again.
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         metric(&http, "cloudradar_agent_batches_resent_total") > 0.0
     });
     let spooled = metric(&http, "cloudradar_agent_spool_batches");
@@ -84,7 +84,10 @@ fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed
         metric(&http, "cloudradar_agent_batches_confirmed_total"),
         0.0
     );
-    assert!(a.0.try_wait().expect("agent").is_none(), "still delivering");
+    assert!(
+        a.child().try_wait().expect("agent").is_none(),
+        "still delivering"
+    );
     let seqs: Vec<u64> = got.lock().expect("lock").iter().map(|g| g.0).collect();
     let (lo, hi) = (
         *seqs.iter().min().expect("a batch"),
@@ -94,7 +97,7 @@ fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed
 
     // Confirming the first one deletes that one only.
     confirm(port, &Done::from_seqs([lo]));
-    wait_for(Duration::from_secs(10), || {
+    wait_for!(Duration::from_secs(10), || {
         metric(&http, "cloudradar_agent_batches_confirmed_total") == 1.0
     });
     assert_eq!(
@@ -106,7 +109,7 @@ fn without_confirmations_batches_stay_spooled_and_are_sent_again_until_confirmed
     confirm(port, &Done::from_seqs(lo..=hi));
     let end = Instant::now() + Duration::from_secs(20);
     let status = loop {
-        if let Some(s) = a.0.try_wait().expect("agent") {
+        if let Some(s) = a.child().try_wait().expect("agent") {
             break s;
         }
         assert!(

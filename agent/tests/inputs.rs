@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cloudradar_shared::format::{Received, beast, csv};
-use common::{DATA, Proc, agent, free_port, mosquitto, socat_pair, subscriber_with, wait_for};
+use common::{
+    DATA, Mosquitto, Proc, agent, http_port, mosquitto, port, socat_pair, subscriber_with, wait_for,
+};
 
 /// Lines `from..to` of long_flight.csv (pyModeS: every frame of lines
 /// 101-2100 passes the CRC).
@@ -86,7 +88,7 @@ fn metric(http: u16, name: &str) -> f64 {
 struct Site {
     dir: tempfile::TempDir,
     mqtt: u16,
-    _broker: Proc,
+    _broker: Mosquitto,
     seen: Seen,
     listener: Option<TcpListener>,
     feed: u16,
@@ -96,10 +98,12 @@ struct Site {
 impl Site {
     fn start() -> Self {
         let dir = tempfile::tempdir().expect("tmp");
-        let mqtt = free_port();
-        let broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let feed = listener.local_addr().expect("addr").port();
+        let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+        let mqtt = broker.port;
+        // The feed goes away and comes back on the same port: the agent
+        // keeps the address it was given.
+        let feed = port::locked();
+        let listener = TcpListener::bind(("127.0.0.1", feed)).expect("bind the feed");
         Self {
             seen: seen(mqtt),
             dir,
@@ -107,14 +111,14 @@ impl Site {
             _broker: broker,
             listener: Some(listener),
             feed,
-            http: free_port(),
+            http: 0,
         }
     }
 
     /// The agent reading the feed, closing batches after `batch_ms`, its
     /// /metrics on `self.http`.
-    fn agent(&self, batch_ms: u64) -> Proc {
-        agent(
+    fn agent(&mut self, batch_ms: u64) -> Proc {
+        let mut a = agent(
             &self.dir.path().join("agent"),
             self.mqtt,
             &format!("tcp:127.0.0.1:{}:beast", self.feed),
@@ -124,9 +128,11 @@ impl Site {
                 "--batch-interval-ms",
                 &batch_ms.to_string(),
                 "--http-listen",
-                &format!("127.0.0.1:{}", self.http),
+                "127.0.0.1:0",
             ],
-        )
+        );
+        self.http = http_port(&mut a);
+        a
     }
 
     /// The agent's connection to the feed.
@@ -143,7 +149,7 @@ fn a_tcp_feed_that_goes_away_and_comes_back_is_read_again() {
     let (before, after) = (recorded(100, 1_100), recorded(1_100, 2_100));
     let mut conn = site.accept();
     conn.write_all(&as_beast(&before)).expect("write");
-    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &before));
+    wait_for!(Duration::from_secs(30), || all_seen(&site.seen, &before));
     // The receiver goes away: connection and listening socket both closed,
     // so the agent's reconnects are refused for a while.
     drop(conn);
@@ -151,7 +157,7 @@ fn a_tcp_feed_that_goes_away_and_comes_back_is_read_again() {
     std::thread::sleep(Duration::from_secs(2));
     site.listener = Some(TcpListener::bind(("127.0.0.1", site.feed)).expect("rebind"));
     site.accept().write_all(&as_beast(&after)).expect("write");
-    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &after));
+    wait_for!(Duration::from_secs(30), || all_seen(&site.seen, &after));
 }
 
 #[test]
@@ -162,8 +168,8 @@ fn a_serial_receiver_unplugged_and_plugged_back_is_read_again() {
         dir.path().join("tty-agent"),
     );
     let socat = socat_pair(&tty_rx, &tty_agent);
-    let mqtt = free_port();
-    let _broker = mosquitto(dir.path(), mqtt, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let mqtt = broker.port;
     let seen = seen(mqtt);
     let _agent = agent(
         &dir.path().join("agent"),
@@ -176,7 +182,7 @@ fn a_serial_receiver_unplugged_and_plugged_back_is_read_again() {
     // port open are not kept by the pty.
     let write_until_seen = |frames: &[Received]| {
         let bytes = as_beast(frames);
-        wait_for(Duration::from_secs(60), || {
+        wait_for!(Duration::from_secs(60), || {
             if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open(&tty_rx) {
                 let _ = tty.write_all(&bytes);
             }
@@ -187,7 +193,7 @@ fn a_serial_receiver_unplugged_and_plugged_back_is_read_again() {
     write_until_seen(&before);
     // Unplugged: the device node goes away, the open port fails.
     drop(socat);
-    wait_for(Duration::from_secs(10), || !tty_agent.exists());
+    wait_for!(Duration::from_secs(10), || !tty_agent.exists());
     std::thread::sleep(Duration::from_secs(2));
     let _socat = socat_pair(&tty_rx, &tty_agent);
     write_until_seen(&after);
@@ -195,7 +201,7 @@ fn a_serial_receiver_unplugged_and_plugged_back_is_read_again() {
 
 #[test]
 fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
-    let site = Site::start();
+    let mut site = Site::start();
     let _agent = site.agent(100);
     let good = recorded(100, 1_100);
     // Between good frames: noise, a frame cut off half way, and a DF17
@@ -229,7 +235,7 @@ fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
     for piece in bytes.chunks(997) {
         conn.write_all(piece).expect("write");
     }
-    wait_for(Duration::from_secs(30), || all_seen(&site.seen, &good));
+    wait_for!(Duration::from_secs(30), || all_seen(&site.seen, &good));
     assert!(!damaged.is_empty());
     let s = site.seen.lock().expect("lock");
     assert!(
@@ -239,7 +245,7 @@ fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
     let distinct: HashSet<&[u8]> = good.iter().map(|f| f.frame.as_bytes()).collect();
     assert_eq!(s.len(), distinct.len(), "nothing but the good frames");
     drop(s);
-    wait_for(Duration::from_secs(10), || {
+    wait_for!(Duration::from_secs(10), || {
         metric(site.http, "cloudradar_agent_garbage_bytes_total") > 0.0
             && metric(site.http, "cloudradar_agent_frames_rejected_total") >= damaged.len() as f64
     });
@@ -247,12 +253,12 @@ fn a_corrupt_and_truncated_stream_is_counted_and_resynchronised() {
 
 #[test]
 fn sigterm_flushes_the_open_batch() {
-    let site = Site::start();
+    let mut site = Site::start();
     // A batch would stay open for ten minutes.
     let mut a = site.agent(600_000);
     let frames = recorded(100, 600);
     site.accept().write_all(&as_beast(&frames)).expect("write");
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         metric(site.http, "cloudradar_agent_frames_accepted_total") >= frames.len() as f64
     });
     assert!(
@@ -260,9 +266,9 @@ fn sigterm_flushes_the_open_batch() {
         "nothing sent yet"
     );
     let _ = Command::new("kill")
-        .args(["-TERM", &a.0.id().to_string()])
+        .args(["-TERM", &a.id().to_string()])
         .status();
-    let status = a.0.wait().expect("agent exits");
+    let status = a.child().wait().expect("agent exits");
     assert!(status.success(), "clean exit on SIGTERM: {status}");
-    wait_for(Duration::from_secs(10), || all_seen(&site.seen, &frames));
+    wait_for!(Duration::from_secs(10), || all_seen(&site.seen, &frames));
 }

@@ -4,21 +4,20 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::{
-    DATA, LONG_FLIGHT_ACCEPTED, agent, agent_at, free_port, mosquitto, mosquitto_persistent,
-    socat_pair, stop_gracefully, subscriber, subscriber_with, unique_frames, wait_for,
+    DATA, LONG_FLIGHT_ACCEPTED, Mosquitto, Stderr, agent, agent_at, mosquitto,
+    mosquitto_persistent, socat_pair, subscriber, subscriber_with, unique_frames, wait_for,
     whole_recording_arrives,
 };
 
 #[test]
 fn a_replayed_recording_arrives_whole_and_in_order() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber(port);
     let mut a = agent(
         &dir.path().join("agent"),
@@ -32,21 +31,21 @@ fn a_replayed_recording_arrives_whole_and_in_order() {
         seqs.windows(2).all(|w| w[0] < w[1]),
         "in order without an outage"
     );
-    let _ = a.0.kill();
+    let _ = a.child().kill();
 }
 
 #[test]
 fn broker_outage_loses_nothing_and_keeps_order() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
     // The subscriber's session is kept across the broker's restart, so
     // whatever the agent sends the moment the broker is back is queued for
     // it, however the reconnects race.
     let broker_dir = dir.path().join("broker");
     std::fs::create_dir_all(&broker_dir).expect("broker dir");
-    let broker = mosquitto_persistent(&broker_dir, port);
+    let mut broker = mosquitto_persistent(&broker_dir);
+    let port = broker.port;
     let got = subscriber(port);
-    stop_gracefully(broker); // down from the start: the agent spools
+    broker.stop(); // down from the start: the agent spools
     let _a = agent(
         &dir.path().join("agent"),
         port,
@@ -54,13 +53,13 @@ fn broker_outage_loses_nothing_and_keeps_order() {
         &["--dedup-window-ms", "0"],
     );
     let spool = dir.path().join("agent/spool");
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         std::fs::read_dir(&spool)
             .map(|d| d.count() > 50)
             .unwrap_or(false)
     });
     std::thread::sleep(Duration::from_secs(2));
-    let _broker = mosquitto_persistent(&broker_dir, port);
+    broker.restart();
     let got = whole_recording_arrives(&got, Duration::from_secs(120));
     // First deliveries come in sequence order (re-sends may repeat a seq).
     let mut firsts = Vec::new();
@@ -73,7 +72,7 @@ fn broker_outage_loses_nothing_and_keeps_order() {
         firsts.windows(2).all(|w| w[0] < w[1]),
         "spool drained in order"
     );
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         std::fs::read_dir(&spool)
             .map(|d| d.count() == 0)
             .unwrap_or(false)
@@ -83,14 +82,13 @@ fn broker_outage_loses_nothing_and_keeps_order() {
 #[test]
 fn refused_credentials_keep_the_data_spooled() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
     let pw = dir.path().join("passwd");
     std::fs::write(&pw, "").expect("pw");
-    let _broker = mosquitto(
+    let broker = mosquitto(
         dir.path(),
-        port,
         &format!("allow_anonymous false\npassword_file {}\n", pw.display()),
     );
+    let port = broker.port;
     let _a = agent(
         &dir.path().join("agent"),
         port,
@@ -98,7 +96,7 @@ fn refused_credentials_keep_the_data_spooled() {
         &["--mqtt-password", "wrong"],
     );
     let spool = dir.path().join("agent/spool");
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         std::fs::read_dir(&spool)
             .map(|d| d.count() > 40)
             .unwrap_or(false)
@@ -114,10 +112,10 @@ fn serial_input_through_a_socat_pty_pair() {
         dir.path().join("tty-agent"),
     );
     let _socat = socat_pair(&a, &b);
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber(port);
-    let _agent = agent(
+    let agent_proc = agent(
         &dir.path().join("agent"),
         port,
         &format!("serial:{}:115200", b.display()),
@@ -133,7 +131,8 @@ fn serial_input_through_a_socat_pty_pair() {
             bytes.extend_from_slice(b"noise");
         }
     }
-    std::thread::sleep(Duration::from_secs(1));
+    // A pty keeps no bytes written before the agent has the port open.
+    wait_for!(Duration::from_secs(10), || agent_proc.has_open(&b));
     let mut tty = std::fs::OpenOptions::new()
         .write(true)
         .open(&a)
@@ -141,7 +140,7 @@ fn serial_input_through_a_socat_pty_pair() {
     tty.write_all(&bytes).expect("write");
     tty.flush().expect("flush");
     // All frames of that slice pass the CRC (pyModeS: no bad frame in lines 101-2100).
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         unique_frames(&got.lock().expect("lock")) >= 2_000
     });
     assert_eq!(unique_frames(&got.lock().expect("lock")), 2_000);
@@ -150,7 +149,8 @@ fn serial_input_through_a_socat_pty_pair() {
 #[test]
 fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
+    // The broker's port, for the broker started later.
+    let port = common::port::locked();
     let data = dir.path().join("agent");
     // Broker down: everything goes to the spool.
     let mut a = agent(
@@ -169,9 +169,9 @@ fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
             })
             .unwrap_or(0)
     };
-    wait_for(Duration::from_secs(60), || count() >= 30);
-    let _ = a.0.kill(); // SIGKILL
-    let _ = a.0.wait();
+    wait_for!(Duration::from_secs(60), || count() >= 30);
+    let _ = a.child().kill(); // SIGKILL
+    let _ = a.child().wait();
     // Only complete batches count: a `.tmp` file is a write the kill interrupted,
     // which was never spooled (the agent removes those at start).
     let spooled: Vec<u64> = std::fs::read_dir(&spool)
@@ -182,15 +182,20 @@ fn sigkill_with_a_full_spool_then_restart_delivers_every_spooled_batch() {
         .filter_map(|name| name.split('-').next()?.parse().ok())
         .collect();
     assert!(spooled.len() >= 30);
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let _broker = Mosquitto::start_on(dir.path(), port, "allow_anonymous true\n");
     let got = subscriber(port);
     // Restarted with an input that yields nothing: only the spool is sent.
-    let _b = agent(&data, port, &format!("tcp:127.0.0.1:{}", free_port()), &[]);
-    wait_for(Duration::from_secs(60), || {
+    let _b = agent(
+        &data,
+        port,
+        &format!("tcp:127.0.0.1:{}", common::port::locked()),
+        &[],
+    );
+    wait_for!(Duration::from_secs(60), || {
         let g = got.lock().expect("lock");
         spooled.iter().all(|s| g.iter().any(|(seq, _)| seq == s))
     });
-    wait_for(Duration::from_secs(30), || count() == 0);
+    wait_for!(Duration::from_secs(30), || count() == 0);
 }
 
 /// A TCP relay to `to` whose answers start only after `delay`: a broker
@@ -238,8 +243,8 @@ fn slow_relay(to: u16, delay: Duration) -> (u16, Arc<std::sync::atomic::AtomicUs
 #[test]
 fn a_slow_broker_link_still_connects_while_batches_keep_coming() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber(port);
     let (relay, connections) = slow_relay(port, Duration::from_millis(1500));
     let mut a = agent_at(
@@ -247,9 +252,9 @@ fn a_slow_broker_link_still_connects_while_batches_keep_coming() {
         &format!("mqtt://127.0.0.1:{relay}"),
         &format!("file:{DATA}/long_flight.csv"),
         &["--dedup-window-ms", "0"],
-        Stdio::inherit(),
+        Stderr::Keep,
     );
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         unique_frames(&got.lock().expect("lock")) >= LONG_FLIGHT_ACCEPTED
     });
     assert_eq!(
@@ -257,7 +262,7 @@ fn a_slow_broker_link_still_connects_while_batches_keep_coming() {
         1,
         "one connection, not a reconnect loop"
     );
-    let _ = a.0.kill();
+    let _ = a.child().kill();
 }
 
 /// A Beast recording carries no reception time: its frames are stamped as
@@ -278,8 +283,8 @@ fn a_beast_recording_is_paced_so_its_reception_times_are_not_a_flood() {
     }
     let file = dir.path().join("capture.beast");
     std::fs::write(&file, &beast).expect("write");
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber_with(port, |b| {
         (b.seq, b.frames.iter().map(|f| f.rx_ms).collect::<Vec<_>>())
     });
@@ -300,7 +305,7 @@ fn a_beast_recording_is_paced_so_its_reception_times_are_not_a_flood() {
             .map(|(s, t)| (*s, t.clone()))
             .collect::<std::collections::BTreeMap<_, _>>()
     };
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         unique(&got.lock().expect("lock"))
             .values()
             .map(Vec::len)

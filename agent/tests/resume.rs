@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{DATA, agent, free_port, mosquitto, subscriber, wait_for, whole_recording_arrives};
+use common::{DATA, agent, mosquitto, subscriber, wait_for, whole_recording_arrives};
 
 /// The offset saved for the (only) file input, if any.
 fn saved_offset(inputs: &std::path::Path) -> Option<u64> {
@@ -21,8 +21,8 @@ fn saved_offset(inputs: &std::path::Path) -> Option<u64> {
 #[test]
 fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let got = subscriber(port);
     let data = dir.path().join("agent");
     let recording = format!("{DATA}/long_flight.csv");
@@ -30,11 +30,11 @@ fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {
     let args = ["--dedup-window-ms", "0"];
     let mut first = agent(&data, port, &format!("file:{recording}"), &args);
     let inputs = data.join("inputs");
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         saved_offset(&inputs).is_some_and(|o| o > 0)
     });
-    let _ = first.0.kill(); // SIGKILL, mid-file
-    let _ = first.0.wait();
+    let _ = first.child().kill(); // SIGKILL, mid-file
+    let _ = first.child().wait();
     let left_at = saved_offset(&inputs).expect("a saved position");
     assert!(
         left_at < size,
@@ -44,7 +44,7 @@ fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {
     // Every accepted frame arrives, and no frame twice under two batch
     // numbers (which re-reading the file from the start would cause).
     whole_recording_arrives(&got, Duration::from_secs(120));
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         saved_offset(&inputs) == Some(size)
     });
 }
@@ -56,8 +56,8 @@ fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {
 #[test]
 fn a_file_ending_in_filtered_frames_is_recorded_to_its_end() {
     let dir = tempfile::tempdir().expect("tmp");
-    let port = free_port();
-    let _broker = mosquitto(dir.path(), port, "allow_anonymous true\n");
+    let broker = mosquitto(dir.path(), "allow_anonymous true\n");
+    let port = broker.port;
     let text = std::fs::read_to_string(format!("{DATA}/long_flight.csv")).expect("recording");
     // 50 frames that pass the CRC (pyModeS: lines 101-2100 all do): one
     // full batch, made at the 50th.
@@ -97,7 +97,7 @@ fn a_file_ending_in_filtered_frames_is_recorded_to_its_end() {
         &["--dedup-window-ms", "0", "--config", &config_arg],
     );
     // The agent exits once the file is read and delivered.
-    let status = a.0.wait().expect("agent exits");
+    let status = a.child().wait().expect("agent exits");
     assert!(status.success(), "{status}");
     assert_eq!(saved_offset(&data.join("inputs")), Some(csv.len() as u64));
 }

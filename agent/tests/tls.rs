@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use cloudradar_shared::wire::{Limits, decode};
 use common::{
-    DATA, LONG_FLIGHT_ACCEPTED, Proc, agent_at, free_port, mosquitto, subscriber, unique_frames,
-    wait_for, whole_recording_arrives,
+    DATA, LONG_FLIGHT_ACCEPTED, Mosquitto, Stderr, agent_at, mosquitto, port, subscriber,
+    unique_frames, wait_for, whole_recording_arrives,
 };
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -142,18 +142,18 @@ fn pki(dir: &Path) -> Pki {
     }
 }
 
-/// Mosquitto with a plain listener on `plain` (for the test's subscriber)
-/// and a TLS listener on `tls` (for the agent).
-fn tls_broker(dir: &Path, plain: u16, tls: u16, listener_extra: &str) -> Proc {
+/// Mosquitto with a plain listener (for the test's subscriber, its
+/// `port`) and a TLS listener (for the agent) on the port returned.
+fn tls_broker(dir: &Path, listener_extra: &str) -> (Mosquitto, u16) {
+    let tls = port::locked();
     let broker = mosquitto(
         dir,
-        plain,
         &format!("allow_anonymous true\nlistener {tls} 127.0.0.1\n{listener_extra}"),
     );
-    wait_for(Duration::from_secs(10), || {
+    wait_for!(Duration::from_secs(10), || {
         TcpStream::connect(("127.0.0.1", tls)).is_ok()
     });
-    broker
+    (broker, tls)
 }
 
 fn readable_by_all(dir: &Path) {
@@ -189,15 +189,15 @@ fn spooled_frames(spool: &Path) -> usize {
 fn a_recording_arrives_whole_over_mqtts_with_a_custom_ca() {
     let dir = tempfile::tempdir().expect("tmp");
     let pki = pki(dir.path());
-    let (plain, tls) = (free_port(), free_port());
-    let _broker = tls_broker(dir.path(), plain, tls, &pki.server_conf);
+    let (broker, tls) = tls_broker(dir.path(), &pki.server_conf);
+    let plain = broker.port;
     let got = subscriber(plain);
     let _agent = agent_at(
         &dir.path().join("agent"),
         &format!("mqtts://127.0.0.1:{tls}"),
         &format!("file:{DATA}/long_flight.csv"),
         &["--dedup-window-ms", "0", "--mqtt-ca-file", path(&pki.ca)],
-        Stdio::inherit(),
+        Stderr::Keep,
     );
     whole_recording_arrives(&got, Duration::from_secs(60));
 }
@@ -206,13 +206,11 @@ fn a_recording_arrives_whole_over_mqtts_with_a_custom_ca() {
 fn mutual_tls_delivers_with_a_client_certificate_and_is_refused_without() {
     let dir = tempfile::tempdir().expect("tmp");
     let pki = pki(dir.path());
-    let (plain, tls) = (free_port(), free_port());
-    let _broker = tls_broker(
+    let (broker, tls) = tls_broker(
         dir.path(),
-        plain,
-        tls,
         &format!("{}require_certificate true\n", pki.server_conf),
     );
+    let plain = broker.port;
     let got = subscriber(plain);
     let input = format!("file:{DATA}/long_flight.csv");
     let url = format!("mqtts://127.0.0.1:{tls}");
@@ -224,9 +222,9 @@ fn mutual_tls_delivers_with_a_client_certificate_and_is_refused_without() {
         &url,
         &input,
         &["--dedup-window-ms", "0", "--mqtt-ca-file", path(&pki.ca)],
-        Stdio::null(),
+        Stderr::To(Stdio::null()),
     );
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         spooled_frames(&anonymous.join("spool")) == LONG_FLIGHT_ACCEPTED
     });
     assert_eq!(unique_frames(&got.lock().expect("lock")), 0);
@@ -245,7 +243,7 @@ fn mutual_tls_delivers_with_a_client_certificate_and_is_refused_without() {
             "--mqtt-client-key-file",
             path(&pki.client_key),
         ],
-        Stdio::inherit(),
+        Stderr::Keep,
     );
     whole_recording_arrives(&got, Duration::from_secs(60));
 }
@@ -254,8 +252,8 @@ fn mutual_tls_delivers_with_a_client_certificate_and_is_refused_without() {
 fn wrong_ca_keeps_everything_spooled_and_the_right_ca_delivers_it() {
     let dir = tempfile::tempdir().expect("tmp");
     let pki = pki(dir.path());
-    let (plain, tls) = (free_port(), free_port());
-    let _broker = tls_broker(dir.path(), plain, tls, &pki.server_conf);
+    let (broker, tls) = tls_broker(dir.path(), &pki.server_conf);
+    let plain = broker.port;
     let got = subscriber(plain);
     let data = dir.path().join("agent");
     let url = format!("mqtts://127.0.0.1:{tls}");
@@ -270,15 +268,15 @@ fn wrong_ca_keeps_everything_spooled_and_the_right_ca_delivers_it() {
             "--mqtt-ca-file",
             path(&pki.other_ca),
         ],
-        Stdio::from(std::fs::File::create(&log).expect("log")),
+        Stderr::To(Stdio::from(std::fs::File::create(&log).expect("log"))),
     );
     // Every accepted frame of the recording ends up in the spool.
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         spooled_frames(&data.join("spool")) == LONG_FLIGHT_ACCEPTED
     });
     assert_eq!(unique_frames(&got.lock().expect("lock")), 0);
-    let _ = wrong.0.kill();
-    let _ = wrong.0.wait();
+    let _ = wrong.child().kill();
+    let _ = wrong.child().wait();
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(
         text.lines().any(|l| l.contains("broker connection failed")
@@ -291,12 +289,12 @@ fn wrong_ca_keeps_everything_spooled_and_the_right_ca_delivers_it() {
     let _right = agent_at(
         &data,
         &url,
-        &format!("tcp:127.0.0.1:{}", free_port()),
+        &format!("tcp:127.0.0.1:{}", port::locked()),
         &["--mqtt-ca-file", path(&pki.ca)],
-        Stdio::inherit(),
+        Stderr::Keep,
     );
     whole_recording_arrives(&got, Duration::from_secs(60));
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         spooled_frames(&data.join("spool")) == 0
     });
 }

@@ -141,7 +141,7 @@ fn describe() {
     );
     c!(
         "cloudradar_collector_mqtt_connections_refused_total",
-        "MQTT connections closed before login, by reason (address_limit and total_limit: closed at once; login_timeout)."
+        "MQTT connections closed before login, by reason (address_limit and total_limit: closed at once; login_timeout; tls_handshake: a client's TLS handshake failed)."
     );
     crate::broker::register_metrics();
     c!(

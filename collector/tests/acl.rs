@@ -211,7 +211,7 @@ fn forged_topics_are_refused(mqtt: u16, http: u16, tls: Option<Arc<rustls::Clien
         Outcome::Acked,
         "own done topic: SUBACK granted and the publish after it acknowledged"
     );
-    wait_for(Duration::from_secs(30), || denied(http) == before + 7);
+    wait_for!(Duration::from_secs(30), || denied(http) == before + 7);
 
     // A's own topics, with its will on its own status: stored.
     let own = encoded(&batches("rx-a", a_frames, 500, 1));
@@ -221,7 +221,7 @@ fn forged_topics_are_refused(mqtt: u16, http: u16, tls: Option<Arc<rustls::Clien
         session(msgs, Some(status_topic("rx-a")), None),
         Outcome::Acked
     );
-    wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 1_000);
     // Everything A sent reached the collector in order after the refusals;
     // nothing of B's is there.
     assert!(!receivers(http).contains(&"rx-b".to_string()));
@@ -234,14 +234,13 @@ fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing
     support::pki::certificates(dir.path());
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").expect("creds");
-    let (mqtt, tls, http) = (free_port(), free_port(), free_port());
-    let tls_listen = format!("127.0.0.1:{tls}");
+    let tls_listen = "127.0.0.1:0".to_string();
     let cert = dir.path().join("server.pem");
     let key = dir.path().join("server.key");
-    let _c = start_collector(
+    let mut c = start_collector(
         &dir.path().join("data"),
-        mqtt,
-        http,
+        0,
+        0,
         &[
             "--credentials-file",
             creds.to_str().expect("path"),
@@ -253,6 +252,8 @@ fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing
             key.to_str().expect("path"),
         ],
     );
+    let (mqtt, http) = (c.mqtt, c.http);
+    let tls = bound_port(&mut c.proc, "mqtt_tls_addr");
     forged_topics_are_refused(mqtt, http, None);
 
     // The same over TLS. A's batches are the same ones (already stored:
@@ -275,7 +276,7 @@ fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing
         ),
         Outcome::Acked
     );
-    wait_for(Duration::from_secs(30), || receptions(http) == 2_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 2_000);
 }
 
 /// Anonymous (demo) mode: any password, but the user name still decides
@@ -283,8 +284,8 @@ fn a_receiver_publishing_on_another_receivers_topics_is_disconnected_and_nothing
 #[test]
 fn anonymous_mode_still_keeps_receivers_to_their_own_topics() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(500);
     let forged = encoded(&batches("rx-b", &frames, 500, 1));
     let outcome = run(
@@ -297,7 +298,7 @@ fn anonymous_mode_still_keeps_receivers_to_their_own_topics() {
         },
     );
     assert_eq!(outcome, Outcome::Closed);
-    wait_for(Duration::from_secs(30), || denied(http) == 1);
+    wait_for!(Duration::from_secs(30), || denied(http) == 1);
     let own = vec![(
         frames_topic("rx-a"),
         encode(&batches("rx-a", &frames, 500, 1)[0]),
@@ -312,7 +313,7 @@ fn anonymous_mode_still_keeps_receivers_to_their_own_topics() {
         },
     );
     assert_eq!(outcome, Outcome::Acked);
-    wait_for(Duration::from_secs(30), || receptions(http) == 500);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 500);
     assert_eq!(receivers(http), vec!["rx-a".to_string()]);
 }
 
@@ -334,7 +335,7 @@ fn mosquitto(dir: &Path, users: &[(&str, &str)]) -> support::scenario::Mosquitto
         assert!(status.success(), "mosquitto_passwd {user}");
     }
     let acl = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/mosquitto/acl");
-    support::scenario::Mosquitto::start_with(
+    support::scenario::mosquitto_with(
         dir,
         &format!(
             "allow_anonymous false\npassword_file {}\nacl_file {acl}\n",
@@ -354,12 +355,11 @@ fn mosquitto_with_the_deploy_acl_drops_a_batch_on_another_receivers_topic() {
             ("cloudradar-collector", "pw-c"),
         ],
     );
-    let http = free_port();
     let url = format!("mqtt://127.0.0.1:{}", broker.port);
-    let _c = start_collector(
+    let c = start_collector(
         &dir.path().join("data"),
-        free_port(),
-        http,
+        0,
+        0,
         &[
             "--mqtt-url",
             &url,
@@ -369,6 +369,7 @@ fn mosquitto_with_the_deploy_acl_drops_a_batch_on_another_receivers_topic() {
             "pw-c",
         ],
     );
+    let http = c.http;
     let frames = recording(2_000);
     let (b_frames, a_frames) = frames.split_at(1_000);
     // Mosquitto acknowledges a denied QoS 1 publish (MQTT 3.1.1 has no
@@ -378,7 +379,7 @@ fn mosquitto_with_the_deploy_acl_drops_a_batch_on_another_receivers_topic() {
     // A's own batches, on the same path afterwards, are stored.
     let own = encoded(&batches("rx-a", a_frames, 500, 1));
     publish(broker.port, "rx-a", Some(("rx-a", "pw-a")), &own).expect("publish own");
-    wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 1_000);
     assert_eq!(receivers(http), vec!["rx-a".to_string()]);
 }
 
@@ -405,8 +406,8 @@ fn raw_connect(user: &str, password: &str) -> Vec<u8> {
 fn malformed_and_oversized_packets_close_the_connection_and_are_counted() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     for (reason, packet) in [
         // A remaining length of five bytes.
         ("malformed", vec![0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
@@ -435,7 +436,7 @@ fn malformed_and_oversized_packets_close_the_connection_and_are_counted() {
         }
         let line =
             format!("cloudradar_collector_mqtt_packets_refused_total{{reason=\"{reason}\"}} 1");
-        wait_for(Duration::from_secs(30), || {
+        wait_for!(Duration::from_secs(30), || {
             get(http, "/metrics").is_ok_and(|(_, m)| m.contains(&line))
         });
     }
@@ -544,13 +545,13 @@ fn a_receiver_cannot_take_over_another_client_id_on_the_embedded_broker() {
     let dir = tempfile::tempdir().expect("tempdir");
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").expect("creds");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(
+    let c = start_collector(
         &dir.path().join("data"),
-        mqtt,
-        http,
+        0,
+        0,
         &["--credentials-file", creds.to_str().expect("path")],
     );
+    let (mqtt, http) = (c.mqtt, c.http);
     let b = Live::connect(mqtt, "rx-b", "pw-b");
     let before = reconnects(http);
     for id in ["cloudradar-collector", "rx-b"] {
@@ -571,12 +572,12 @@ fn a_receiver_cannot_take_over_another_client_id_on_the_embedded_broker() {
         );
     }
     let series = "cloudradar_collector_mqtt_auth_refused_total{reason=\"client_id\"}";
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         support::scenario::scrape(http, series) == 2.0
     });
     // rx-b, on the connection it opened before, still delivers.
     b.publish_all(&encoded(&batches("rx-b", &recording(1_000), 500, 1)));
-    wait_for(Duration::from_secs(30), || receptions(http) == 1_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 1_000);
     assert_eq!(
         reconnects(http),
         before,
@@ -600,12 +601,11 @@ fn shipped_mosquitto(dir: &Path) -> support::scenario::Mosquitto {
 /// A collector reading from the external broker on `port`; returns its
 /// HTTP port.
 fn collector_on(dir: &Path, port: u16) -> (Collector, u16) {
-    let http = free_port();
     let url = format!("mqtt://127.0.0.1:{port}");
     let c = start_collector(
         &dir.join("data"),
-        free_port(),
-        http,
+        0,
+        0,
         &[
             "--mqtt-url",
             &url,
@@ -615,6 +615,7 @@ fn collector_on(dir: &Path, port: u16) -> (Collector, u16) {
             "pw-c",
         ],
     );
+    let http = c.http;
     (c, http)
 }
 
@@ -647,7 +648,7 @@ fn mosquitto_with_the_shipped_config_ignores_a_claimed_client_id() {
         assert_eq!(outcome, Outcome::Acked, "{id}");
     }
     b.publish_all(&encoded(&batches("rx-b", b_frames, 500, 1)));
-    wait_for(Duration::from_secs(30), || receptions(http) == 2_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 2_000);
     assert_eq!(
         reconnects(http),
         before,

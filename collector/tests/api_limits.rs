@@ -77,11 +77,10 @@ fn get_head(stream: &mut TcpStream, path: &str) -> (u16, String) {
 #[test]
 fn history_query_gets_503_and_retry_after_while_the_only_slot_is_taken() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(
+    let c = start_collector(
         dir.path(),
-        mqtt,
-        http,
+        0,
+        0,
         &[
             "--allow-anonymous",
             "true",
@@ -89,6 +88,7 @@ fn history_query_gets_503_and_retry_after_while_the_only_slot_is_taken() {
             "1",
         ],
     );
+    let http = c.http;
     // A CSV row is at least 40 bytes: enough rows that the export cannot
     // fit in the socket buffers, the server's write buffer and its channel.
     let buffers = tcp_max("tcp_wmem", 4 << 20) + tcp_max("tcp_rmem", 6 << 20);
@@ -125,7 +125,7 @@ fn history_query_gets_503_and_retry_after_while_the_only_slot_is_taken() {
 
     // The client goes away: the export stops and gives its slot back.
     drop(export);
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         get(http, "/api/v1/positions?limit=10").is_ok_and(|(s, _)| s == 200)
     });
     let page = get_json(http, "/api/v1/positions?limit=10");
@@ -135,8 +135,8 @@ fn history_query_gets_503_and_retry_after_while_the_only_slot_is_taken() {
 #[test]
 fn export_streams_every_matching_position_as_csv() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let http = c.http;
     // More than one page (5,000 rows) so the pages join up.
     fill_positions(&dir.path().join("cloudradar.sqlite"), 12_345);
     let (status, body) = get(http, "/api/v1/export/positions").expect("GET");

@@ -82,11 +82,10 @@ fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
     let s3 = S3::start(&dir.path().join("s3"), BUCKET);
     let env = s3_env(&s3, BUCKET, S3_SECRET);
     let data = dir.path().join("a");
-    let (mqtt, http) = (free_port(), free_port());
     let mut c = start_collector_env(
         &data,
-        mqtt,
-        http,
+        0,
+        0,
         &[
             "--allow-anonymous",
             "true",
@@ -97,11 +96,13 @@ fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
         ],
         &env,
     );
+    let (mqtt, http) = (c.mqtt, c.http);
     // Ingest and a backup (a second process on the same files) at once.
     let frames = recording(20_000);
     let msgs = encoded(&batches("rx-a", &frames, 250, 1));
     let publisher = std::thread::spawn(move || publish(mqtt, "rx-a", Some(("rx-a", "any")), &msgs));
-    std::thread::sleep(Duration::from_millis(300));
+    // The backup starts once ingest is under way.
+    wait_for!(Duration::from_secs(30), || receptions(http) > 0);
     let during = cli(&data, &env, &["backup"]);
     assert!(during.status.success(), "{}", text(&during));
     let report: serde_json::Value = serde_json::from_slice(&during.stdout).expect("report");
@@ -112,7 +113,7 @@ fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
             .starts_with("s3://backups/cloudradar/")
     );
     publisher.join().unwrap().expect("publish");
-    wait_for(Duration::from_secs(60), || receptions(http) == 20_000);
+    wait_for!(Duration::from_secs(60), || receptions(http) == 20_000);
 
     // The administrative endpoint needs the token.
     let (code, body) = request(http, "POST", "/api/v1/admin/backup", &[]).unwrap();
@@ -173,9 +174,8 @@ fn backup_during_ingest_restores_into_an_empty_directory_with_every_row() {
 
     // A collector started on an empty directory restores the latest backup.
     let fresh = dir.path().join("c");
-    let (mqtt2, http2) = (free_port(), free_port());
-    let _c2 = start_collector_env(&fresh, mqtt2, http2, &["--allow-anonymous", "true"], &env);
-    assert_eq!(receptions(http2), 20_000);
+    let c2 = start_collector_env(&fresh, 0, 0, &["--allow-anonymous", "true"], &env);
+    assert_eq!(receptions(c2.http), 20_000);
 }
 
 #[test]
@@ -256,8 +256,8 @@ fn bad_credentials_missing_bucket_and_tampering_fail_clearly_and_touch_nothing()
     let refused = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
         .arg("--data-dir")
         .arg(&target)
-        .args(["--http-listen", &format!("127.0.0.1:{}", free_port())])
-        .args(["--mqtt-listen", &format!("127.0.0.1:{}", free_port())])
+        .args(["--http-listen", "127.0.0.1:0"])
+        .args(["--mqtt-listen", "127.0.0.1:0"])
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap();

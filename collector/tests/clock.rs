@@ -40,8 +40,8 @@ fn stored(db: &std::path::Path, receiver: &str) -> (i64, i64, i64) {
 #[test]
 fn frames_of_a_receiver_with_a_wrong_clock_are_stored_once_at_the_right_time() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let now = pipeline_now();
     let skews = [
         ("rx-ahead", 2 * HOUR_MS),
@@ -52,7 +52,7 @@ fn frames_of_a_receiver_with_a_wrong_clock_are_stored_once_at_the_right_time() {
         publish(mqtt, rx, Some((rx, "")), &[status(rx, now + skew)]).expect("status");
     }
     for (rx, skew) in skews {
-        wait_for(Duration::from_secs(30), || {
+        wait_for!(Duration::from_secs(30), || {
             offset_gauge(http, rx).is_some_and(|s| (s * 1000.0 - skew as f64).abs() < 5_000.0)
         });
     }
@@ -69,7 +69,7 @@ fn frames_of_a_receiver_with_a_wrong_clock_are_stored_once_at_the_right_time() {
         publish(mqtt, rx, Some((rx, "")), &msgs[..2]).expect("re-sent");
     }
     let db = dir.path().join("cloudradar.sqlite");
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         skews.iter().all(|(rx, _)| stored(&db, rx).0 == 3_000)
     });
     let first = frames.first().map_or(0, |f| f.0) as i64;

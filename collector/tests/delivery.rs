@@ -62,16 +62,19 @@ fn process_faults(topology: Topology) {
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_collector_and_agent_faults_lose_and_double_nothing() {
     process_faults(Topology::Embedded);
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_redis_collector_and_agent_faults_lose_and_double_nothing() {
     process_faults(Topology::EmbeddedRedis);
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn mosquitto_redis_collector_and_agent_faults_lose_and_double_nothing() {
     process_faults(Topology::MosquittoRedis);
 }
@@ -94,7 +97,7 @@ fn redis_faults(topology: Topology) {
     b.wait_share(0.2, Duration::from_secs(120));
     b.kill_redis();
     let http = b.http;
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         support::get(http, "/readyz").is_ok_and(|(s, _)| s == 503)
     });
     std::thread::sleep(OUTAGE);
@@ -106,11 +109,13 @@ fn redis_faults(topology: Topology) {
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_redis_outages_lose_and_double_nothing() {
     redis_faults(Topology::EmbeddedRedis);
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn mosquitto_redis_outages_lose_and_double_nothing() {
     redis_faults(Topology::MosquittoRedis);
 }
@@ -118,6 +123,7 @@ fn mosquitto_redis_outages_lose_and_double_nothing() {
 /// Mosquitto killed while everything runs, then the collector killed
 /// and Mosquitto killed again while the collector is down.
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn mosquitto_kill9_also_while_the_collector_is_down_loses_and_doubles_nothing() {
     let _serial = one_at_a_time();
     let mut b = Backfill::new(Topology::MosquittoRedis, AGENTS, FRAMES, SMALL_BOUNDS);
@@ -158,7 +164,7 @@ fn disk_full(topology: Topology) {
     b.wait_share(0.2, Duration::from_secs(120));
     fs.fill();
     let http = b.http;
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         support::get(http, "/readyz").is_ok_and(|(s, _)| s == 503)
     });
     // Full for a while: the agents' windows fill and they hold the rest.
@@ -170,16 +176,19 @@ fn disk_full(topology: Topology) {
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_disk_full_loses_and_doubles_nothing() {
     disk_full(Topology::Embedded);
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_redis_disk_full_loses_and_doubles_nothing() {
     disk_full(Topology::EmbeddedRedis);
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn mosquitto_redis_disk_full_loses_and_doubles_nothing() {
     disk_full(Topology::MosquittoRedis);
 }
@@ -187,10 +196,12 @@ fn mosquitto_redis_disk_full_loses_and_doubles_nothing() {
 /// The demo's defaults and their bounds as shipped, overflowed: one agent
 /// back-fills two million frames at full speed (a thousand batches, four
 /// times its window of unconfirmed ones) while SQLite is held by another
-/// process for 20 s (the queue fills, the gate holds the agent back, its
-/// window fills, and it waits with the rest in its spool), then the
+/// process until the agent's window is full (the queue fills, the gate
+/// holds the agent back, its window fills, and it waits with the rest in
+/// its spool), then the
 /// collector is stopped with SIGTERM halfway and started again.
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test delivery -- --ignored"]
 fn embedded_two_million_frames_through_a_stalled_store_and_a_restart() {
     let _serial = one_at_a_time();
     let mut b = Backfill::new(Topology::Embedded, 1, 2_000_000, "");
@@ -201,20 +212,20 @@ fn embedded_two_million_frames_through_a_stalled_store_and_a_restart() {
     lock.busy_timeout(Duration::from_secs(30)).expect("timeout");
     lock.execute_batch("BEGIN EXCLUSIVE")
         .expect("stall the store");
-    std::thread::sleep(Duration::from_secs(20));
-    let held = b.agents[0].unconfirmed();
+    // Its window (256 batches, 32 of them at most in flight to the broker).
+    wait_for!(
+        Duration::from_secs(120),
+        || b.agents[0].unconfirmed() >= 200.0,
+        "the agent filling its window of unconfirmed batches while the store is stalled (has {})",
+        b.agents[0].unconfirmed()
+    );
     lock.execute_batch("COMMIT").expect("release the store");
     drop(lock);
-    // Its window (256 batches, 32 of them at most in flight to the broker).
-    assert!(
-        held >= 200.0,
-        "the agent filled its window of unconfirmed batches while the store was stalled: {held}"
-    );
     b.wait_share(0.5, Duration::from_secs(600));
     b.stop_collector();
     b.start_collector();
     b.finish(
-        "2,000,000 frames from one agent; SQLite held 20 s; SIGTERM and restart",
+        "2,000,000 frames from one agent; SQLite held until its window is full; SIGTERM and restart",
         Duration::from_secs(900),
     );
 }

@@ -12,15 +12,16 @@ use support::*;
 #[test]
 fn simulator_agent_collector_sqlite_api() {
     let dir = tempfile::tempdir().unwrap();
-    let (mqtt, http, beast) = (free_port(), free_port(), free_port());
-    let _c = start_collector(
+    let c = start_collector(
         &dir.path().join("collector"),
-        mqtt,
-        http,
+        0,
+        0,
         &["--allow-anonymous", "true"],
     );
-    let sim = Command::new(workspace_bin("cloudradar-sim"))
-        .args([
+    let (mqtt, http) = (c.mqtt, c.http);
+    let mut sim = Proc::spawn_with_stdout(
+        "simulator",
+        Command::new(workspace_bin("cloudradar-sim")).args([
             "--aircraft",
             "60",
             "--seed",
@@ -28,31 +29,31 @@ fn simulator_agent_collector_sqlite_api() {
             "--receivers",
             "1",
             "--beast-port-base",
-        ])
-        .arg(beast.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("simulator");
-    let _sim = Proc(sim);
-    wait_for(Duration::from_secs(10), || {
-        std::net::TcpStream::connect(("127.0.0.1", beast)).is_ok()
-    });
+            "0",
+        ]),
+    );
+    // "receiver sim-1 at 52.3086,4.7639: beast 127.0.0.1:40001 avr ..."
+    let line = sim.wait_for_line("receiver sim-1 ", Duration::from_secs(10));
+    let beast = line
+        .split_once(" beast ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no Beast address in {line:?}"))
+        .to_string();
     let agent = Command::new(workspace_bin("cloudradar-agent"))
         .args(["--receiver-id", "sim-1", "--data-dir"])
         .arg(dir.path().join("agent"))
         .arg("--mqtt-url")
         .arg(format!("mqtt://127.0.0.1:{mqtt}"))
         .arg("--input")
-        .arg(format!("tcp:127.0.0.1:{beast}:beast"))
+        .arg(format!("tcp:{beast}:beast"))
         // The simulator's first receiver stands at the airport (its default centre).
         .args(["--lat", "52.3086", "--lon", "4.7639"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("agent");
-    let _agent = Proc(agent);
-    wait_for(Duration::from_secs(60), || {
+    let _agent = Proc::adopt("agent", agent);
+    wait_for!(Duration::from_secs(60), || {
         let a = get_json(http, "/api/v1/aircraft");
         let with_pos = a["aircraft"]
             .as_array()
@@ -66,7 +67,7 @@ fn simulator_agent_collector_sqlite_api() {
     });
     // Surface positions need the receiver's position as reference: the agent's
     // status message carries it to the collector.
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         get_json(http, "/api/v1/aircraft")["aircraft"]
             .as_array()
             .is_some_and(|v| {

@@ -93,9 +93,10 @@ fn receptions_of(data: &std::path::Path, receiver: &str) -> i64 {
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test flood -- --ignored"]
 fn a_receiver_flooding_at_50_times_its_rate_does_not_starve_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let redis = Redis::start(free_port(), None);
+    let redis = Redis::start();
     let config = dir.path().join("collector.toml");
     std::fs::write(
         &config,
@@ -103,11 +104,10 @@ fn a_receiver_flooding_at_50_times_its_rate_does_not_starve_the_others() {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(
+    let c = start_collector(
         &data,
-        mqtt,
-        http,
+        0,
+        0,
         &[
             "--config",
             config.to_str().unwrap(),
@@ -117,6 +117,7 @@ fn a_receiver_flooding_at_50_times_its_rate_does_not_starve_the_others() {
             &redis.url(),
         ],
     );
+    let (mqtt, http) = (c.mqtt, c.http);
     let start_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

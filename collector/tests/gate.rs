@@ -82,14 +82,14 @@ fn a_thousand_silent_connections_are_bounded_and_a_receiver_still_gets_in() {
     let dir = tempfile::tempdir().expect("tempdir");
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\n").expect("creds");
-    let (mqtt, http) = (free_port(), free_port());
     let c = start_collector(
         &dir.path().join("data"),
-        mqtt,
-        http,
+        0,
+        0,
         &["--credentials-file", creds.to_str().expect("path")],
     );
-    let pid = c.proc.0.id();
+    let (mqtt, http) = (c.mqtt, c.http);
+    let pid = c.proc.id();
     let (fds_before, rss_before) = usage(pid);
 
     // The collector's peak use while the flood lasts, sampled.
@@ -111,10 +111,10 @@ fn a_thousand_silent_connections_are_bounded_and_a_receiver_still_gets_in() {
     let mut conns = flood(mqtt, FLOOD);
     // Over the limit: closed at once (well before the login timeout).
     let over = (FLOOD - PER_ADDRESS) as f64;
-    wait_for(Duration::from_secs(5), || {
+    wait_for!(Duration::from_secs(5), || {
         counter(http, "address_limit") == over
     });
-    wait_for(Duration::from_secs(5), || {
+    wait_for!(Duration::from_secs(5), || {
         conns.iter_mut().map(closed).filter(|c| *c).count() == FLOOD - PER_ADDRESS
     });
     let at_once = started.elapsed();
@@ -129,14 +129,14 @@ fn a_thousand_silent_connections_are_bounded_and_a_receiver_still_gets_in() {
     let msgs = encoded(&batches("rx-a", &frames, 500, 1));
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs)
         .expect("receiver logs in during the flood");
-    wait_for(Duration::from_secs(10), || receptions(http) == 500);
+    wait_for!(Duration::from_secs(10), || receptions(http) == 500);
     assert!(
         silent.iter_mut().all(|s| !closed(s)),
         "silent connections closed before the login timeout"
     );
 
     // The silent ones go at the login timeout (10 s).
-    wait_for(Duration::from_secs(15), || silent.iter_mut().all(closed));
+    wait_for!(Duration::from_secs(15), || silent.iter_mut().all(closed));
     let timed_out = started.elapsed();
     assert_eq!(counter(http, "login_timeout"), PER_ADDRESS as f64);
     stop.store(true, Ordering::Relaxed);

@@ -128,8 +128,8 @@ fn validate(doc: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<S
 #[test]
 fn the_document_lists_every_route_and_every_answer_matches_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(30_000);
     publish(
         mqtt,
@@ -138,7 +138,7 @@ fn the_document_lists_every_route_and_every_answer_matches_it() {
         &encoded(&batches("rx-a", &frames, 500, 1)),
     )
     .expect("publish");
-    wait_for(Duration::from_secs(60), || {
+    wait_for!(Duration::from_secs(60), || {
         get_json(http, "/api/v1/stats")["totals"]["receptions"] == 30_000
             && get_json(http, "/api/v1/aircraft")["aircraft"][0].is_object()
     });

@@ -12,40 +12,45 @@ fn batches_flow_from_mqtt_to_sqlite_and_the_api_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\nrx-b:pw-b\n").unwrap();
-    let (mqtt, http) = (free_port(), free_port());
     let c = start_collector(
         dir.path(),
-        mqtt,
-        http,
+        0,
+        0,
         &["--credentials-file", creds.to_str().unwrap()],
     );
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(20_000);
     let a = batches("rx-a", &frames, 500, 1);
     let msgs = encoded(&a);
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs).expect("publish");
-    wait_for(Duration::from_secs(60), || receptions(http) == 20_000);
+    wait_for!(Duration::from_secs(60), || receptions(http) == 20_000);
     // The same batches again (an agent re-sending after an outage) change nothing.
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &msgs).expect("re-publish");
-    std::thread::sleep(Duration::from_secs(2));
+    // Done once the store has committed all 80, the last 40 as duplicates.
+    wait_for!(Duration::from_secs(30), || batches_committed(http) >= 80.0);
     assert_eq!(receptions(http), 20_000);
     let stats = get_json(http, "/api/v1/stats");
     assert_eq!(stats["totals"]["batches"], 40);
     // A second receiver hearing the same frames: receptions double, messages do not.
     let b = batches("rx-b", &frames[..5_000], 500, 1);
     publish(mqtt, "rx-b", Some(("rx-b", "pw-b")), &encoded(&b)).expect("publish b");
-    wait_for(Duration::from_secs(30), || receptions(http) == 25_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 25_000);
     let after = get_json(http, "/api/v1/stats");
     assert_eq!(
         after["totals"]["messages"], stats["totals"]["messages"],
         "cross-receiver duplicates are one message"
     );
-    let aircraft = get_json(http, "/api/v1/aircraft");
-    assert!(
-        aircraft["aircraft"]
-            .as_array()
-            .map(|a| !a.is_empty())
-            .unwrap_or(false),
-        "{aircraft}"
+    // The live view is a snapshot the processing refreshes on its own clock.
+    let mut aircraft = serde_json::Value::Null;
+    wait_for!(
+        Duration::from_secs(30),
+        || {
+            aircraft = get_json(http, "/api/v1/aircraft");
+            aircraft["aircraft"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        },
+        "aircraft in the live view: {aircraft}"
     );
     let receivers = get_json(http, "/api/v1/receivers");
     assert_eq!(receivers["receivers"].as_array().map(Vec::len), Some(2));
@@ -69,13 +74,13 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\n").unwrap();
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(
+    let c = start_collector(
         dir.path(),
-        mqtt,
-        http,
+        0,
+        0,
         &["--credentials-file", creds.to_str().unwrap()],
     );
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(100);
     let good = encoded(&batches("rx-a", &frames, 100, 1));
     assert!(
@@ -98,7 +103,7 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
     ];
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &bad).expect("publish");
     publish(mqtt, "rx-a", Some(("rx-a", "pw-a")), &good).expect("publish");
-    wait_for(Duration::from_secs(30), || receptions(http) == 100);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 100);
     let (_, metrics) = get(http, "/metrics").unwrap();
     for reason in [
         "magic",
@@ -120,8 +125,8 @@ fn wrong_credentials_and_bad_batches_are_refused_and_counted() {
 #[test]
 fn a_batch_sequence_the_store_cannot_keep_is_refused_and_not_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(150);
     let (huge, fine) = frames.split_at(100);
     // The refused batch goes first: once the one after it is stored, it
@@ -129,7 +134,7 @@ fn a_batch_sequence_the_store_cannot_keep_is_refused_and_not_stored() {
     let mut sent = encoded(&batches("rx-a", huge, 100, 1 << 63));
     sent.extend(encoded(&batches("rx-a", fine, 50, 1)));
     publish(mqtt, "rx-a", Some(("rx-a", "any")), &sent).expect("publish");
-    wait_for(Duration::from_secs(30), || receptions(http) >= 50);
+    wait_for!(Duration::from_secs(30), || receptions(http) >= 50);
     assert_eq!(receptions(http), 50, "only the batch numbered 1 is stored");
     let (_, metrics) = get(http, "/metrics").unwrap();
     assert!(
@@ -145,8 +150,8 @@ fn a_batch_sequence_the_store_cannot_keep_is_refused_and_not_stored() {
 #[test]
 fn api_rejects_bad_parameters_with_the_parameter_named() {
     let dir = tempfile::tempdir().unwrap();
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let http = c.http;
     for (path, name) in [
         ("/api/v1/flights?icao=zzzzzz", "icao"),
         ("/api/v1/positions?limit=0", "limit"),
@@ -177,8 +182,8 @@ fn api_rejects_bad_parameters_with_the_parameter_named() {
 #[test]
 fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
     let dir = tempfile::tempdir().unwrap();
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let frames = recording(6_000);
     let good = encoded(&batches("rx-a", &frames, 100, 1));
     let status = br#"{"state":"online","version":"test"}"#.to_vec();
@@ -192,7 +197,7 @@ fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
     for _ in 0..3 {
         publish(mqtt, "rx-a", Some(("rx-a", "")), &msgs).expect("publish");
     }
-    wait_for(Duration::from_secs(60), || receptions(http) == 6_000);
+    wait_for!(Duration::from_secs(60), || receptions(http) == 6_000);
     assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");
 }
 
@@ -204,7 +209,6 @@ fn secrets_never_appear_in_logs_or_the_printed_config() {
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:receiver-secret-42\n").unwrap();
     let log = dir.path().join("collector.log");
-    let (mqtt, http) = (free_port(), free_port());
     let secrets = [
         "Api-Secret-Pass-9",
         "token-secret-0123456789abcdef",
@@ -215,9 +219,9 @@ fn secrets_never_appear_in_logs_or_the_printed_config() {
         "--data-dir".to_string(),
         dir.path().join("data").display().to_string(),
         "--http-listen".into(),
-        format!("127.0.0.1:{http}"),
+        "127.0.0.1:0".into(),
         "--mqtt-listen".into(),
-        format!("127.0.0.1:{mqtt}"),
+        "127.0.0.1:0".into(),
         "--credentials-file".into(),
         creds.display().to_string(),
         "--http-basic-users".into(),
@@ -250,8 +254,12 @@ fn secrets_never_appear_in_logs_or_the_printed_config() {
     )
     .spawn()
     .unwrap();
-    let mut c = Proc(child);
-    wait_for(Duration::from_secs(30), || {
+    let mut c = Proc::adopt("collector", child);
+    let (mqtt, http) = (
+        logged_port(&log, "mqtt_addr"),
+        logged_port(&log, "http_addr"),
+    );
+    wait_for!(Duration::from_secs(30), || {
         get(http, "/readyz").map(|(s, _)| s == 200).unwrap_or(false)
     });
     // A wrong password, a right one, a receiver login.

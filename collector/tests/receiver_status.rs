@@ -13,8 +13,8 @@ use support::*;
 #[test]
 fn a_receiver_position_off_the_earth_is_ignored_and_storage_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let rx = "rx-far";
     let status = br#"{"state":"online","lat":52.3,"lon":1.7976931348623157e308}"#.to_vec();
     publish(mqtt, rx, Some((rx, "")), &[(status_topic(rx), status)]).expect("status");
@@ -23,10 +23,10 @@ fn a_receiver_position_off_the_earth_is_ignored_and_storage_goes_on() {
             .as_array()
             .and_then(|a| a.iter().find(|r| r["id"] == rx).cloned())
     };
-    wait_for(Duration::from_secs(30), || listed().is_some());
+    wait_for!(Duration::from_secs(30), || listed().is_some());
     let frames = encoded(&batches(rx, &recording(2_000), 500, 1));
     publish(mqtt, rx, Some((rx, "")), &frames).expect("frames");
-    wait_for(Duration::from_secs(60), || receptions(http) == 2_000);
+    wait_for!(Duration::from_secs(60), || receptions(http) == 2_000);
     let far = listed().expect("listed");
     assert!(far["lat"].is_null() && far["lon"].is_null(), "{far}");
 }
@@ -36,8 +36,8 @@ fn a_receiver_position_off_the_earth_is_ignored_and_storage_goes_on() {
 #[test]
 fn an_unreadable_status_is_counted() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mqtt, http) = (free_port(), free_port());
-    let _c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let (mqtt, http) = (c.mqtt, c.http);
     let rx = "rx-garbled";
     publish(
         mqtt,
@@ -47,7 +47,7 @@ fn an_unreadable_status_is_counted() {
     )
     .expect("status");
     let series = format!("cloudradar_collector_status_rejected_total{{receiver=\"{rx}\"}}");
-    wait_for(Duration::from_secs(30), || {
+    wait_for!(Duration::from_secs(30), || {
         support::scenario::scrape(http, &series) == 1.0
     });
 }

@@ -47,6 +47,7 @@ fn counts(db: &Path) -> Vec<i64> {
 }
 
 #[test]
+#[ignore = "fault tier (scripts/test.sh runs it): cargo test -p cloudradar-collector --test recovery -- --ignored"]
 fn a_150_megabyte_database_restores_within_the_stated_rto() {
     let dir = tempfile::tempdir().unwrap();
     let s3 = S3::start(&dir.path().join("s3"), "backups");

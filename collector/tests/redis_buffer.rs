@@ -10,9 +10,8 @@ use support::*;
 /// and a hundred of them hid the real pending entries from every start.
 #[test]
 fn a_pending_entry_without_its_batch_is_acknowledged_and_the_rest_still_read() {
-    let port = free_port();
-    let _redis = Redis::start(port, None);
-    let url = format!("redis://127.0.0.1:{port}");
+    let server = Redis::start();
+    let url = server.url();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let mut buf = Stream::connect(&url, "s", "c", 1_000)

@@ -13,8 +13,8 @@ use support::*;
 #[test]
 fn sigterm_stops_the_collector_with_a_live_stream_open() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mqtt, http) = (free_port(), free_port());
-    let mut c = start_collector(dir.path(), mqtt, http, &["--allow-anonymous", "true"]);
+    let mut c = start_collector(dir.path(), 0, 0, &["--allow-anonymous", "true"]);
+    let http = c.http;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", http)).expect("connect");
     stream
         .write_all(b"GET /api/v1/stream HTTP/1.1\r\nHost: collector\r\n\r\n")

@@ -39,14 +39,13 @@ fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
     support::pki::certificates(dir.path());
     let creds = dir.path().join("creds");
     std::fs::write(&creds, "rx-a:pw-a\n").unwrap();
-    let (mqtt, tls, http) = (free_port(), free_port(), free_port());
-    let tls_listen = format!("127.0.0.1:{tls}");
+    let tls_listen = "127.0.0.1:0".to_string();
     let cert = dir.path().join("server.pem");
     let key = dir.path().join("server.key");
-    let _c = start_collector(
+    let mut c = start_collector(
         &dir.path().join("data"),
-        mqtt,
-        http,
+        0,
+        0,
         &[
             "--credentials-file",
             creds.to_str().unwrap(),
@@ -58,6 +57,8 @@ fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
             key.to_str().unwrap(),
         ],
     );
+    let http = c.http;
+    let tls = bound_port(&mut c.proc, "mqtt_tls_addr");
     let frames = recording(3_000);
     let payloads = encoded(&batches("rx-a", &frames, 1_000, 1));
     let files: Vec<_> = payloads
@@ -75,7 +76,11 @@ fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
     assert!(!untrusted.status.success(), "{untrusted:?}");
     let plain = mosquitto_pub(tls, None, &files[0]);
     assert!(!plain.status.success(), "{plain:?}");
-    std::thread::sleep(Duration::from_secs(1));
+    // Both refused in the handshake, before any packet reached the broker.
+    let series = "cloudradar_collector_mqtt_connections_refused_total{reason=\"tls_handshake\"}";
+    wait_for!(Duration::from_secs(10), || {
+        support::scenario::scrape(http, series) >= 2.0
+    });
     assert_eq!(receptions(http), 0);
 
     // Trusted: every batch stored.
@@ -87,5 +92,5 @@ fn a_receiver_publishing_over_tls_is_stored_and_untrusted_clients_are_not() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    wait_for(Duration::from_secs(30), || receptions(http) == 3_000);
+    wait_for!(Duration::from_secs(30), || receptions(http) == 3_000);
 }

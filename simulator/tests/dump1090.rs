@@ -4,29 +4,17 @@
 //! simulator's ground truth. `scripts/test.sh` installs dump1090-mutability
 //! and sets CLOUDRADAR_REQUIRE_DUMP1090, so in CI this test cannot skip.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cloudradar_test_support::{Proc, port};
+use common::Sim;
 use serde_json::Value;
-
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_ports<const N: usize>() -> [u16; N] {
-    let held: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
-        .collect();
-    std::array::from_fn(|i| held[i].local_addr().expect("addr").port())
-}
 
 fn connect(port: u16) -> TcpStream {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -63,22 +51,25 @@ fn dump1090_decodes_the_simulated_traffic_as_the_truth_says() {
         return;
     };
     let dir = tempfile::tempdir().expect("tmp");
-    let [beast, bi, ri, ro, sbs, bo] = free_ports::<6>();
+    // dump1090 cannot report ports it bound to 0: locked ones.
+    let [bi, ri, ro, sbs, bo] = std::array::from_fn(|_| port::locked());
     let truth = dir.path().join("truth.jsonl");
-    let _sim = Kill(
-        Command::new(env!("CARGO_BIN_EXE_cloudradar-sim"))
-            .args(["--aircraft", "40", "--seed", "11", "--receivers", "1"])
-            .args(["--beast-port-base", &beast.to_string()])
-            .arg("--truth")
-            .arg(&truth)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("simulator"),
-    );
+    let truth_arg = truth.display().to_string();
+    let mut sim = Sim::start(&[
+        "--aircraft",
+        "40",
+        "--seed",
+        "11",
+        "--receivers",
+        "1",
+        "--truth",
+        &truth_arg,
+    ]);
+    let beast = sim.beast_addrs(1).remove(0);
     let json_dir = dir.path().join("json");
     std::fs::create_dir_all(&json_dir).expect("json dir");
-    let _dump = Kill(
+    let _dump = Proc::spawn(
+        "dump1090-mutability",
         Command::new(dump1090)
             .args(["--net-only", "--quiet", "--net-http-port", "0"])
             .args([
@@ -96,13 +87,10 @@ fn dump1090_decodes_the_simulated_traffic_as_the_truth_says() {
             .args(["--net-bo-port", &bo.to_string()])
             .arg("--write-json")
             .arg(&json_dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dump1090-mutability"),
+            .stdout(Stdio::null()),
     );
     // Relay the simulator's Beast stream into dump1090's Beast input.
-    let mut from = connect(beast);
+    let mut from = TcpStream::connect(&beast).unwrap_or_else(|e| panic!("connect {beast}: {e}"));
     let mut to = connect(bi);
     std::thread::spawn(move || {
         let mut buf = [0u8; 16384];
@@ -112,9 +100,24 @@ fn dump1090_decodes_the_simulated_traffic_as_the_truth_says() {
             }
         }
     });
-    std::thread::sleep(Duration::from_secs(12));
-
-    let text = std::fs::read_to_string(json_dir.join("aircraft.json")).expect("aircraft.json");
+    // dump1090 rewrites aircraft.json every second: wait until it shows
+    // enough positions to compare.
+    let positions = |v: &Value| {
+        v["aircraft"].as_array().map_or(0, |a| {
+            a.iter()
+                .filter(|a| a["lat"].is_number() && a["lon"].is_number())
+                .count()
+        })
+    };
+    let mut text = String::new();
+    let shown = common::wait_until(Duration::from_secs(60), || {
+        text = std::fs::read_to_string(json_dir.join("aircraft.json")).unwrap_or_default();
+        serde_json::from_str::<Value>(&text).is_ok_and(|v| positions(&v) >= 15)
+    });
+    assert!(
+        shown,
+        "dump1090 showed fewer than 15 positions in 60 s:\n{text}"
+    );
     let seen: Value = serde_json::from_str(&text).expect("JSON");
     // The latest truth state.
     let state: Value = std::fs::read_to_string(&truth)

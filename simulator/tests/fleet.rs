@@ -8,85 +8,42 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cloudradar_shared::decode::{CrcStatus, DecodeOptions, decode};
 use cloudradar_shared::wire::{self, Batch, Limits, ReceiverStatus, State, parse_topic};
+use cloudradar_test_support::Mosquitto;
 use common::Sim;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
-/// The broker process and its config directory (removed on drop).
-struct Mosquitto(Child, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Mosquitto on a free port; `None` when the binary is not installed.
-fn mosquitto() -> Option<(Mosquitto, u16)> {
-    let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+/// Mosquitto with an ACL that lets a client write only under its own
+/// username, and its directory; `None` when the binary is not installed.
+fn mosquitto() -> Option<(Mosquitto, tempfile::TempDir)> {
+    ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())?;
     let dir = tempfile::tempdir().expect("temp dir");
     // Mosquitto started as root drops to its own user before reading the ACL.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
         .expect("chmod temp dir");
-    let port = free_port();
     let acl = dir.path().join("acl");
     std::fs::write(
         &acl,
         "user tester\ntopic read cloudradar/v1/#\n\npattern readwrite cloudradar/v1/%u/#\n",
     )
     .expect("writing the ACL");
-    let conf = dir.path().join("mosquitto.conf");
-    let mut f = std::fs::File::create(&conf).expect("writing the config");
-    writeln!(
-        f,
-        "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nacl_file {}",
-        acl.display()
-    )
-    .expect("writing the config");
     std::fs::set_permissions(&acl, std::fs::Permissions::from_mode(0o644)).expect("chmod ACL");
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting mosquitto");
-    let mut m = Mosquitto(child, dir);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            m.0.try_wait().ok().flatten().is_none(),
-            "mosquitto exited at start"
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "mosquitto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some((m, port))
+    let m = Mosquitto::start(
+        dir.path(),
+        &format!("allow_anonymous true\nacl_file {}\n", acl.display()),
+    );
+    Some((m, dir))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_virtual_agents_publish_batches_the_collector_accepts() {
-    let Some((_broker, port)) = mosquitto() else {
+    let Some((broker, _dir)) = mosquitto() else {
         assert!(
             std::env::var_os("CLOUDRADAR_REQUIRE_MOSQUITTO").is_none(),
             "mosquitto is required but not installed"
@@ -94,6 +51,7 @@ async fn three_virtual_agents_publish_batches_the_collector_accepts() {
         eprintln!("mosquitto not installed; skipped");
         return;
     };
+    let port = broker.port;
     let mut opts = MqttOptions::new("tester", "127.0.0.1", port);
     opts.set_credentials("tester", "");
     opts.set_max_packet_size(4 << 20, 4 << 20);
@@ -156,7 +114,7 @@ async fn three_virtual_agents_publish_batches_the_collector_accepts() {
             other => panic!("unexpected topic kind {other}"),
         }
     }
-    assert!(sim.terminate(Duration::from_secs(5)) || sim.0.try_wait().is_ok());
+    assert!(sim.terminate(Duration::from_secs(5)) || sim.0.child().try_wait().is_ok());
 
     let ids: Vec<&str> = batches.keys().map(String::as_str).collect();
     assert_eq!(ids, ["sim-1", "sim-2", "sim-3"]);

@@ -2,12 +2,14 @@
 //! frames on the first receiver's Beast output, in recorded order, with the
 //! original timing scaled by `--speed`.
 
+mod common;
+
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use cloudradar_shared::format::{beast, csv, scan_all};
+use common::Sim;
 
 const RECORDING: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -16,25 +18,9 @@ const RECORDING: &str = concat!(
 
 #[test]
 fn a_recording_is_served_in_order_at_the_chosen_speed() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_cloudradar-sim"))
-        .args(["--replay", RECORDING, "--speed", "100", "--receivers", "1"])
-        .args(["--beast-port-base", &port.to_string()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("simulator");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut s = loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => break s,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => panic!("connect: {e}"),
-        }
-    };
+    let mut sim = Sim::start(&["--replay", RECORDING, "--speed", "100", "--receivers", "1"]);
+    let beast = sim.beast_addrs(1).remove(0);
+    let mut s = TcpStream::connect(&beast).unwrap_or_else(|e| panic!("connect {beast}: {e}"));
     s.set_read_timeout(Some(Duration::from_millis(200)))
         .expect("timeout");
     let mut bytes = Vec::new();
@@ -45,8 +31,7 @@ fn a_recording_is_served_in_order_at_the_chosen_speed() {
             bytes.extend_from_slice(&buf[..n]);
         }
     }
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     let (got, garbage) = scan_all(beast::scan, &bytes);
     assert_eq!(garbage, 0);
     let mut recorded: Vec<(f64, _)> = std::fs::read_to_string(RECORDING)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use cloudradar_shared::decode::{CrcStatus, DecodeOptions, decode};
 use cloudradar_shared::format::{Received, Scan, avr, beast, scan_all};
-use common::{Sim, wait_for};
+use common::{Sim, exists, wait_until};
 use tokio::io::AsyncReadExt;
 use tokio_serial::SerialPortBuilderExt;
 
@@ -76,7 +76,10 @@ async fn beast_on_the_serial_pty_carries_valid_frames_from_many_aircraft() {
         "--duration-s",
         "60",
     ]);
-    assert!(wait_for(&link, Duration::from_secs(10)), "no serial link");
+    assert!(
+        wait_until(Duration::from_secs(10), || exists(&link)),
+        "no serial link"
+    );
     let bytes = read_serial(&link, 3).await;
     let frames = garbage_free(beast::scan, &bytes);
     assert!(frames.len() > 300, "only {} frames in 3 s", frames.len());
@@ -117,7 +120,10 @@ async fn avr_on_the_serial_pty_for_the_second_receiver() {
         "--duration-s",
         "60",
     ]);
-    assert!(wait_for(&second, Duration::from_secs(10)), "no serial link");
+    assert!(
+        wait_until(Duration::from_secs(10), || exists(&second)),
+        "no serial link"
+    );
     assert_ne!(
         std::fs::read_link(&first).unwrap(),
         std::fs::read_link(&second).unwrap(),

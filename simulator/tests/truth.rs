@@ -112,14 +112,10 @@ fn decoded_frames_reproduce_the_recorded_truth() {
         "--truth",
         path.to_str().unwrap(),
     ]);
-    let start = std::time::Instant::now();
-    while sim.0.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "simulator did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        common::wait_until(Duration::from_secs(60), || sim.0.exited().is_some()),
+        "simulator did not finish"
+    );
     let (states, frames) = read_truth(&path);
     // One state line per simulated second (the run ends on a 5 s tick).
     assert!(

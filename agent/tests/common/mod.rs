@@ -1,103 +1,40 @@
-//! Test harness shared by the integration tests: Mosquitto on a free
-//! port, a subscriber collecting every batch, the agent binary as a child
-//! process that is killed when dropped.
+//! Agent test harness: Mosquitto, a subscriber collecting every batch, the
+//! agent binary as a child process; processes, ports and waiting come from
+//! `cloudradar-test-support`.
 #![allow(dead_code)] // each test crate uses a different part of it
 
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+// Each test crate uses a different part of it.
 use cloudradar_shared::wire::{Batch, Limits, decode};
+#[allow(unused_imports)]
+pub use cloudradar_test_support::{Mosquitto, Proc, port, wait_for};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
 pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
 
-pub struct Proc(pub Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A free port, never the same one twice in this process.
-pub fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("port");
-        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("condition not met within {timeout:?}");
-}
-
-pub fn mosquitto(dir: &Path, port: u16, extra: &str) -> Proc {
-    let conf = dir.join(format!("mosquitto-{port}.conf"));
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\n{}{extra}",
-            if extra.contains("persistence ") {
-                ""
-            } else {
-                "persistence false\n"
-            }
-        ),
-    )
-    .expect("conf");
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto installed");
-    wait_for(Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Proc(child)
+/// Mosquitto on a port of its own, anyone allowed unless `extra` says
+/// otherwise; `extra` follows its listener line.
+pub fn mosquitto(dir: &Path, extra: &str) -> Mosquitto {
+    Mosquitto::start(dir, extra)
 }
 
 /// Mosquitto that keeps sessions (and the messages queued for them) in
 /// `dir` across a graceful restart, so a subscriber's session outlives the
 /// broker going down. `user root`: started as root, Mosquitto would switch
 /// to its own user and could not write the file (no effect otherwise).
-pub fn mosquitto_persistent(dir: &Path, port: u16) -> Proc {
+pub fn mosquitto_persistent(dir: &Path) -> Mosquitto {
     mosquitto(
         dir,
-        port,
         &format!(
             "allow_anonymous true\npersistence true\npersistence_location {}/\nuser root\n",
             dir.display()
         ),
     )
-}
-
-/// SIGTERM and wait: Mosquitto writes its persistence file on the way out.
-pub fn stop_gracefully(mut p: Proc) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &p.0.id().to_string()])
-        .status();
-    let _ = p.0.wait();
 }
 
 /// Subscribes to every batch; returns (seq -> frame count) as received, in arrival order.
@@ -135,7 +72,7 @@ pub fn subscriber_with<T: Send + 'static>(
             }
         }
     });
-    wait_for(Duration::from_secs(10), || *ready.lock().expect("lock"));
+    wait_for!(Duration::from_secs(10), || *ready.lock().expect("lock"));
     got
 }
 
@@ -145,7 +82,7 @@ pub fn agent(data: &Path, mqtt: u16, inputs: &str, extra: &[&str]) -> Proc {
         &format!("mqtt://127.0.0.1:{mqtt}"),
         inputs,
         extra,
-        Stdio::inherit(),
+        Stderr::Keep,
     )
 }
 
@@ -154,25 +91,49 @@ pub fn agent(data: &Path, mqtt: u16, inputs: &str, extra: &[&str]) -> Proc {
 /// batch is delivered when the broker acknowledges it
 /// (`--delivery broker`) unless `extra` says otherwise; `tests/confirm.rs`
 /// covers the collector's confirmations.
-pub fn agent_at(data: &Path, url: &str, inputs: &str, extra: &[&str], stderr: Stdio) -> Proc {
+pub fn agent_at(data: &Path, url: &str, inputs: &str, extra: &[&str], stderr: Stderr) -> Proc {
     let delivery: &[&str] = if extra.contains(&"--delivery") {
         &[]
     } else {
         &["--delivery", "broker"]
     };
-    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"))
-        .args(["--receiver-id", "rx-test", "--mqtt-url", url])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudradar-agent"));
+    cmd.args(["--receiver-id", "rx-test", "--mqtt-url", url])
         .arg("--data-dir")
         .arg(data)
         .args(["--input", inputs])
         .args(delivery)
         .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("agent");
-    Proc(child)
+        // The HTTP endpoint's bound address, for tests that bind port 0.
+        .env("RUST_LOG", "warn,cloudradar_agent::http=info")
+        .stdout(Stdio::null());
+    match stderr {
+        Stderr::Keep => Proc::spawn("agent", &mut cmd),
+        Stderr::To(to) => Proc::adopt(
+            "agent",
+            cmd.stderr(to)
+                .spawn()
+                .unwrap_or_else(|e| panic!("agent: {e}")),
+        ),
+    }
+}
+
+/// Where an agent's stderr goes.
+#[derive(Debug)]
+pub enum Stderr {
+    /// Kept by its [`Proc`] (read with `wait_for_line`, printed on failure).
+    Keep,
+    /// Elsewhere.
+    To(Stdio),
+}
+
+/// The port of the agent's HTTP endpoint (started with
+/// `--http-listen 127.0.0.1:0`), from its log.
+pub fn http_port(a: &mut Proc) -> u16 {
+    let addr = a.wait_for_field("http_addr", Duration::from_secs(10));
+    addr.rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("http_addr={addr} is not an address"))
 }
 
 /// Waits until the subscriber `got` has every accepted frame of the
@@ -219,17 +180,22 @@ pub const LONG_FLIGHT_ACCEPTED: usize = 172_428;
 /// A socat pty pair: the receiver writes to `receiver`, the agent opens
 /// `agent` as its serial device.
 pub fn socat_pair(receiver: &Path, agent: &Path) -> Proc {
-    let child = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", receiver.display()))
-        .arg(format!("pty,raw,echo=0,link={}", agent.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("socat installed");
-    wait_for(Duration::from_secs(10), || {
-        receiver.exists() && agent.exists()
-    });
-    Proc(child)
+    let mut p = Proc::spawn(
+        "socat",
+        Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", receiver.display()))
+            .arg(format!("pty,raw,echo=0,link={}", agent.display()))
+            .stdout(Stdio::null()),
+    );
+    wait_for!(
+        Duration::from_secs(10),
+        || (receiver.exists() && agent.exists()) || p.exited().is_some(),
+        "socat's ptys {} and {}",
+        receiver.display(),
+        agent.display()
+    );
+    assert!(p.exited().is_none(), "socat exited: {}", p.tail());
+    p
 }
 
 /// The first `lines` frames of the recording as a CSV file in `dir`.

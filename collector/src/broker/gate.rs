@@ -107,7 +107,11 @@ async fn connection(
         None => relay(stream, peer, gate, pending, deadline).await,
         Some(acceptor) => match timeout_at(deadline, acceptor.accept(stream)).await {
             Ok(Ok(s)) => relay(s, peer, gate, pending, deadline).await,
-            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "MQTT TLS handshake failed"),
+            Ok(Err(e)) => {
+                metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => "tls_handshake")
+                    .increment(1);
+                tracing::debug!(%peer, error = %e, "MQTT TLS handshake failed");
+            }
             Err(_) => login_timed_out(peer),
         },
     }

@@ -72,7 +72,12 @@ pub fn register_metrics() {
         metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => r.reason())
             .increment(0);
     }
-    for reason in ["address_limit", "total_limit", "login_timeout"] {
+    for reason in [
+        "address_limit",
+        "total_limit",
+        "login_timeout",
+        "tls_handshake",
+    ] {
         metrics::counter!("cloudradar_collector_mqtt_connections_refused_total", "reason" => reason)
             .increment(0);
     }
@@ -151,6 +156,11 @@ pub async fn start(
         )),
         None => None,
     };
+    // Tests and operators bind port 0 and read the bound address from here.
+    tracing::info!(mqtt_addr = %plain.local_addr()?, "MQTT listening");
+    if let Some((listener, _)) = &secure {
+        tracing::info!(mqtt_tls_addr = %listener.local_addr()?, "MQTT TLS listening");
+    }
     // rumqttd cannot report the port it bound, so pick a free one first.
     let internal = std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())

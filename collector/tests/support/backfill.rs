@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use cloudradar_shared::encode::{bds20, df17};
 
 use super::scenario::{Mosquitto, metrics_at, workspace_bin};
-use super::{Collector, Proc, Redis, free_port, start_collector_on, wait_for};
+use super::{Collector, Proc, Redis, port, start_collector_on, wait_for};
 
 /// Where batches go between the agents and SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,17 +80,19 @@ pub struct FileAgent {
 
 impl FileAgent {
     fn spawn(&mut self) {
-        let log = std::fs::File::create(format!("{}.{}.log", self.log.display(), self.runs))
-            .expect("agent log");
+        let log = PathBuf::from(format!("{}.{}.log", self.log.display(), self.runs));
         self.runs += 1;
-        let child = Command::new(workspace_bin("cloudradar-agent"))
-            .args(&self.args)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("agent");
-        self.proc = Some(Proc(child));
+        let mut proc = Proc::spawn_logging(
+            &format!("agent {}", self.id),
+            Command::new(workspace_bin("cloudradar-agent"))
+                .args(&self.args)
+                .env("RUST_LOG", "info")
+                .stdout(Stdio::null()),
+            &log,
+        );
+        // Each run binds a port of its own and says which.
+        self.http = super::bound_port(&mut proc, "http_addr");
+        self.proc = Some(proc);
     }
 
     /// SIGKILL, then the same agent again on its data directory.
@@ -138,7 +140,6 @@ pub struct Backfill {
     pub expected: HashMap<String, i64>,
     data: PathBuf,
     redis_dir: PathBuf,
-    redis_port: u16,
     mqtt: u16,
     pub http: u16,
     config: PathBuf,
@@ -156,11 +157,10 @@ impl Backfill {
             .expect("tempdir");
         let redis_dir = dir.path().join("redis");
         std::fs::create_dir_all(&redis_dir).expect("redis dir");
-        let redis_port = free_port();
         let mosquitto = (topology == Topology::MosquittoRedis).then(|| {
             let d = dir.path().join("mosquitto");
             std::fs::create_dir_all(&d).expect("mosquitto dir");
-            Mosquitto::start(&d)
+            super::scenario::mosquitto(&d)
         });
         let config = dir.path().join("collector.toml");
         std::fs::write(&config, collector_toml).expect("collector config");
@@ -173,9 +173,9 @@ impl Backfill {
             expected: HashMap::new(),
             data: dir.path().join("collector"),
             redis_dir,
-            redis_port,
-            mqtt: free_port(),
-            http: free_port(),
+            // Agents keep the broker's URL across collector restarts.
+            mqtt: port::locked(),
+            http: 0,
             config,
             dir,
         };
@@ -193,7 +193,6 @@ impl Backfill {
     }
 
     fn agent(&self, id: &str, file: &Path) -> FileAgent {
-        let http = free_port();
         let url = match &self.mosquitto {
             Some(m) => m.url(),
             None => format!("mqtt://127.0.0.1:{}", self.mqtt),
@@ -206,7 +205,7 @@ impl Backfill {
             "--input".into(),
             format!("file:{}:csv", file.display()),
             "--http-listen".into(),
-            format!("127.0.0.1:{http}"),
+            "127.0.0.1:0".into(),
             "--data-dir".into(),
             self.dir
                 .path()
@@ -220,7 +219,7 @@ impl Backfill {
         FileAgent {
             id: id.to_string(),
             proc: None,
-            http,
+            http: 0,
             args,
             log: self.dir.path().join(format!("agent-{id}")),
             runs: 0,
@@ -236,23 +235,24 @@ impl Backfill {
 
     /// Starts Redis (append-only file in the run's directory).
     pub fn start_redis(&mut self) {
-        self.redis = Some(Redis::start(self.redis_port, Some(&self.redis_dir)));
+        match &mut self.redis {
+            Some(r) => r.restart(),
+            None => self.redis = Some(Redis::persistent(&self.redis_dir)),
+        }
     }
 
     /// SIGKILLs Redis.
     pub fn kill_redis(&mut self) {
-        if let Some(mut r) = self.redis.take() {
-            r.proc.kill9();
+        if let Some(r) = &mut self.redis {
+            r.kill9();
         }
     }
 
     fn collector_args(&self) -> Vec<String> {
         let mut args = vec!["--config".to_string(), self.config.display().to_string()];
         if self.topology.redis() {
-            args.extend([
-                "--redis-url".into(),
-                format!("redis://127.0.0.1:{}/", self.redis_port),
-            ]);
+            let redis = self.redis.as_ref().expect("Redis started in Backfill::new");
+            args.extend(["--redis-url".into(), redis.url()]);
         }
         match &self.mosquitto {
             Some(m) => args.extend(["--mqtt-url".into(), m.url()]),
@@ -264,39 +264,36 @@ impl Backfill {
     /// Starts the collector and waits until it is ready.
     pub fn start_collector(&mut self) {
         let args = self.collector_args();
-        self.collector = Some(start_collector_on(
-            "127.0.0.1",
-            &self.data,
-            self.mqtt,
-            self.http,
-            &args,
-            &[],
-        ));
+        let c = start_collector_on("127.0.0.1", &self.data, self.mqtt, 0, &args, &[]);
+        // Each incarnation binds an HTTP port of its own and says which.
+        self.http = c.http;
+        self.collector = Some(c);
     }
 
     /// Starts the collector without waiting for it to be ready (Redis is
     /// not there yet); returns once `/healthz` answers.
     pub fn start_collector_unready(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
-            .arg("--data-dir")
-            .arg(&self.data)
-            .arg("--http-listen")
-            .arg(format!("127.0.0.1:{}", self.http))
-            .arg("--mqtt-listen")
-            .arg(format!("127.0.0.1:{}", self.mqtt))
-            .args(self.collector_args())
-            .env("RUST_LOG", "info,rumqttd=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start collector");
+        let mut proc = Proc::spawn(
+            "collector",
+            Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+                .arg("--data-dir")
+                .arg(&self.data)
+                .arg("--http-listen")
+                .arg("127.0.0.1:0")
+                .arg("--mqtt-listen")
+                .arg(format!("127.0.0.1:{}", self.mqtt))
+                .args(self.collector_args())
+                .env("RUST_LOG", "info,rumqttd=warn")
+                .stdout(Stdio::null()),
+        );
+        self.http = super::bound_port(&mut proc, "http_addr");
         self.collector = Some(Collector {
-            proc: Proc(child),
+            proc,
             http: self.http,
             mqtt: self.mqtt,
         });
         let http = self.http;
-        wait_for(Duration::from_secs(10), || {
+        wait_for!(Duration::from_secs(10), || {
             super::get(http, "/healthz").is_ok_and(|(s, _)| s == 200)
         });
     }

@@ -1,5 +1,6 @@
-//! Test support: free ports, child processes that die with the test, a
-//! tiny HTTP client, MQTT publishing of wire batches, and Redis.
+//! Collector test support: starting the collector, a tiny HTTP client,
+//! MQTT publishing of wire batches, a local S3 server; processes, ports,
+//! waiting and Redis come from `cloudradar-test-support`.
 #![allow(dead_code)]
 
 pub mod backfill;
@@ -7,69 +8,20 @@ pub mod pki;
 pub mod scenario;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Each test crate uses a different part of it.
 use cloudradar_shared::Frame;
 use cloudradar_shared::format::csv;
 use cloudradar_shared::wire::{Batch, WireFrame, encode, frames_topic};
+#[allow(unused_imports)]
+pub use cloudradar_test_support::{Proc, Redis, port, wait_for};
 use rumqttc::{Client, Event, MqttOptions, Outgoing, Packet, QoS};
 
 pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
-
-/// A free TCP port on loopback, never the same one twice in this process
-/// (the OS may hand a just-released port straight back, and two servers
-/// given the same port was a CI flake).
-pub fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
-/// A child process killed when dropped.
-pub struct Proc(pub Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    /// Sends SIGKILL and waits.
-    pub fn kill9(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-
-    /// Sends SIGTERM and waits for exit, up to 20 s.
-    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(s)) = self.0.try_wait() {
-                return Some(s);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
 
 /// Ports and paths of one collector under test.
 pub struct Collector {
@@ -78,7 +30,10 @@ pub struct Collector {
     pub mqtt: u16,
 }
 
-/// Starts the collector binary with `args` and waits until `/readyz` says ready.
+/// Starts the collector binary with `args` and waits until `/readyz` says
+/// ready. A port given as 0 is bound by the collector and read back from
+/// its log (what [`Collector`] holds); a fixed one comes from
+/// [`port::locked`], for a collector restarted on the same address.
 pub fn start_collector(data_dir: &Path, mqtt: u16, http: u16, extra: &[&str]) -> Collector {
     start_collector_env(data_dir, mqtt, http, extra, &[])
 }
@@ -103,41 +58,65 @@ pub fn start_collector_on<S: AsRef<std::ffi::OsStr>>(
     extra: &[S],
     envs: &[(&str, String)],
 ) -> Collector {
-    let child = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
-        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--http-listen")
-        .arg(format!("127.0.0.1:{http}"))
-        .arg("--mqtt-listen")
-        .arg(format!("{mqtt_host}:{mqtt}"))
-        .args(extra)
-        .env("RUST_LOG", "info,rumqttd=warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start collector");
-    let c = Collector {
-        proc: Proc(child),
-        http,
-        mqtt,
+    let mut proc = Proc::spawn(
+        "collector",
+        Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--http-listen")
+            .arg(format!("127.0.0.1:{http}"))
+            .arg("--mqtt-listen")
+            .arg(format!("{mqtt_host}:{mqtt}"))
+            .args(extra)
+            .env("RUST_LOG", "info,rumqttd=warn")
+            .stdout(Stdio::null()),
+    );
+    let http = bound_port(&mut proc, "http_addr");
+    // With an external broker there is no embedded one listening.
+    let external = extra.iter().any(|a| a.as_ref() == "--mqtt-url");
+    let mqtt = if external {
+        0
+    } else {
+        bound_port(&mut proc, "mqtt_addr")
     };
-    wait_for(Duration::from_secs(30), || {
-        get(http, "/readyz").map(|(s, _)| s == 200).unwrap_or(false)
-    });
-    c
+    wait_for!(
+        Duration::from_secs(30),
+        || get(http, "/readyz").map(|(s, _)| s == 200).unwrap_or(false),
+        "the collector's /readyz to answer 200 (stderr:\n{})",
+        proc.tail()
+    );
+    Collector { proc, http, mqtt }
 }
 
-/// Polls `f` until it is true or the timeout passes (then panics).
-pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("condition not met within {timeout:?}");
+/// The port of the address logged in `field` in the log file `log`,
+/// waiting up to 30 s for the line.
+pub fn logged_port(log: &Path, field: &str) -> u16 {
+    let mut addr = None;
+    wait_for!(
+        Duration::from_secs(30),
+        || {
+            addr = std::fs::read_to_string(log).ok().and_then(|t| {
+                t.lines()
+                    .find_map(|l| cloudradar_test_support::log_field(l, field))
+            });
+            addr.is_some()
+        },
+        "{field}= in {}",
+        log.display()
+    );
+    let addr = addr.unwrap_or_default();
+    addr.rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("{field}={addr} is not an address"))
+}
+
+/// The port of the address a process logged in `field` (`0.0.0.0:p` or
+/// `127.0.0.1:p`).
+pub fn bound_port(proc: &mut Proc, field: &str) -> u16 {
+    let addr = proc.wait_for_field(field, Duration::from_secs(30));
+    let port = addr.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+    port.unwrap_or_else(|| panic!("{field}={addr} is not an address"))
 }
 
 /// HTTP GET on loopback: (status, body).
@@ -208,6 +187,30 @@ pub fn receptions(http: u16) -> i64 {
     get_json(http, "/api/v1/stats")["totals"]["receptions"]
         .as_i64()
         .unwrap_or(-1)
+}
+
+/// Batches the collector's store has committed, applied or recognised as
+/// duplicates (what it has finished with), from its `/metrics`.
+pub fn batches_committed(http: u16) -> f64 {
+    let text = get(http, "/metrics").map(|(_, t)| t).unwrap_or_default();
+    ["stored", "duplicate"]
+        .iter()
+        .filter_map(|k| scenario::metric(&text, &format!("cloudradar_collector_batches_{k}_total")))
+        .sum()
+}
+
+/// Whether Redis holds nothing for the collector: the stream is empty (a
+/// processed entry is deleted) and nothing is pending.
+pub fn redis_idle(redis: &Redis) -> bool {
+    let run = |args: &[&str]| -> Option<String> {
+        let o = redis.cli().args(args).output().ok()?;
+        Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let len = run(&["XLEN", "cloudradar:batches"]);
+    // XPENDING's summary starts with the count.
+    let pending = run(&["XPENDING", "cloudradar:batches", "cloudradar"]);
+    len.as_deref() == Some("0")
+        && pending.is_some_and(|p| p.lines().next().map(str::trim) == Some("0"))
 }
 
 /// GET returning parsed JSON.
@@ -333,48 +336,6 @@ pub fn frame(hex: &str) -> Frame {
     Frame::from_hex(hex).expect("hex")
 }
 
-/// A redis-server on a free port, killed on drop.
-pub struct Redis {
-    pub proc: Proc,
-    pub port: u16,
-}
-
-impl Redis {
-    pub fn start(port: u16, dir: Option<&Path>) -> Self {
-        let mut cmd = Command::new("redis-server");
-        cmd.arg("--port")
-            .arg(port.to_string())
-            .arg("--bind")
-            .arg("127.0.0.1")
-            .arg("--save")
-            .arg("");
-        match dir {
-            Some(d) => {
-                cmd.arg("--appendonly").arg("yes").arg("--dir").arg(d);
-            }
-            None => {
-                cmd.arg("--appendonly").arg("no");
-            }
-        }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server installed");
-        wait_for(Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        Self {
-            proc: Proc(child),
-            port,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
 /// A local S3-compatible server (`s3s-fs`, installed by `scripts/test.sh`
 /// into `target/tools/bin`) with one bucket and fixed credentials.
 pub struct S3 {
@@ -389,26 +350,33 @@ pub const S3_KEY: &str = "cloudradar-test-key";
 pub const S3_SECRET: &str = "cloudradar-test-secret";
 
 impl S3 {
-    /// Starts the server on a free port with `bucket` created.
+    /// Starts the server with `bucket` created, on a port it binds itself
+    /// and reports.
     pub fn start(root: &Path, bucket: &str) -> Self {
         let bin = std::env::var("S3S_FS").unwrap_or_else(|_| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../target/tools/bin/s3s-fs").to_string()
         });
         std::fs::create_dir_all(root.join(bucket)).expect("bucket dir");
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
-            .arg(root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {bin} (run scripts/test.sh to install it): {e}"));
-        wait_for(Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
+        assert!(
+            Path::new(&bin).exists(),
+            "{bin} is missing (scripts/test.sh installs it)"
+        );
+        let mut proc = Proc::spawn_with_stdout(
+            "s3s-fs",
+            Command::new(&bin)
+                .args(["--host", "127.0.0.1", "--port", "0"])
+                .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
+                .arg(root)
+                .env("RUST_LOG", "info"),
+        );
+        // "INFO s3s_fs: server is running at http://127.0.0.1:41519"
+        let line = proc.wait_for_line("server is running at", Duration::from_secs(20));
+        let port = line
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
         Self {
-            proc: Proc(child),
+            proc,
             port,
             root: root.to_path_buf(),
         }

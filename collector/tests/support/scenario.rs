@@ -212,20 +212,6 @@ fn command(netns: Option<&Netns>, program: &Path) -> Command {
     }
 }
 
-/// Mosquitto on a fixed port that keeps sessions and queued messages in
-/// its directory across a graceful restart (a production broker persists:
-/// without it, batches acknowledged to agents while the collector's
-/// session was down would be gone). Started as root, Mosquitto switches to
-/// the `mosquitto` user unless told `user root`, and then cannot write its
-/// database into the test's directory: it logs an error on the way out and
-/// every session is lost (this made the scenario lose batches).
-pub struct Mosquitto {
-    pub proc: Option<Proc>,
-    pub port: u16,
-    conf: PathBuf,
-    dir: PathBuf,
-}
-
 /// The shipped `deploy/mosquitto/mosquitto.conf`.
 pub const MOSQUITTO_CONF: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -264,81 +250,37 @@ fn shipped_settings(drop: &[&str]) -> String {
         .collect()
 }
 
-impl Mosquitto {
-    /// Starts it on a free port with persistence in `dir`, anyone allowed:
-    /// the shipped settings but `use_username_as_clientid` (which refuses
-    /// clients without a user name, as the anonymous scenarios' are).
-    pub fn start(dir: &Path) -> Self {
-        Self::start_conf(dir, "allow_anonymous true\n", &["use_username_as_clientid"])
-    }
+pub use cloudradar_test_support::Mosquitto;
 
-    /// [`Mosquitto::start`] with `access` as its access settings
-    /// (`allow_anonymous`, `password_file`, `acl_file`) and every shipped
-    /// setting.
-    pub fn start_with(dir: &Path, access: &str) -> Self {
-        Self::start_conf(dir, access, &[])
-    }
+/// Mosquitto with the shipped settings and anyone allowed, but without
+/// `use_username_as_clientid` (which refuses clients without a user name,
+/// as the anonymous scenarios' are).
+pub fn mosquitto(dir: &Path) -> Mosquitto {
+    mosquitto_conf(dir, "allow_anonymous true\n", &["use_username_as_clientid"])
+}
 
-    fn start_conf(dir: &Path, access: &str, drop: &[&str]) -> Self {
-        let port = free_port();
-        let conf = dir.join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "listener {port} 127.0.0.1\nuser root\npersistence_location {}/\nlog_dest stderr\n{access}{}",
-                dir.display(),
-                shipped_settings(drop),
-            ),
-        )
-        .expect("write mosquitto.conf");
-        let mut m = Self {
-            proc: None,
-            port,
-            conf,
-            dir: dir.to_path_buf(),
-        };
-        m.restart();
-        m
-    }
+/// Mosquitto with `access` as its access settings (`allow_anonymous`,
+/// `password_file`, `acl_file`) and every shipped setting.
+pub fn mosquitto_with(dir: &Path, access: &str) -> Mosquitto {
+    mosquitto_conf(dir, access, &[])
+}
 
-    /// Starts it again (same port, same persistence).
-    pub fn restart(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("mosquitto.log"))
-            .expect("mosquitto log");
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(&self.conf)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("mosquitto installed");
-        self.proc = Some(Proc(child));
-        let port = self.port;
-        wait_for(Duration::from_secs(10), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-    }
-
-    /// SIGKILL: what it held in memory and had not saved is gone.
-    pub fn kill9(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.kill9();
-        }
-    }
-
-    /// SIGTERM and wait: it writes its persistence file on the way out.
-    pub fn stop(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.terminate().expect("mosquitto stops on SIGTERM");
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("mqtt://127.0.0.1:{}", self.port)
-    }
+/// Mosquitto that keeps sessions and queued messages in `dir` across a
+/// graceful restart (a production broker persists: without it, batches
+/// acknowledged to agents while the collector's session was down would be
+/// gone). Started as root, Mosquitto switches to the `mosquitto` user
+/// unless told `user root`, and then cannot write its database into the
+/// test's directory: it logs an error on the way out and every session is
+/// lost (this made the scenario lose batches).
+fn mosquitto_conf(dir: &Path, access: &str, drop: &[&str]) -> Mosquitto {
+    Mosquitto::start(
+        dir,
+        &format!(
+            "user root\npersistence_location {}/\n{access}{}",
+            dir.display(),
+            shipped_settings(drop),
+        ),
+    )
 }
 
 /// One transmission of the ground truth.
@@ -422,7 +364,7 @@ impl Sim {
             .spawn()
             .expect("simulator");
         let stdout = child.stdout.take().expect("simulator stdout");
-        let proc = Proc(child);
+        let proc = Proc::adopt("simulator", child);
         let mut found = Vec::new();
         // "receiver sim-1 at 52.3086,4.7639: beast 127.0.0.1:40001 avr 127.0.0.1:40002"
         for line in std::io::BufReader::new(stdout).lines() {
@@ -486,7 +428,6 @@ impl Agent {
         (lat, lon): (f64, f64),
     ) -> Self {
         let data = dir.join(format!("agent-{id}"));
-        let http = free_port();
         let host = netns.map_or("127.0.0.1".to_string(), |n| n.ns_ip.clone());
         let mut args = vec![
             "--receiver-id".to_string(),
@@ -496,7 +437,7 @@ impl Agent {
             "--input".into(),
             format!("tcp:{beast}:beast"),
             "--http-listen".into(),
-            format!("{host}:{http}"),
+            format!("{host}:0"),
             "--lat".into(),
             lat.to_string(),
             "--lon".into(),
@@ -513,7 +454,7 @@ impl Agent {
             id: id.to_string(),
             proc: None,
             host,
-            http,
+            http: 0,
             data,
             args,
             netns: netns.map(|n| n.name.clone()),
@@ -525,8 +466,7 @@ impl Agent {
     }
 
     fn spawn(&mut self) {
-        let log = std::fs::File::create(format!("{}.{}.log", self.log.display(), self.incarnation))
-            .expect("agent log");
+        let log = PathBuf::from(format!("{}.{}.log", self.log.display(), self.incarnation));
         let mut cmd = Command::new(match &self.netns {
             Some(_) => PathBuf::from("ip"),
             None => workspace_bin("cloudradar-agent"),
@@ -535,17 +475,21 @@ impl Agent {
             cmd.args(["netns", "exec", ns])
                 .arg(workspace_bin("cloudradar-agent"));
         }
-        let child = cmd
-            .args(&self.args)
+        cmd.args(&self.args)
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("agent");
-        self.proc = Some(Proc(child));
-        wait_for(Duration::from_secs(30), || {
-            metrics_at(&self.host, self.http).is_some()
-        });
+            .stdout(Stdio::null());
+        let mut proc = Proc::spawn_logging(&format!("agent {}", self.id), &mut cmd, &log);
+        // Each incarnation binds a port of its own and says which.
+        self.http = super::bound_port(&mut proc, "http_addr");
+        self.proc = Some(proc);
+        wait_for!(
+            Duration::from_secs(30),
+            || metrics_at(&self.host, self.http).is_some(),
+            "agent {} serving /metrics on {}:{}",
+            self.id,
+            self.host,
+            self.http
+        );
     }
 
     /// SIGKILL, then what it left: the sequence number its next
@@ -679,15 +623,16 @@ impl Scenario {
             .expect("tempdir");
         let redis_dir = dir.path().join("redis");
         std::fs::create_dir_all(&redis_dir).expect("redis dir");
-        let redis = Redis::start(free_port(), Some(&redis_dir));
+        let redis = Redis::persistent(&redis_dir);
         let broker = if external_broker {
             let d = dir.path().join("mosquitto");
             std::fs::create_dir_all(&d).expect("mosquitto dir");
-            Broker::Mosquitto(Mosquitto::start(&d))
+            Broker::Mosquitto(mosquitto(&d))
         } else {
             Broker::Embedded
         };
-        let (mqtt, http) = (free_port(), free_port());
+        // Agents keep the broker's URL across collector restarts.
+        let mqtt = port::locked();
         // A small ingest queue, so an outage behind it (Redis) fills it
         // within seconds and the gate holds the receivers back.
         let config = dir.path().join("collector.toml");
@@ -715,7 +660,8 @@ impl Scenario {
         } else {
             "127.0.0.1"
         };
-        let collector = launch_collector(&data, listen, mqtt, http, &collector_args);
+        let collector = launch_collector(&data, listen, mqtt, &collector_args);
+        let http = collector.http;
         let sim = Sim::start(dir.path(), netns.as_ref(), SEED, AIRCRAFT, RECEIVERS, SPEED);
         let agents = sim
             .receivers
@@ -749,7 +695,7 @@ impl Scenario {
         }
     }
 
-    /// The collector's HTTP port.
+    /// The running collector's HTTP port.
     pub fn http(&self) -> u16 {
         self.http
     }
@@ -809,13 +755,10 @@ impl Scenario {
         } else {
             "127.0.0.1"
         };
-        self.collector = Some(launch_collector(
-            &self.data,
-            listen,
-            self.mqtt,
-            self.http,
-            &self.collector_args,
-        ));
+        let c = launch_collector(&self.data, listen, self.mqtt, &self.collector_args);
+        // Each incarnation binds an HTTP port of its own and says which.
+        self.http = c.http;
+        self.collector = Some(c);
     }
 
     /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the collector: frozen, its
@@ -824,7 +767,7 @@ impl Scenario {
         let c = self.collector.as_ref().expect("collector running");
         let signal = if frozen { "-STOP" } else { "-CONT" };
         let status = Command::new("kill")
-            .args([signal, &c.proc.0.id().to_string()])
+            .args([signal, &c.proc.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success(), "kill {signal}");
@@ -832,12 +775,12 @@ impl Scenario {
 
     /// SIGKILLs Redis (its append-only file keeps what it acknowledged).
     pub fn kill_redis(&mut self) {
-        self.redis.proc.kill9();
+        self.redis.kill9();
     }
 
     /// Starts Redis again on the same port and directory.
     pub fn restart_redis(&mut self) {
-        self.redis = Redis::start(self.redis.port, Some(&self.redis_dir));
+        self.redis.restart();
     }
 
     /// SIGKILLs agent `i`, recording what it leaves behind for the reconciliation.
@@ -852,11 +795,7 @@ impl Scenario {
     /// Redis stream entries not yet processed and acknowledged.
     fn redis_backlog(&self) -> Option<(i64, i64)> {
         let cli = |args: &[&str]| -> Option<String> {
-            let o = Command::new("redis-cli")
-                .args(["-p", &self.redis.port.to_string()])
-                .args(args)
-                .output()
-                .ok()?;
+            let o = self.redis.cli().args(args).output().ok()?;
             Some(String::from_utf8_lossy(&o.stdout).to_string())
         };
         let len = cli(&["XLEN", "cloudradar:batches"])?.trim().parse().ok()?;
@@ -1133,14 +1072,8 @@ impl Scenario {
 
 /// The collector binary with its embedded broker listening on `listen`;
 /// returns once ready.
-fn launch_collector(
-    data: &Path,
-    listen: &str,
-    mqtt: u16,
-    http: u16,
-    extra: &[String],
-) -> Collector {
-    super::start_collector_on(listen, data, mqtt, http, extra, &[])
+fn launch_collector(data: &Path, listen: &str, mqtt: u16, extra: &[String]) -> Collector {
+    super::start_collector_on(listen, data, mqtt, 0, extra, &[])
 }
 
 fn hex(b: &[u8]) -> String {
