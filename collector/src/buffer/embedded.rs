@@ -1,7 +1,8 @@
 //! The embedded buffer: the bounded queue from ingest. Entries are
 //! reported done by acknowledging them to the broker, after their commit;
 //! dropped messages are acknowledged in their turn, when nothing taken
-//! before them is still outstanding, so every acknowledgement goes out in
+//! before them is still outstanding (the loop may take the next entries
+//! while earlier ones commit), so every acknowledgement goes out in
 //! arrival order.
 //!
 //! A crash loses the queue, and the broker may have given up on what it
@@ -25,6 +26,8 @@ pub struct Embedded {
     confirmer: Confirmer,
     /// A dropped message that came after entries still outstanding.
     held: Option<Arrival>,
+    /// Entries taken and not yet reported done.
+    outstanding: usize,
 }
 
 impl Embedded {
@@ -36,6 +39,7 @@ impl Embedded {
             acker,
             confirmer,
             held: None,
+            outstanding: 0,
         }
     }
 
@@ -73,7 +77,7 @@ impl Buffer for Embedded {
                     payload: a.payload,
                     receipt: a.receipt,
                 }),
-                Some(Arrival::Dropped(d)) if out.is_empty() => {
+                Some(Arrival::Dropped(d)) if out.is_empty() && self.outstanding == 0 => {
                     d.finish(&self.acker, &self.confirmer).await;
                 }
                 Some(dropped) => {
@@ -83,10 +87,16 @@ impl Buffer for Embedded {
             }
         }
         metrics::gauge!("cloudradar_collector_queue_batches").set(self.queue.len() as f64);
+        self.outstanding += out.len();
         out
     }
 
+    fn may_take_ahead(&self) -> bool {
+        true
+    }
+
     async fn done(&mut self, receipts: Vec<Receipt>) {
+        self.outstanding = self.outstanding.saturating_sub(receipts.len());
         for r in receipts {
             r.ack(&self.acker).await;
         }
@@ -166,6 +176,15 @@ mod tests {
         let first = buffer.take(100, wait).await;
         assert_eq!(first.len(), 2, "stops before the dropped message");
         assert_eq!(acked(&rx), vec![1], "the dropped one at the head at once");
+        assert!(
+            buffer.take(100, wait).await.is_empty(),
+            "taking ahead stops at the dropped one"
+        );
+        assert_eq!(
+            acked(&rx),
+            Vec::<u16>::new(),
+            "not before the two outstanding"
+        );
         buffer
             .done(first.into_iter().map(|e| e.receipt).collect())
             .await;

@@ -48,6 +48,10 @@ pub trait Buffer: Send {
         wait: Duration,
     ) -> impl Future<Output = Vec<Entry<Self::Receipt>>> + Send;
 
+    /// Whether `take` may be called again before what it gave is reported
+    /// done (a buffer that would hand the same entries out twice says no).
+    fn may_take_ahead(&self) -> bool;
+
     /// Entries committed, or dropped and counted, in the order they were
     /// taken: the buffer forgets them.
     fn done(&mut self, receipts: Vec<Self::Receipt>) -> impl Future<Output = ()> + Send;

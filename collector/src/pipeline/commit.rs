@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::buffer::Entry;
 use crate::health::Health;
 use crate::process::Processor;
-use crate::store::WriterHandle;
+use crate::store::{Commit, WriterHandle};
 use cloudradar_shared::retry::Backoff;
 use cloudradar_shared::time::now_ms;
 
@@ -92,31 +92,75 @@ async fn commit(
     }
 }
 
-/// Processes several entries and commits them together: every batch is
-/// handed to the writer before the first commit is awaited, so one
-/// transaction holds many batches (one at a time, the commit round trip
-/// capped throughput at ~150,000 frames/s with half the CPU idle).
-/// Returns the entries done, in order, up to the first one not committed:
-/// their receipts, and the (receiver, seq) to confirm where known.
-pub async fn apply_all<R>(
+/// A batch's commit, under way in the writer.
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Commit> + Send>>;
+
+/// One entry handed on, in the order taken.
+enum Item<R> {
+    /// Not stored (malformed, or a sequence the store cannot keep): done
+    /// at once, confirmed where its header names it.
+    Dropped(R, Option<(String, u64)>),
+    /// Handed to the writer.
+    Submitted(R, Prepared, Result<Pending, String>),
+}
+
+/// Entries processed and handed to the writer, whose commits are not yet
+/// awaited: the loop takes and processes the next entries meanwhile.
+pub struct Submitted<R> {
+    items: Vec<Item<R>>,
+}
+
+impl<R> Submitted<R> {
+    /// Whether nothing was taken.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Processes entries and hands every batch to the writer without waiting
+/// for a commit, so one transaction holds many batches (one at a time,
+/// the commit round trip capped throughput at ~150,000 frames/s with half
+/// the CPU idle).
+pub async fn submit_all<R>(
     processor: &mut Processor,
     writer: &WriterHandle,
     entries: Vec<Entry<R>>,
     limits: &Limits,
+) -> Submitted<R> {
+    let mut items = Vec::with_capacity(entries.len());
+    for e in entries {
+        let Some(p) = prepare(processor, &e.payload, limits) else {
+            items.push(Item::Dropped(e.receipt, wire::peek_header(&e.payload)));
+            continue;
+        };
+        let pending = writer
+            .submit(p.rows.clone())
+            .await
+            .map(|f| Box::pin(f) as Pending);
+        items.push(Item::Submitted(e.receipt, p, pending));
+    }
+    Submitted { items }
+}
+
+/// Waits for the commits (retrying a failed one until it works or the
+/// collector stops). Returns the entries done, in the order taken, up to
+/// the first one not committed: their receipts, and the (receiver, seq)
+/// to confirm where known.
+pub async fn finish<R>(
+    submitted: Submitted<R>,
+    writer: &WriterHandle,
     health: &Health,
     cancel: &CancellationToken,
 ) -> Vec<(R, Option<(String, u64)>)> {
-    let mut done = Vec::with_capacity(entries.len());
-    let mut submitted = Vec::with_capacity(entries.len());
-    for e in entries {
-        let Some(p) = prepare(processor, &e.payload, limits) else {
-            done.push((e.receipt, wire::peek_header(&e.payload)));
-            continue;
+    let mut done = Vec::with_capacity(submitted.items.len());
+    for item in submitted.items {
+        let (receipt, p, pending) = match item {
+            Item::Dropped(receipt, confirm) => {
+                done.push((receipt, confirm));
+                continue;
+            }
+            Item::Submitted(receipt, p, pending) => (receipt, p, pending),
         };
-        let pending = writer.submit(p.rows.clone()).await;
-        submitted.push((e.receipt, p, pending));
-    }
-    for (receipt, p, pending) in submitted {
         let result = match pending {
             Ok(commit) => commit.await,
             Err(e) => Err(e),
@@ -163,5 +207,56 @@ mod tests {
         assert!(prepare(&mut processor, &batch(1 << 63), &Limits::default()).is_none());
         let kept = prepare(&mut processor, &batch(7), &Limits::default());
         assert_eq!(kept.map(|p| p.rows.seq), Some(7));
+    }
+
+    /// Regression: a dropped entry between stored ones was reported done
+    /// before them, so the embedded buffer acknowledged out of order.
+    #[tokio::test]
+    async fn entries_are_done_in_the_order_taken() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (writer, handle) = crate::store::Writer::start(
+            dir.path().join("db.sqlite"),
+            60_000,
+            crate::store::Retention {
+                positions_ms: i64::MAX,
+                messages_ms: i64::MAX,
+                batches_ms: i64::MAX,
+            },
+            0,
+        )
+        .expect("writer");
+        let mut processor = Processor::new(0, 1000, Default::default());
+        let batch = |seq| {
+            encode(&Batch {
+                receiver_id: "rx-a".into(),
+                seq,
+                created_ms: 1,
+                frames: vec![],
+            })
+        };
+        let entries = vec![
+            Entry {
+                payload: batch(1),
+                receipt: 'a',
+            },
+            Entry {
+                payload: b"not a batch".to_vec(),
+                receipt: 'b',
+            },
+            Entry {
+                payload: batch(2),
+                receipt: 'c',
+            },
+        ];
+        let submitted = submit_all(&mut processor, &handle, entries, &Limits::default()).await;
+        let health = Health::new(false);
+        let done = finish(submitted, &handle, &health, &CancellationToken::new()).await;
+        let receipts: Vec<char> = done.iter().map(|d| d.0).collect();
+        assert_eq!(receipts, vec!['a', 'b', 'c']);
+        assert_eq!(done[2].1, Some(("rx-a".to_string(), 2)));
+        drop(handle);
+        tokio::task::spawn_blocking(move || writer.join())
+            .await
+            .expect("join");
     }
 }

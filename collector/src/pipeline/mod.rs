@@ -20,7 +20,7 @@ use crate::store::WriterHandle;
 mod commit;
 mod start;
 
-use commit::apply_all;
+use commit::{Submitted, finish, submit_all};
 pub use start::{BufferChoice, Processing};
 
 /// Shared by the loops and the HTTP layer.
@@ -65,34 +65,53 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Takes from `buffer` until cancelled: commits, reports done,
-    /// confirms, and rebuilds the live view every [`REFRESH`].
+    /// confirms, and rebuilds the live view every [`REFRESH`]. Two groups
+    /// are in hand at once where the buffer allows it: while the writer
+    /// commits one, the next is taken and processed, so neither the
+    /// writer nor the processor waits for the other.
     pub async fn run<B: Buffer>(mut self, mut buffer: B, cancel: CancellationToken) {
         let mut last_refresh = std::time::Instant::now();
+        let mut in_hand: Option<Submitted<B::Receipt>> = None;
         loop {
+            if in_hand.is_some() && !buffer.may_take_ahead() {
+                self.finish(in_hand.take(), &mut buffer, &cancel).await;
+            }
+            // With a group in hand, only what is there already.
+            let wait = if in_hand.is_some() {
+                Duration::ZERO
+            } else {
+                REFRESH
+            };
             let entries = tokio::select! {
                 _ = cancel.cancelled() => break,
-                e = buffer.take(TAKE, REFRESH) => e,
+                e = buffer.take(TAKE, wait) => e,
             };
-            if !entries.is_empty() {
-                let done = apply_all(
-                    &mut self.processor,
-                    &self.writer,
-                    entries,
-                    &self.limits,
-                    &self.shared.health,
-                    &cancel,
-                )
-                .await;
-                let (receipts, confirms): (Vec<_>, Vec<_>) = done.into_iter().unzip();
-                buffer.done(receipts).await;
-                for (receiver, seq) in confirms.into_iter().flatten() {
-                    self.confirmer.done(&receiver, seq).await;
-                }
-            }
+            let next = submit_all(&mut self.processor, &self.writer, entries, &self.limits).await;
+            self.finish(in_hand.take(), &mut buffer, &cancel).await;
+            in_hand = (!next.is_empty()).then_some(next);
             if last_refresh.elapsed() >= REFRESH {
                 last_refresh = std::time::Instant::now();
                 refresh(&mut self.processor, &self.shared);
             }
+        }
+        // Already with the writer: their commits are awaited, not dropped.
+        self.finish(in_hand, &mut buffer, &cancel).await;
+    }
+
+    /// Waits for a group's commits, reports it done to the buffer and
+    /// confirms it to the agents.
+    async fn finish<B: Buffer>(
+        &mut self,
+        group: Option<Submitted<B::Receipt>>,
+        buffer: &mut B,
+        cancel: &CancellationToken,
+    ) {
+        let Some(group) = group else { return };
+        let done = finish(group, &self.writer, &self.shared.health, cancel).await;
+        let (receipts, confirms): (Vec<_>, Vec<_>) = done.into_iter().unzip();
+        buffer.done(receipts).await;
+        for (receiver, seq) in confirms.into_iter().flatten() {
+            self.confirmer.done(&receiver, seq).await;
         }
     }
 }

@@ -26,4 +26,4 @@ pub use rows::{
     WriteBatch,
 };
 pub use startup::Startup;
-pub use writer::{StatusRow, Writer, WriterHandle};
+pub use writer::{Commit, StatusRow, Writer, WriterHandle};

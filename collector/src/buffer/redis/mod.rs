@@ -111,6 +111,12 @@ impl Buffer for RedisBuffer {
         }
     }
 
+    /// Not while reading pending entries: those stay pending, and are
+    /// read again, until they are acknowledged.
+    fn may_take_ahead(&self) -> bool {
+        !self.pending
+    }
+
     async fn done(&mut self, ids: Vec<String>) {
         if let Err(e) = self.redis.ack(&ids).await {
             // Not acknowledged: they come back as pending and are applied

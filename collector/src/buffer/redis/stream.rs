@@ -106,7 +106,8 @@ impl Stream {
     }
 
     /// Reads up to `count` entries (their receipt is the stream id): this consumer's pending ones when
-    /// `pending` is set, else new ones (blocking up to `block_ms`).
+    /// `pending` is set, else new ones (blocking up to `block_ms`, not at
+    /// all when it is 0).
     pub async fn read(
         &mut self,
         count: usize,
@@ -116,7 +117,12 @@ impl Stream {
         let opts = StreamReadOptions::default()
             .group(GROUP, &self.consumer)
             .count(count);
-        let opts = if pending { opts } else { opts.block(block_ms) };
+        // BLOCK 0 would wait for ever: 0 means do not wait.
+        let opts = if pending || block_ms == 0 {
+            opts
+        } else {
+            opts.block(block_ms)
+        };
         let id = if pending { "0" } else { ">" };
         let reply: Option<StreamReadReply> = self
             .conn
