@@ -27,7 +27,7 @@ use cloudradar_shared::cpr::Position;
 
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::signal_dbfs;
-use cloudradar_shared::state::{AltBaro, Tracker, TrackerOptions};
+use cloudradar_shared::state::{AltBaro, Fields, Tracker, TrackerOptions};
 use cloudradar_shared::wire::Batch;
 
 use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
@@ -199,21 +199,14 @@ impl Processor {
             } else {
                 counters.rejected += 1;
             }
-            let mut range_m = None;
-            if let (Some(rx), Some(icao), Some(_)) = (reference, icao, msg.as_ref()) {
-                let at = self
-                    .tracker
-                    .get(icao, false)
-                    .and_then(|a| a.position())
-                    .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS);
-                if let Some((pos, _)) = at
-                    && let Some((range, record)) =
-                        self.coverage.observe(&batch.receiver_id, rx, pos, time)
-                {
-                    range_m = Some(range);
-                    out.coverage.extend(record);
-                }
-            }
+            let icao_heard = icao.filter(|_| msg.is_some());
+            let range_m = observe_range(
+                (&self.tracker, &mut self.coverage),
+                &batch.receiver_id,
+                reference.zip(icao_heard),
+                time,
+                &mut out,
+            );
             minutes.add(
                 Observation {
                     time_ms: time,
@@ -225,60 +218,13 @@ impl Processor {
                 },
                 minute_aircraft,
             );
-            if let (Some(icao), Some(_)) = (icao, msg.as_ref()) {
-                let heard = self.heard_by.entry(icao).or_default();
-                match heard.iter_mut().find(|(r, _)| *r == batch.receiver_id) {
-                    Some(entry) => entry.1 = time,
-                    None => heard.push((batch.receiver_id.clone(), time)),
-                }
+            if let Some(icao) = icao_heard {
+                note_heard(&mut self.heard_by, icao, &batch.receiver_id, time);
             }
             let (Some(f), Some(icao)) = (fields, icao) else {
                 continue;
             };
-            let row = touched.entry(icao).or_insert_with(|| AircraftRow {
-                icao: i64::from(icao),
-                time_ms: time as i64,
-                callsign: None,
-                squawk: None,
-                category: None,
-                messages: 0,
-            });
-            row.messages += 1;
-            row.time_ms = row.time_ms.max(time as i64);
-            if let Some(cs) = f.flight {
-                let cs = cs.as_str().trim_end().to_string();
-                if !cs.is_empty() {
-                    out.flights.push(FlightRow {
-                        icao: i64::from(icao),
-                        callsign: cs.clone(),
-                        time_ms: time as i64,
-                    });
-                    row.callsign = Some(cs);
-                }
-            }
-            if let Some(sq) = f.squawk {
-                row.squawk = Some(format!("{:04x}", sq.0));
-            }
-            if let Some(c) = f.category {
-                row.category = std::str::from_utf8(&c.0).ok().map(str::to_string);
-            }
-            if let (Some(lat), Some(lon)) = (f.lat, f.lon) {
-                let state = self.tracker.get(icao, false).map(|a| &a.fields);
-                out.positions.push(PositionRow {
-                    icao: i64::from(icao),
-                    time_ms: time as i64,
-                    lat,
-                    lon,
-                    alt_baro: state.and_then(|s| match s.alt_baro {
-                        Some(AltBaro::Feet(ft)) => Some(i64::from(ft)),
-                        _ => None,
-                    }),
-                    alt_geom: state.and_then(|s| s.alt_geom).map(i64::from),
-                    gs: state.and_then(|s| s.gs),
-                    track: state.and_then(|s| s.track),
-                    baro_rate: state.and_then(|s| s.baro_rate).map(i64::from),
-                });
-            }
+            record_aircraft(&mut out, &mut touched, &self.tracker, icao, f, time);
         }
         // One flight row per aircraft and callsign per batch is enough.
         out.flights
@@ -309,6 +255,96 @@ impl Processor {
     /// The live view for the HTTP API.
     pub fn snapshot(&self, now_ms: u64) -> Snapshot {
         live::snapshot(&self.tracker, &self.heard_by, now_ms, self.total_messages)
+    }
+}
+
+/// Range of a reception from its receiver, where the aircraft's position
+/// is fresh; adds a coverage record when it is a new furthest.
+fn observe_range(
+    (tracker, coverage): (&Tracker, &mut Coverage),
+    receiver: &str,
+    at: Option<(Position, u32)>,
+    time: u64,
+    out: &mut WriteBatch,
+) -> Option<f64> {
+    let (rx, icao) = at?;
+    let (pos, _) = tracker
+        .get(icao, false)
+        .and_then(|a| a.position())
+        .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS)?;
+    let (range, record) = coverage.observe(receiver, rx, pos, time)?;
+    out.coverage.extend(record);
+    Some(range)
+}
+
+/// Remembers that `receiver` heard `icao` at `time`.
+fn note_heard(
+    heard_by: &mut HashMap<u32, Vec<(String, u64)>>,
+    icao: u32,
+    receiver: &str,
+    time: u64,
+) {
+    let heard = heard_by.entry(icao).or_default();
+    match heard.iter_mut().find(|(r, _)| *r == receiver) {
+        Some(entry) => entry.1 = time,
+        None => heard.push((receiver.to_string(), time)),
+    }
+}
+
+/// Adds what a reception's fields say about its aircraft to `out`: the
+/// aircraft row (`touched`, one per aircraft per batch), a flight for a
+/// callsign, and a position with the aircraft's current state.
+fn record_aircraft(
+    out: &mut WriteBatch,
+    touched: &mut HashMap<u32, AircraftRow>,
+    tracker: &Tracker,
+    icao: u32,
+    f: Fields,
+    time: u64,
+) {
+    let row = touched.entry(icao).or_insert_with(|| AircraftRow {
+        icao: i64::from(icao),
+        time_ms: time as i64,
+        callsign: None,
+        squawk: None,
+        category: None,
+        messages: 0,
+    });
+    row.messages += 1;
+    row.time_ms = row.time_ms.max(time as i64);
+    if let Some(cs) = f.flight {
+        let cs = cs.as_str().trim_end().to_string();
+        if !cs.is_empty() {
+            out.flights.push(FlightRow {
+                icao: i64::from(icao),
+                callsign: cs.clone(),
+                time_ms: time as i64,
+            });
+            row.callsign = Some(cs);
+        }
+    }
+    if let Some(sq) = f.squawk {
+        row.squawk = Some(format!("{:04x}", sq.0));
+    }
+    if let Some(c) = f.category {
+        row.category = std::str::from_utf8(&c.0).ok().map(str::to_string);
+    }
+    if let (Some(lat), Some(lon)) = (f.lat, f.lon) {
+        let state = tracker.get(icao, false).map(|a| &a.fields);
+        out.positions.push(PositionRow {
+            icao: i64::from(icao),
+            time_ms: time as i64,
+            lat,
+            lon,
+            alt_baro: state.and_then(|s| match s.alt_baro {
+                Some(AltBaro::Feet(ft)) => Some(i64::from(ft)),
+                _ => None,
+            }),
+            alt_geom: state.and_then(|s| s.alt_geom).map(i64::from),
+            gs: state.and_then(|s| s.gs),
+            track: state.and_then(|s| s.track),
+            baro_rate: state.and_then(|s| s.baro_rate).map(i64::from),
+        });
     }
 }
 
