@@ -52,70 +52,180 @@ fn keep_up(handle: PrometheusHandle) {
         });
 }
 
+/// Failure and traffic counters, created at zero.
+const COUNTERS: &[(&str, &str)] = &[
+    (
+        "cloudradar_collector_sqlite_reads_refused_total",
+        "History and export queries refused (503) because every read slot was busy.",
+    ),
+    (
+        "cloudradar_collector_redis_batches_readded_total",
+        "Batches added to Redis again after it restarted without them (the writer's copy of the backlog).",
+    ),
+    (
+        "cloudradar_collector_batches_received_total",
+        "Batches received from MQTT.",
+    ),
+    (
+        "cloudradar_collector_batches_stored_total",
+        "Batches committed to SQLite.",
+    ),
+    (
+        "cloudradar_collector_batches_duplicate_total",
+        "Re-sent batches recognised and skipped.",
+    ),
+    (
+        "cloudradar_collector_frames_stored_total",
+        "Frames committed to SQLite.",
+    ),
+    (
+        "cloudradar_collector_mqtt_reconnects_total",
+        "Reconnections of the collector's MQTT client.",
+    ),
+    (
+        "cloudradar_collector_mqtt_stale_acks_total",
+        "Batches not acknowledged because they came on an earlier broker connection (the broker redelivers them).",
+    ),
+    (
+        "cloudradar_collector_rows_expired_total",
+        "Rows deleted by retention.",
+    ),
+    (
+        "cloudradar_collector_sqlite_commits_total",
+        "SQLite transactions committed.",
+    ),
+    (
+        "cloudradar_collector_sqlite_errors_total",
+        "SQLite transactions that failed.",
+    ),
+    (
+        "cloudradar_collector_backup_failures_total",
+        "Backups that failed.",
+    ),
+    (
+        "cloudradar_collector_confirmations_sent_total",
+        "Delivery confirmations (Done messages) published to agents.",
+    ),
+    (
+        "cloudradar_collector_confirmations_failed_total",
+        "Delivery confirmations that could not be published (the agents send those batches again).",
+    ),
+];
+
+/// Gauges.
+const GAUGES: &[(&str, &str)] = &[
+    (
+        "cloudradar_collector_aircraft_live",
+        "Aircraft in the live view.",
+    ),
+    (
+        "cloudradar_collector_dedup_entries",
+        "Entries in the cross-receiver de-duplication window.",
+    ),
+    (
+        "cloudradar_collector_mqtt_connected",
+        "1 when the collector's MQTT client is connected.",
+    ),
+    (
+        "cloudradar_collector_queue_batches",
+        "Batches waiting in the in-memory queue.",
+    ),
+    (
+        "cloudradar_collector_queue_capacity",
+        "Bound of the in-memory queue, batches.",
+    ),
+    (
+        "cloudradar_collector_sqlite_reads_running",
+        "SQLite reads (history, stats, exports) running now.",
+    ),
+    (
+        "cloudradar_collector_receivers_held",
+        "1 while the embedded broker's gate holds receivers back because the ingest queue is nearly full.",
+    ),
+    (
+        "cloudradar_collector_redis_stream_length",
+        "Entries in the Redis stream.",
+    ),
+    (
+        "cloudradar_collector_redis_stream_max_length",
+        "Approximate bound of the Redis stream.",
+    ),
+    (
+        "cloudradar_collector_redis_pending",
+        "Entries delivered but not acknowledged.",
+    ),
+    (
+        "cloudradar_collector_redis_consumer_lag",
+        "Entries not yet delivered to the consumer group.",
+    ),
+    (
+        "cloudradar_collector_sqlite_database_bytes",
+        "Size of the SQLite database.",
+    ),
+    (
+        "cloudradar_collector_data_dir_free_bytes",
+        "Free space on the data directory's filesystem.",
+    ),
+    (
+        "cloudradar_collector_data_dir_size_bytes",
+        "Size of the files in the data directory.",
+    ),
+    (
+        "cloudradar_collector_receiver_online",
+        "1 when the receiver's last status was online, by receiver.",
+    ),
+    (
+        "cloudradar_collector_receiver_clock_offset_seconds",
+        "Receiver clock minus collector clock, from live status messages, by receiver; frame times are corrected beyond 5 s.",
+    ),
+    (
+        "cloudradar_collector_receiver_last_seen_timestamp_seconds",
+        "When the receiver was last heard from, by receiver.",
+    ),
+    (
+        "cloudradar_collector_backup_last_success_timestamp_seconds",
+        "When the last backup succeeded.",
+    ),
+    (
+        "cloudradar_collector_backup_bytes",
+        "Size of the last backup uploaded.",
+    ),
+    (
+        "cloudradar_collector_http_streams",
+        "Open live-stream (SSE) connections.",
+    ),
+];
+
+/// Histograms.
+const HISTOGRAMS: &[(&str, &str)] = &[
+    (
+        "cloudradar_collector_batch_lag_seconds",
+        "From batch creation on the agent to its commit.",
+    ),
+    (
+        "cloudradar_collector_process_seconds",
+        "Time to process one batch.",
+    ),
+    (
+        "cloudradar_collector_sqlite_commit_seconds",
+        "Time of one SQLite transaction.",
+    ),
+    (
+        "cloudradar_collector_backup_duration_seconds",
+        "Time of one backup, snapshot to upload.",
+    ),
+    (
+        "cloudradar_collector_http_request_duration_seconds",
+        "HTTP request latency by route, method and status class.",
+    ),
+];
+
 /// Every metric the collector exports, with its help text. Counters of
 /// failures start at zero, so alerts and dashboards see them before the
 /// first failure (a series that does not exist cannot be rated).
 fn describe() {
     use metrics::{describe_counter as c, describe_gauge as g, describe_histogram as h};
-    let counters = [
-        (
-            "cloudradar_collector_sqlite_reads_refused_total",
-            "History and export queries refused (503) because every read slot was busy.",
-        ),
-        (
-            "cloudradar_collector_redis_batches_readded_total",
-            "Batches added to Redis again after it restarted without them (the writer's copy of the backlog).",
-        ),
-        (
-            "cloudradar_collector_batches_received_total",
-            "Batches received from MQTT.",
-        ),
-        (
-            "cloudradar_collector_batches_stored_total",
-            "Batches committed to SQLite.",
-        ),
-        (
-            "cloudradar_collector_batches_duplicate_total",
-            "Re-sent batches recognised and skipped.",
-        ),
-        (
-            "cloudradar_collector_frames_stored_total",
-            "Frames committed to SQLite.",
-        ),
-        (
-            "cloudradar_collector_mqtt_reconnects_total",
-            "Reconnections of the collector's MQTT client.",
-        ),
-        (
-            "cloudradar_collector_mqtt_stale_acks_total",
-            "Batches not acknowledged because they came on an earlier broker connection (the broker redelivers them).",
-        ),
-        (
-            "cloudradar_collector_rows_expired_total",
-            "Rows deleted by retention.",
-        ),
-        (
-            "cloudradar_collector_sqlite_commits_total",
-            "SQLite transactions committed.",
-        ),
-        (
-            "cloudradar_collector_sqlite_errors_total",
-            "SQLite transactions that failed.",
-        ),
-        (
-            "cloudradar_collector_backup_failures_total",
-            "Backups that failed.",
-        ),
-        (
-            "cloudradar_collector_confirmations_sent_total",
-            "Delivery confirmations (Done messages) published to agents.",
-        ),
-        (
-            "cloudradar_collector_confirmations_failed_total",
-            "Delivery confirmations that could not be published (the agents send those batches again).",
-        ),
-    ];
-    for (name, help) in counters {
+    for &(name, help) in COUNTERS {
         c!(name, help);
         metrics::counter!(name).increment(0);
     }
@@ -156,112 +266,10 @@ fn describe() {
         "cloudradar_collector_frames_received_total",
         "Frames received, by receiver."
     );
-    for (name, help) in [
-        (
-            "cloudradar_collector_aircraft_live",
-            "Aircraft in the live view.",
-        ),
-        (
-            "cloudradar_collector_dedup_entries",
-            "Entries in the cross-receiver de-duplication window.",
-        ),
-        (
-            "cloudradar_collector_mqtt_connected",
-            "1 when the collector's MQTT client is connected.",
-        ),
-        (
-            "cloudradar_collector_queue_batches",
-            "Batches waiting in the in-memory queue.",
-        ),
-        (
-            "cloudradar_collector_queue_capacity",
-            "Bound of the in-memory queue, batches.",
-        ),
-        (
-            "cloudradar_collector_sqlite_reads_running",
-            "SQLite reads (history, stats, exports) running now.",
-        ),
-        (
-            "cloudradar_collector_receivers_held",
-            "1 while the embedded broker's gate holds receivers back because the ingest queue is nearly full.",
-        ),
-        (
-            "cloudradar_collector_redis_stream_length",
-            "Entries in the Redis stream.",
-        ),
-        (
-            "cloudradar_collector_redis_stream_max_length",
-            "Approximate bound of the Redis stream.",
-        ),
-        (
-            "cloudradar_collector_redis_pending",
-            "Entries delivered but not acknowledged.",
-        ),
-        (
-            "cloudradar_collector_redis_consumer_lag",
-            "Entries not yet delivered to the consumer group.",
-        ),
-        (
-            "cloudradar_collector_sqlite_database_bytes",
-            "Size of the SQLite database.",
-        ),
-        (
-            "cloudradar_collector_data_dir_free_bytes",
-            "Free space on the data directory's filesystem.",
-        ),
-        (
-            "cloudradar_collector_data_dir_size_bytes",
-            "Size of the files in the data directory.",
-        ),
-        (
-            "cloudradar_collector_receiver_online",
-            "1 when the receiver's last status was online, by receiver.",
-        ),
-        (
-            "cloudradar_collector_receiver_clock_offset_seconds",
-            "Receiver clock minus collector clock, from live status messages, by receiver; frame times are corrected beyond 5 s.",
-        ),
-        (
-            "cloudradar_collector_receiver_last_seen_timestamp_seconds",
-            "When the receiver was last heard from, by receiver.",
-        ),
-        (
-            "cloudradar_collector_backup_last_success_timestamp_seconds",
-            "When the last backup succeeded.",
-        ),
-        (
-            "cloudradar_collector_backup_bytes",
-            "Size of the last backup uploaded.",
-        ),
-        (
-            "cloudradar_collector_http_streams",
-            "Open live-stream (SSE) connections.",
-        ),
-    ] {
+    for &(name, help) in GAUGES {
         g!(name, help);
     }
-    for (name, help) in [
-        (
-            "cloudradar_collector_batch_lag_seconds",
-            "From batch creation on the agent to its commit.",
-        ),
-        (
-            "cloudradar_collector_process_seconds",
-            "Time to process one batch.",
-        ),
-        (
-            "cloudradar_collector_sqlite_commit_seconds",
-            "Time of one SQLite transaction.",
-        ),
-        (
-            "cloudradar_collector_backup_duration_seconds",
-            "Time of one backup, snapshot to upload.",
-        ),
-        (
-            "cloudradar_collector_http_request_duration_seconds",
-            "HTTP request latency by route, method and status class.",
-        ),
-    ] {
+    for &(name, help) in HISTOGRAMS {
         h!(name, help);
     }
 }
