@@ -166,11 +166,6 @@ async fn run(
     out: Outputs,
     cancel: CancellationToken,
 ) {
-    let (frames_filter, other_filter) = if conn.shared {
-        (SHARED_FRAMES_FILTER, FRAMES_FILTER)
-    } else {
-        (FRAMES_FILTER, SHARED_FRAMES_FILTER)
-    };
     let Outputs {
         queue,
         status,
@@ -198,24 +193,7 @@ async fn run(
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 on = acker.connected();
-                metrics::gauge!("cloudradar_collector_mqtt_connected").set(1.0);
-                tracing::info!("connected to MQTT broker");
-                for (filter, qos) in [
-                    (frames_filter, QoS::AtLeastOnce),
-                    (STATUS_FILTER, QoS::AtMostOnce),
-                ] {
-                    if let Err(e) = client.subscribe(filter, qos).await {
-                        tracing::warn!(error = %e, filter, "subscribe failed");
-                    }
-                }
-                // A persistent session on an external broker keeps the
-                // subscription an earlier configuration made: drop it, or
-                // every batch would arrive twice.
-                if conn.external
-                    && let Err(e) = client.unsubscribe(other_filter).await
-                {
-                    tracing::warn!(error = %e, filter = other_filter, "unsubscribe failed");
-                }
+                subscribe(client, &conn).await;
             }
             Ok(Event::Incoming(Packet::SubAck(_))) => {
                 // Both filters are subscribed in order; the first SubAck is enough to
@@ -248,6 +226,33 @@ async fn run(
     }
     poller.abort();
     let _ = client.disconnect().await;
+}
+
+/// On a new connection: subscribes to batches and status, and on an
+/// external broker drops the other batch filter, which a persistent
+/// session kept from an earlier configuration (else every batch would
+/// arrive twice).
+async fn subscribe(client: &AsyncClient, conn: &Connection) {
+    metrics::gauge!("cloudradar_collector_mqtt_connected").set(1.0);
+    tracing::info!("connected to MQTT broker");
+    let (frames_filter, other_filter) = if conn.shared {
+        (SHARED_FRAMES_FILTER, FRAMES_FILTER)
+    } else {
+        (FRAMES_FILTER, SHARED_FRAMES_FILTER)
+    };
+    for (filter, qos) in [
+        (frames_filter, QoS::AtLeastOnce),
+        (STATUS_FILTER, QoS::AtMostOnce),
+    ] {
+        if let Err(e) = client.subscribe(filter, qos).await {
+            tracing::warn!(error = %e, filter, "subscribe failed");
+        }
+    }
+    if conn.external
+        && let Err(e) = client.unsubscribe(other_filter).await
+    {
+        tracing::warn!(error = %e, filter = other_filter, "unsubscribe failed");
+    }
 }
 
 /// An event, or a lost connection with the time until the next attempt.
