@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, Parser};
+use cloudradar_shared::settings;
 
 use crate::config::Config;
 
@@ -38,11 +39,7 @@ impl Cli {
 /// The process's command line; prints usage and exits when it is wrong
 /// (or asks for `--help`).
 pub fn parse() -> (Cli, ArgMatches) {
-    let matches = Cli::command().get_matches();
-    match Cli::from_arg_matches(&matches) {
-        Ok(cli) => (cli, matches),
-        Err(e) => e.exit(),
-    }
+    settings::parse()
 }
 
 /// `args` (the program name first) parsed as the command line.
@@ -51,34 +48,22 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(args)?;
-    Ok((Cli::from_arg_matches(&matches)?, matches))
+    settings::try_parse_from(args)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Args;
-    use cloudradar_shared::settings::docs;
+    use clap::CommandFactory;
 
-    /// The README's simulator table is the one the code renders.
+    /// The README's sim table is the one the code renders, and every
+    /// option and subcommand in `--help` says what it does.
     #[test]
-    fn readme_table_matches_the_settings() {
-        let table = docs::markdown_table(&Config::augment_args(clap::Command::new("sim")));
+    fn readme_and_help_match_the_settings() {
         let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        if let Err(e) = docs::check_readme(&readme, "sim", &table) {
+        let checked = settings::docs::check_binary::<Config>(&readme, "sim", &Cli::command());
+        if let Err(e) = checked {
             panic!("{e}");
         }
-    }
-
-    /// Every option in `--help` says what it does.
-    #[test]
-    fn help_explains_every_option() {
-        assert_eq!(docs::help_stubs(&Cli::command()), Vec::<String>::new());
-    }
-
-    #[test]
-    fn command_line_is_consistent() {
-        Cli::command().debug_assert();
     }
 }

@@ -153,6 +153,24 @@ pub fn check_readme(path: &std::path::Path, name: &str, table: &str) -> Result<(
     ))
 }
 
+/// For each binary's tests: the README's `name` table is the one `S`
+/// renders, and every option and subcommand of `cli` says what it does.
+/// Returns every problem found.
+pub fn check_binary<S: clap::Args>(
+    readme: &std::path::Path,
+    name: &'static str,
+    cli: &Command,
+) -> Result<(), String> {
+    let table = markdown_table(&S::augment_args(Command::new(name)));
+    check_readme(readme, name, &table)?;
+    let stubs = help_stubs(cli);
+    if !stubs.is_empty() {
+        return Err(format!("options without a real help line: {stubs:?}"));
+    }
+    cli.clone().debug_assert();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 pub mod docs;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, Command, FromArgMatches};
+use clap::{ArgMatches, Args, Command, FromArgMatches, Parser};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -30,6 +30,27 @@ pub enum LayerError {
     /// The command line did not parse into the struct.
     #[error("command line: {0}")]
     Clap(#[from] clap::Error),
+}
+
+/// The process's command line as `C`, with the matches the layering
+/// reads; prints usage and exits when it is wrong (or asks for `--help`).
+pub fn parse<C: Parser>() -> (C, ArgMatches) {
+    let matches = C::command().get_matches();
+    match C::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(e) => e.exit(),
+    }
+}
+
+/// `args` (the program name first) parsed as the command line `C`.
+pub fn try_parse_from<C, I, T>(args: I) -> Result<(C, ArgMatches), clap::Error>
+where
+    C: Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = C::command().try_get_matches_from(args)?;
+    Ok((C::from_arg_matches(&matches)?, matches))
 }
 
 /// The settings struct with every field at its `#[arg]` default, the
