@@ -161,6 +161,35 @@ pub async fn start(
     if let Some((listener, _)) = &secure {
         tracing::info!(mqtt_tls_addr = %listener.local_addr()?, "MQTT TLS listening");
     }
+    let internal = start_rumqttd(access.clone(), max_payload)?;
+    let gate = Arc::new(gate::Gate {
+        upstream: internal,
+        access,
+        max_remaining: max_payload + 1024,
+        hold,
+        admission: admission::Admission::new(MAX_PENDING_PER_ADDRESS, MAX_PENDING),
+    });
+    tracker.spawn(gate::serve(
+        plain,
+        None,
+        gate.clone(),
+        tracker.clone(),
+        cancel.clone(),
+    ));
+    if let Some((listener, acceptor)) = secure {
+        tracker.spawn(gate::serve(
+            listener,
+            Some(acceptor),
+            gate,
+            tracker.clone(),
+            cancel.clone(),
+        ));
+    }
+    Ok(internal)
+}
+
+/// Starts rumqttd on its own thread on a loopback port; returns the port.
+fn start_rumqttd(access: Access, max_payload: usize) -> anyhow::Result<SocketAddr> {
     // rumqttd cannot report the port it bound, so pick a free one first.
     let internal = std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
@@ -168,7 +197,7 @@ pub async fn start(
     let mut v4 = HashMap::new();
     v4.insert(
         "internal".to_string(),
-        server(internal, access.clone(), max_payload),
+        server(internal, access, max_payload),
     );
     let config = Config {
         id: 0,
@@ -207,28 +236,5 @@ pub async fn start(
             }
         })
         .context("starting the embedded broker thread")?;
-    let gate = Arc::new(gate::Gate {
-        upstream: internal,
-        access,
-        max_remaining: max_payload + 1024,
-        hold,
-        admission: admission::Admission::new(MAX_PENDING_PER_ADDRESS, MAX_PENDING),
-    });
-    tracker.spawn(gate::serve(
-        plain,
-        None,
-        gate.clone(),
-        tracker.clone(),
-        cancel.clone(),
-    ));
-    if let Some((listener, acceptor)) = secure {
-        tracker.spawn(gate::serve(
-            listener,
-            Some(acceptor),
-            gate,
-            tracker.clone(),
-            cancel.clone(),
-        ));
-    }
     Ok(internal)
 }
