@@ -28,7 +28,7 @@ use cloudradar_shared::cpr::Position;
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::signal_dbfs;
 use cloudradar_shared::state::{AltBaro, Fields, Tracker, TrackerOptions};
-use cloudradar_shared::wire::Batch;
+use cloudradar_shared::wire::{Batch, WireFrame};
 
 use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
 use coverage::Coverage;
@@ -53,6 +53,22 @@ pub struct ReceiverCounters {
     pub rejected: u64,
     /// Furthest position decoded from this receiver's frames, metres (needs its position).
     pub last_seen_ms: u64,
+}
+
+/// What processing one batch carries from frame to frame.
+struct InBatch<'a> {
+    receiver: &'a str,
+    /// The receiver's position, for local CPR decoding and range.
+    reference: Option<Position>,
+    /// The receiver's clock offset.
+    correction: i64,
+    now_ms: u64,
+    counters: ReceiverCounters,
+    minute_aircraft: MinuteAircraft,
+    minutes: MinuteStats,
+    /// One aircraft row per aircraft in the batch.
+    touched: HashMap<u32, AircraftRow>,
+    out: WriteBatch,
 }
 
 /// The processor's state.
@@ -129,111 +145,125 @@ impl Processor {
             frames: batch.frames.len() as i64,
             ..WriteBatch::default()
         };
-        let seen = self.applied.entry(batch.receiver_id.clone()).or_default();
-        if !seen.insert(batch.seq) {
+        if !self.first_time(batch) {
             out.repeat = true;
             return out;
         }
-        if seen.len() > REMEMBERED_SEQS {
-            seen.pop_first();
-        }
-        let mut touched: HashMap<u32, AircraftRow> = HashMap::new();
-        let reference = self
-            .positions
-            .read()
-            .ok()
-            .and_then(|p| p.get(&batch.receiver_id).copied());
-        let counters = self.receivers.entry(batch.receiver_id.clone()).or_default();
-        counters.last_seen_ms = now_ms;
-        metrics::counter!("cloudradar_collector_frames_received_total", "receiver" => batch.receiver_id.clone())
+        let rx = &batch.receiver_id;
+        metrics::counter!("cloudradar_collector_frames_received_total", "receiver" => rx.clone())
             .increment(batch.frames.len() as u64);
-        metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => batch.receiver_id.clone())
+        metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => rx.clone())
             .set(now_ms as f64 / 1000.0);
-        let correction = self.clocks.correction(&batch.receiver_id);
-        let mut minutes = MinuteStats::default();
-        let minute_aircraft = self
-            .minute_aircraft
-            .entry(batch.receiver_id.clone())
-            .or_default();
+        // The receiver's running state is taken out for the batch (so the
+        // frames can use the rest of the processor) and put back after.
+        let mut b = InBatch {
+            receiver: rx,
+            reference: self.positions.read().ok().and_then(|p| p.get(rx).copied()),
+            correction: self.clocks.correction(rx),
+            now_ms,
+            counters: std::mem::take(self.receivers.entry(rx.clone()).or_default()),
+            minute_aircraft: std::mem::take(self.minute_aircraft.entry(rx.clone()).or_default()),
+            minutes: MinuteStats::default(),
+            touched: HashMap::new(),
+            out,
+        };
+        b.counters.last_seen_ms = now_ms;
         for wf in &batch.frames {
-            counters.frames += 1;
-            self.total_messages += 1;
-            // On the collector's clock; a time still in the future is not believed.
-            let time = clock::corrected(wf.rx_ms, correction).min(now_ms + 60_000);
-            let msg = decode(&wf.frame, &self.opts).ok();
-            let frame = msg.as_ref().map_or(wf.frame, |m| m.frame);
-            let next_id = &mut self.next_id;
-            let (id, new) = self.dedup.assign(&frame, time, || {
-                let id = *next_id;
-                *next_id += 1;
-                id
-            });
-            let rssi = (wf.signal != 0).then(|| signal_dbfs(wf.signal));
-            // Only the first reception of a transmission updates the state.
-            let fields = match (&msg, new) {
-                (Some(m), true) => self.tracker.update_from(m, time, rssi, reference),
-                _ => None,
-            };
-            let icao = msg.as_ref().map(|m| m.address.icao);
-            if new {
-                out.messages.push(MessageRow {
-                    id,
-                    time_ms: time as i64,
-                    icao: fields.as_ref().and(icao).map(i64::from),
-                    df: i64::from(frame.df()),
-                    raw: frame.as_bytes().to_vec(),
-                });
-            }
-            out.receptions.push(ReceptionRow {
-                message_id: id,
-                rx_ms: time as i64,
-                timestamp: wf.timestamp as i64,
-                signal: i64::from(wf.signal),
-            });
-            let accepted = matches!(
-                (&msg, new, &fields),
-                (Some(_), _, Some(_)) | (Some(_), false, _)
-            );
-            if accepted {
-                counters.accepted += 1;
-            } else {
-                counters.rejected += 1;
-            }
-            let icao_heard = icao.filter(|_| msg.is_some());
-            let range_m = observe_range(
-                (&self.tracker, &mut self.coverage),
-                &batch.receiver_id,
-                reference.zip(icao_heard),
-                time,
-                &mut out,
-            );
-            minutes.add(
-                Observation {
-                    time_ms: time,
-                    accepted,
-                    position: fields.as_ref().is_some_and(|f| f.lat.is_some()),
-                    icao,
-                    signal_dbfs: rssi,
-                    range_m,
-                },
-                minute_aircraft,
-            );
-            if let Some(icao) = icao_heard {
-                note_heard(&mut self.heard_by, icao, &batch.receiver_id, time);
-            }
-            let (Some(f), Some(icao)) = (fields, icao) else {
-                continue;
-            };
-            record_aircraft(&mut out, &mut touched, &self.tracker, icao, f, time);
+            self.frame(&mut b, wf);
         }
+        self.receivers.insert(rx.clone(), b.counters);
+        self.minute_aircraft.insert(rx.clone(), b.minute_aircraft);
+        let mut out = b.out;
         // One flight row per aircraft and callsign per batch is enough.
         out.flights
             .sort_by(|a, b| (a.icao, &a.callsign).cmp(&(b.icao, &b.callsign)));
         out.flights
             .dedup_by(|a, b| a.icao == b.icao && a.callsign == b.callsign);
-        out.aircraft = touched.into_values().collect();
-        out.minutes = minutes.into_rows();
+        out.aircraft = b.touched.into_values().collect();
+        out.minutes = b.minutes.into_rows();
         out
+    }
+
+    /// Whether this processor has not applied `batch` yet; remembers it.
+    fn first_time(&mut self, batch: &Batch) -> bool {
+        let seen = self.applied.entry(batch.receiver_id.clone()).or_default();
+        if !seen.insert(batch.seq) {
+            return false;
+        }
+        if seen.len() > REMEMBERED_SEQS {
+            seen.pop_first();
+        }
+        true
+    }
+
+    /// One frame of a batch: its message and reception rows, the state
+    /// it updates, the receiver's counters and minute statistics.
+    fn frame(&mut self, b: &mut InBatch<'_>, wf: &WireFrame) {
+        b.counters.frames += 1;
+        self.total_messages += 1;
+        // On the collector's clock; a time still in the future is not believed.
+        let time = clock::corrected(wf.rx_ms, b.correction).min(b.now_ms + 60_000);
+        let msg = decode(&wf.frame, &self.opts).ok();
+        let frame = msg.as_ref().map_or(wf.frame, |m| m.frame);
+        let next_id = &mut self.next_id;
+        let (id, new) = self.dedup.assign(&frame, time, || {
+            let id = *next_id;
+            *next_id += 1;
+            id
+        });
+        let rssi = (wf.signal != 0).then(|| signal_dbfs(wf.signal));
+        // Only the first reception of a transmission updates the state.
+        let fields = match (&msg, new) {
+            (Some(m), true) => self.tracker.update_from(m, time, rssi, b.reference),
+            _ => None,
+        };
+        let icao = msg.as_ref().map(|m| m.address.icao);
+        if new {
+            b.out.messages.push(MessageRow {
+                id,
+                time_ms: time as i64,
+                icao: fields.as_ref().and(icao).map(i64::from),
+                df: i64::from(frame.df()),
+                raw: frame.as_bytes().to_vec(),
+            });
+        }
+        b.out.receptions.push(ReceptionRow {
+            message_id: id,
+            rx_ms: time as i64,
+            timestamp: wf.timestamp as i64,
+            signal: i64::from(wf.signal),
+        });
+        let accepted = matches!(
+            (&msg, new, &fields),
+            (Some(_), _, Some(_)) | (Some(_), false, _)
+        );
+        if accepted {
+            b.counters.accepted += 1;
+        } else {
+            b.counters.rejected += 1;
+        }
+        let range_m = observe_range(
+            (&self.tracker, &mut self.coverage),
+            b.receiver,
+            b.reference.zip(icao),
+            time,
+            &mut b.out,
+        );
+        let observation = Observation {
+            time_ms: time,
+            accepted,
+            position: fields.as_ref().is_some_and(|f| f.lat.is_some()),
+            icao,
+            signal_dbfs: rssi,
+            range_m,
+        };
+        b.minutes.add(observation, &mut b.minute_aircraft);
+        if let Some(icao) = icao {
+            note_heard(&mut self.heard_by, icao, b.receiver, time);
+        }
+        if let (Some(f), Some(icao)) = (fields, icao) {
+            record_aircraft(&mut b.out, &mut b.touched, &self.tracker, icao, f, time);
+        }
     }
 
     /// Drops aircraft and receptions that have gone quiet.
@@ -349,42 +379,4 @@ fn record_aircraft(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use cloudradar_shared::wire::WireFrame;
-
-    fn batch(seq: u64) -> Batch {
-        Batch {
-            receiver_id: "rx-a".into(),
-            seq,
-            created_ms: 1_000,
-            frames: vec![WireFrame {
-                rx_ms: 1_000,
-                timestamp: 0,
-                signal: 0,
-                frame: cloudradar_shared::frame::Frame::new(&[
-                    0x5d, 0x4c, 0xa2, 0xd4, 0xce, 0x12, 0x34,
-                ])
-                .expect("frame"),
-            }],
-        }
-    }
-
-    /// Regression: a batch read again after a crash between its commit and
-    /// its Redis acknowledgement was processed afresh, handing out message
-    /// ids the store never wrote.
-    #[test]
-    fn batches_already_in_the_database_are_repeats_from_the_start() {
-        let p = Processor::new(41, 1_000, Arc::default());
-        let mut p = p.with_applied([("rx-a".to_string(), 7)]);
-        let again = p.process(&batch(7), 2_000);
-        assert!(again.repeat && again.messages.is_empty() && again.receptions.is_empty());
-        let next = p.process(&batch(8), 2_000);
-        assert!(!next.repeat);
-        assert_eq!(next.receptions.len(), 1);
-        assert_eq!(
-            next.receptions[0].message_id, 42,
-            "ids go on from the last one"
-        );
-    }
-}
+mod tests;
