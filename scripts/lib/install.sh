@@ -34,6 +34,22 @@ cargo_tool() {
     rm -rf target/tools-build
 }
 
+# Python packages the cross-checks use live in a venv inside the repository
+# (target/venv), so nothing is installed outside it. Run its interpreter as
+# target/venv/bin/python.
+python_venv() {
+    # python_venv <package==version>...
+    local venv=target/venv spec missing=()
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    for spec in "$@"; do
+        "$venv/bin/python" -m pip show -q "${spec%%==*}" >/dev/null 2>&1 || missing+=("$spec")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> installing ${missing[*]} into $venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "${missing[@]}"
+    fi
+}
+
 install_test_tools() {
     apt_install redis-server redis-server
     apt_install mosquitto mosquitto mosquitto-clients
@@ -46,4 +62,6 @@ install_test_tools() {
     apt_install dump1090-mutability dump1090-mutability
     # A local S3-compatible server for the backup and restore tests.
     cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
+    # An independent decoder (pyModeS) the decoder's output is checked against.
+    python_venv pymodes==3.6.1
 }
