@@ -8,8 +8,9 @@
 //! collector's subscriber (INTERNAL_USER) ─────────────────────┘
 //! ```
 //!
-//! rumqttd runs on its own OS thread (it blocks and has no stop API; it
-//! ends with the process). The gate (`gate.rs`, tokio) terminates TLS,
+//! rumqttd runs on its own OS thread (it blocks, has no stop API and ends
+//! with the process) on a port this process is confirmed to hold
+//! (`loopback.rs`). The gate (`gate.rs`, tokio) terminates TLS,
 //! checks logins (see [`Access`]) and enforces the topic ACL that rumqttd
 //! lacks (`acl.rs`): a receiver, logged in with its id as user name and
 //! client id, publishes only its own frames and status, leaves its will
@@ -33,6 +34,7 @@ mod credentials;
 mod endpoint;
 mod gate;
 mod inspect;
+mod loopback;
 mod report;
 mod tls;
 mod violation;
@@ -41,12 +43,10 @@ pub use access::Access;
 pub use credentials::load_credentials;
 pub use endpoint::{Endpoint, Opened};
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use rumqttd::{Config, ConnectionSettings, RouterConfig, ServerSettings};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -94,34 +94,6 @@ pub struct TlsListener {
     pub key_file: String,
 }
 
-fn server(listen: SocketAddr, access: Access, max_payload: usize) -> ServerSettings {
-    let mut server = ServerSettings {
-        name: "internal".into(),
-        listen,
-        tls: None,
-        next_connection_delay_ms: 1,
-        connections: ConnectionSettings {
-            connection_timeout_ms: 60_000,
-            max_payload_size: max_payload + 1024,
-            max_inflight_count: 500,
-            auth: None,
-            external_auth: None,
-            dynamic_filters: true,
-        },
-    };
-    // The gate checked receivers already; this keeps the loopback port
-    // closed to anything else on the host.
-    server.set_auth_handler(move |client_id, user, password| {
-        let ok = client_id == user && access.allows(&user, &password).is_ok();
-        if !ok {
-            metrics::counter!("cloudradar_collector_mqtt_auth_refused_total", "reason" => Refusal::Loopback.reason())
-                .increment(1);
-        }
-        async move { ok }
-    });
-    server
-}
-
 /// Starts the broker on a loopback port and the gate on `listen` (plain
 /// MQTT) and, when given, a TLS listener (MQTT over TLS for agents across
 /// the internet; the same credentials and ACL apply). The gate's tasks
@@ -161,7 +133,7 @@ pub async fn start(
     if let Some((listener, _)) = &secure {
         tracing::info!(mqtt_tls_addr = %listener.local_addr()?, "MQTT TLS listening");
     }
-    let internal = start_rumqttd(access.clone(), max_payload)?;
+    let internal = loopback::start_rumqttd(access.clone(), max_payload)?;
     let gate = Arc::new(gate::Gate {
         upstream: internal,
         access,
@@ -185,56 +157,5 @@ pub async fn start(
             cancel.clone(),
         ));
     }
-    Ok(internal)
-}
-
-/// Starts rumqttd on its own thread on a loopback port; returns the port.
-fn start_rumqttd(access: Access, max_payload: usize) -> anyhow::Result<SocketAddr> {
-    // rumqttd cannot report the port it bound, so pick a free one first.
-    let internal = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .context("choosing a loopback port for the embedded broker")?;
-    let mut v4 = HashMap::new();
-    v4.insert(
-        "internal".to_string(),
-        server(internal, access, max_payload),
-    );
-    let config = Config {
-        id: 0,
-        router: RouterConfig {
-            max_connections: 10_000,
-            max_outgoing_packet_count: 1_000,
-            // The broker keeps every publish in an in-memory log per
-            // subscription until the log outgrows this bound (then the
-            // oldest segment goes, read or not): it is the memory the
-            // broker holds at steady state. 8 MiB is over 10 s of batches
-            // at 100k frames/s; the collector reads them within
-            // milliseconds into its ingest queue, and when that fills the
-            // gate holds receivers back (ingest::backpressure) with the
-            // queue's last tenth still free.
-            max_segment_size: 2 * 1024 * 1024,
-            max_segment_count: 4,
-            custom_segment: None,
-            initialized_filters: None,
-            shared_subscriptions_strategy: Default::default(),
-        },
-        v4: Some(v4),
-        v5: None,
-        ws: None,
-        cluster: None,
-        console: None,
-        bridge: None,
-        prometheus: None,
-        metrics: None,
-    };
-    std::thread::Builder::new()
-        .name("mqtt-broker".into())
-        .spawn(move || {
-            let mut broker = rumqttd::Broker::new(config);
-            if let Err(e) = broker.start() {
-                tracing::error!(error = %e, "embedded MQTT broker stopped");
-            }
-        })
-        .context("starting the embedded broker thread")?;
     Ok(internal)
 }
