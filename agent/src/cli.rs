@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::{ArgMatches, Parser, Subcommand};
-use cloudradar_shared::settings;
 
 use crate::config::Config;
 use crate::decode_cmd::InputFormat;
@@ -72,21 +71,6 @@ impl Cli {
     }
 }
 
-/// The process's command line; prints usage and exits when it is wrong
-/// (or asks for `--help`).
-pub fn parse() -> (Cli, ArgMatches) {
-    settings::parse()
-}
-
-/// `args` (the program name first) parsed as the command line.
-pub fn try_parse_from<I, T>(args: I) -> Result<(Cli, ArgMatches), clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    settings::try_parse_from(args)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +81,11 @@ mod tests {
     #[test]
     fn readme_and_help_match_the_settings() {
         let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-        let checked = settings::docs::check_binary::<Config>(&readme, "agent", &Cli::command());
+        let checked = cloudradar_shared::settings::docs::check_binary::<Config>(
+            &readme,
+            "agent",
+            &Cli::command(),
+        );
         if let Err(e) = checked {
             panic!("{e}");
         }

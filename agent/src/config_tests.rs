@@ -4,7 +4,9 @@ use super::*;
 
 /// The configuration `cloudradar-agent ARGS` runs with.
 fn load(args: &[&str]) -> anyhow::Result<Config> {
-    let (cli, matches) = crate::cli::try_parse_from(["cloudradar-agent"].iter().chain(args))?;
+    let (cli, matches) = cloudradar_shared::settings::try_parse_from::<crate::cli::Cli, _, _>(
+        ["cloudradar-agent"].iter().chain(args),
+    )?;
     cli.load_config(&matches)
 }
 

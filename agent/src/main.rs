@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
-    let (cli, matches) = cli::parse();
+    let (cli, matches) = cloudradar_shared::settings::parse::<cli::Cli>();
     if let Some(Command::Decode {
         format,
         ref_lat,

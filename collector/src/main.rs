@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (cli, matches) = cli::parse();
+    let (cli, matches) = cloudradar_shared::settings::parse::<cli::Cli>();
     let config = cli.load_config(&matches)?;
     if cli.check_config {
         print!("{}", config.to_toml_masked());

@@ -241,7 +241,9 @@ mod tests {
 
     /// The scenario `cloudradar-sim ARGS` runs.
     fn load(args: &[&str]) -> anyhow::Result<Config> {
-        let (cli, matches) = crate::cli::try_parse_from(["cloudradar-sim"].iter().chain(args))?;
+        let (cli, matches) = cloudradar_shared::settings::try_parse_from::<crate::cli::Cli, _, _>(
+            ["cloudradar-sim"].iter().chain(args),
+        )?;
         cli.load_config(&matches)
     }
 

@@ -4,7 +4,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (cli, matches) = cli::parse();
+    let (cli, matches) = cloudradar_shared::settings::parse::<cli::Cli>();
     let config = cli.load_config(&matches)?;
     if cli.check_config {
         print!("{}", config.to_toml_masked()?);
