@@ -88,8 +88,10 @@ fn redis_faults(topology: Topology) {
     b.kill_redis();
     b.start_collector_unready();
     b.start_agents();
-    // Nothing can be stored: nothing is taken from the agents.
-    std::thread::sleep(Duration::from_secs(5));
+    // Nothing can be stored, even once the agents offer their whole files.
+    wait_for!(Duration::from_secs(60), || {
+        b.agents.iter().all(|a| a.accepted() >= FRAMES as f64)
+    });
     assert_eq!(b.stored(), 0);
     b.stop_collector();
     b.start_redis();

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cloudradar_shared::encode::{bds20, df17};
+use super::file_agent::{FileAgent, write_frames};
+use super::scenario::Mosquitto;
+use super::{Collector, MARKER_TIMESTAMP, Proc, Redis, marker, port, start_collector_on, wait_for};
 
-use super::scenario::{Mosquitto, metrics_at, workspace_bin};
-use super::{Collector, Proc, Redis, port, start_collector_on, wait_for};
+/// The end marker's batch number, past any an agent uses in a run.
+const MARKER_SEQ: u64 = 1 << 40;
 
 /// Where batches go between the agents and SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,92 +33,6 @@ pub enum Topology {
 impl Topology {
     fn redis(self) -> bool {
         self != Self::Embedded
-    }
-}
-
-/// Writes `n` frames for receiver number `rx` as a CSV recording: DF17
-/// identification messages, every one different (address and callsign
-/// together count up), 1 ms apart on the receiver's clock, an hour ago.
-pub fn write_frames(path: &Path, rx: u32, n: usize) {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let start = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs_f64()
-        - 3600.0;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("frames file"));
-    for i in 0..n {
-        let mut k = i / 500;
-        let mut callsign = [b'A'; 8];
-        callsign[0] = b'C';
-        callsign[1] = b'A' + (rx % 26) as u8;
-        for c in callsign[2..].iter_mut().rev() {
-            *c = CHARS[k % CHARS.len()];
-            k /= CHARS.len();
-        }
-        let callsign = std::str::from_utf8(&callsign).expect("ascii");
-        let frame = df17(0x400000 + (i % 500) as u32, 5, bds20(callsign));
-        let hex: String = frame
-            .as_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let ts = (i as u64 * 12_000) & 0xFFFF_FFFF_FFFF;
-        writeln!(out, "{:.6},1a33{ts:012x}80{hex}", start + i as f64 * 0.001)
-            .expect("write frames");
-    }
-    out.flush().expect("flush frames");
-}
-
-/// One agent back-filling its file.
-pub struct FileAgent {
-    pub id: String,
-    pub proc: Option<Proc>,
-    pub http: u16,
-    args: Vec<String>,
-    log: PathBuf,
-    runs: u32,
-}
-
-impl FileAgent {
-    fn spawn(&mut self) {
-        let log = PathBuf::from(format!("{}.{}.log", self.log.display(), self.runs));
-        self.runs += 1;
-        let mut proc = Proc::spawn_logging(
-            &format!("agent {}", self.id),
-            Command::new(workspace_bin("cloudradar-agent"))
-                .args(&self.args)
-                .env("RUST_LOG", "info")
-                .stdout(Stdio::null()),
-            &log,
-        );
-        // Each run binds a port of its own and says which.
-        self.http = super::bound_port(&mut proc, "http_addr");
-        self.proc = Some(proc);
-    }
-
-    /// SIGKILL, then the same agent again on its data directory.
-    pub fn kill9_and_restart(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.kill9();
-        }
-        self.spawn();
-    }
-
-    /// Batches in its spool (0 when it is not answering).
-    pub fn spooled(&self) -> f64 {
-        self.metric("cloudradar_agent_spool_batches")
-    }
-
-    /// Batches the broker took and the collector has not confirmed.
-    pub fn unconfirmed(&self) -> f64 {
-        self.metric("cloudradar_agent_batches_unconfirmed")
-    }
-
-    fn metric(&self, series: &str) -> f64 {
-        metrics_at("127.0.0.1", self.http)
-            .and_then(|t| super::scenario::metric(&t, series))
-            .unwrap_or(0.0)
     }
 }
 
@@ -216,14 +132,7 @@ impl Backfill {
             "--confirm-timeout-s".into(),
             "10".into(),
         ];
-        FileAgent {
-            id: id.to_string(),
-            proc: None,
-            http: 0,
-            args,
-            log: self.dir.path().join(format!("agent-{id}")),
-            runs: 0,
-        }
+        FileAgent::new(id, args, self.dir.path().join(format!("agent-{id}")))
     }
 
     /// Starts every agent.
@@ -344,8 +253,9 @@ impl Backfill {
         for (id, expected) in &self.expected {
             let (stored, distinct): (i64, i64) = db
                 .query_row(
-                    "SELECT count(*), count(DISTINCT timestamp) FROM receptions WHERE receiver = ?1",
-                    [id],
+                    "SELECT count(*), count(DISTINCT timestamp) FROM receptions \
+                     WHERE receiver = ?1 AND timestamp != ?2",
+                    rusqlite::params![id, MARKER_TIMESTAMP as i64],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .unwrap_or((0, 0));
@@ -360,6 +270,37 @@ impl Backfill {
             );
         }
         out
+    }
+
+    /// Late re-sends must not be stored again either, so the count waits
+    /// for everything the agents published: they are stopped, and a marker
+    /// batch from each receiver goes in behind all they sent (the broker
+    /// and the collector keep one client's order). Once every marker is
+    /// stored, every batch before it is stored or dropped as a repeat.
+    fn drain(&mut self, deadline: Instant) {
+        for a in &mut self.agents {
+            a.stop();
+        }
+        let port = self.mosquitto.as_ref().map_or(self.mqtt, |m| m.port);
+        for (i, id) in self.expected.keys().enumerate() {
+            let msgs = marker(id, MARKER_SEQ, 0x7F_0000 + i as u32);
+            super::publish(port, id, Some((id, "")), &msgs)
+                .unwrap_or_else(|e| panic!("marker for {id}: {e}"));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        wait_for!(left.max(Duration::from_secs(30)), || self.markers_stored());
+    }
+
+    fn markers_stored(&self) -> bool {
+        let Some(db) = self.db() else {
+            return false;
+        };
+        db.query_row(
+            "SELECT count(DISTINCT receiver) FROM receptions WHERE timestamp = ?1",
+            [MARKER_TIMESTAMP as i64],
+            |r| r.get::<_, i64>(0),
+        )
+        .is_ok_and(|n| n as usize == self.expected.len())
     }
 
     /// Frames stored so far, all receivers.
@@ -390,7 +331,7 @@ impl Backfill {
     /// Waits until every file is stored and every spool is empty, then
     /// asserts nothing is missing or doubled and returns the table rows
     /// (`| topology | fault | expected | stored | missing | duplicated |`).
-    pub fn finish(&self, fault: &str, timeout: Duration) -> String {
+    pub fn finish(&mut self, fault: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             let counts = self.counts();
@@ -404,8 +345,7 @@ impl Backfill {
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        // Late re-sends must not be stored again either.
-        std::thread::sleep(Duration::from_secs(2));
+        self.drain(deadline);
         let counts = self.counts();
         let sum = |f: fn(&Count) -> i64| counts.values().map(f).sum::<i64>();
         let row = format!(

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod backfill;
+pub mod file_agent;
 pub mod pki;
 pub mod scenario;
 
@@ -321,6 +322,26 @@ pub fn publish(
     }
     let _ = client.disconnect();
     Ok(())
+}
+
+/// The 12 MHz timestamp of a [`marker`] frame; no test's recording has it.
+pub const MARKER_TIMESTAMP: u64 = 0xFFFF_FFFF_FFF0;
+
+/// A one-frame batch `seq` from `receiver` (an identification message
+/// from `address`, received now) that a test publishes behind everything
+/// else: the broker and the collector keep one client's order, so once it
+/// is stored every message before it has been stored or dropped.
+pub fn marker(receiver: &str, seq: u64, address: u32) -> Vec<(String, Vec<u8>)> {
+    use cloudradar_shared::encode::{bds20, df17};
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let frame = cloudradar_shared::format::Received {
+        frame: df17(address, 5, bds20("MARKER00")),
+        timestamp: MARKER_TIMESTAMP,
+        signal: 0,
+    };
+    encoded(&batches(receiver, &[(now_ms, frame)], 1, seq))
 }
 
 /// Encoded batches ready to publish.
