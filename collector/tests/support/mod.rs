@@ -333,9 +333,7 @@ pub const MARKER_TIMESTAMP: u64 = 0xFFFF_FFFF_FFF0;
 /// is stored every message before it has been stored or dropped.
 pub fn marker(receiver: &str, seq: u64, address: u32) -> Vec<(String, Vec<u8>)> {
     use cloudradar_shared::encode::{bds20, df17};
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = cloudradar_shared::time::now_ms();
     let frame = cloudradar_shared::format::Received {
         frame: df17(address, 5, bds20("MARKER00")),
         timestamp: MARKER_TIMESTAMP,
