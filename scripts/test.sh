@@ -28,7 +28,7 @@ echo "fast tier: $((SECONDS - start)) s"
 echo "==> cargo test: fault tier (the tests the fast tier lists as ignored)"
 start=$SECONDS
 cargo test -p cloudradar-collector --locked \
-  --test scenarios --test delivery --test recovery --test flood -- --ignored
+  --test scenarios --test delivery --test recovery --test flood --test archive -- --ignored
 echo "fault tier: $((SECONDS - start)) s"
 
 echo "==> observability (Prometheus rules and tests, Grafana dashboard, runbook links)"

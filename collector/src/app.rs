@@ -1,7 +1,7 @@
 //! The collector as a list of components (see [`crate::component`]),
 //! started in order under one shutdown token and task tracker, so
 //! shutdown is orderly: HTTP first (so `/healthz` answers from the first
-//! second), then the store, backups, the disk watch, the broker, the
+//! second), then the store, backups, the archive, the disk watch, the broker, the
 //! confirmations, receiver status, and the buffer with the processing
 //! loop, which starts the subscriber once batches can be stored.
 
@@ -14,6 +14,7 @@ use cloudradar_shared::wire::Limits;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::archive::Archive;
 use crate::backup::{self, Backups};
 use crate::broker;
 use crate::buffer::redis;
@@ -74,6 +75,9 @@ pub async fn start(
     if let Some(b) = backups.filter(|_| config.backup_interval_hours > 0) {
         let every = Duration::from_secs(config.backup_interval_hours * 3600);
         backup::Schedule { backups: b, every }.start(&tasks).await?;
+    }
+    if let Some(archive) = Archive::from_config(&config).await {
+        archive.start(&tasks).await?;
     }
     let dir = config.data_dir.clone();
     disk::Watch { dir }.start(&tasks).await?;

@@ -187,6 +187,26 @@ pub struct Config {
     /// Hours between in-process backups; 0 leaves it to `cloudradar-collector backup`.
     #[arg(long, env = "CLOUDRADAR_BACKUP_INTERVAL_HOURS", default_value_t = 0)]
     pub backup_interval_hours: u64,
+    /// Archive history to the backup bucket as hour-partitioned Parquet
+    /// (`<archive_prefix>/positions/date=YYYY-MM-DD/hour=HH/`), for
+    /// DuckDB, Trino or pyarrow; needs `backup_bucket`. Positions are then
+    /// deleted by retention only once their hour is archived.
+    #[arg(long, env = "CLOUDRADAR_ARCHIVE", action = ArgAction::Set, default_value_t = false)]
+    pub archive: bool,
+    /// Key prefix of the archive in the bucket (the dataset's root).
+    #[arg(long, env = "CLOUDRADAR_ARCHIVE_PREFIX", default_value = "archive")]
+    pub archive_prefix: String,
+    /// This collector's name in the archive's file names, so collectors
+    /// that are shards of one network write one dataset without clashing.
+    #[arg(long, env = "CLOUDRADAR_ARCHIVE_SHARD", default_value = "collector")]
+    pub archive_shard: String,
+    /// Minutes after an hour ends before it is archived (rows of that hour
+    /// arriving later go into a further file of the same hour).
+    #[arg(long, env = "CLOUDRADAR_ARCHIVE_DELAY_MINUTES", default_value_t = 10)]
+    pub archive_delay_minutes: u64,
+    /// Seconds between looks for hours to archive.
+    #[arg(long, env = "CLOUDRADAR_ARCHIVE_INTERVAL_S", default_value_t = 60)]
+    pub archive_interval_s: u64,
     /// When the database is missing at start and a backup exists, restore
     /// the latest one before serving.
     #[arg(long, env = "CLOUDRADAR_RESTORE_ON_START", action = ArgAction::Set, default_value_t = true)]
@@ -244,6 +264,7 @@ impl Config {
             positions_ms: self.retention_positions_days as i64 * day,
             messages_ms: self.retention_messages_days as i64 * day,
             batches_ms: (self.retention_messages_days.max(8)) as i64 * day,
+            archived_only: self.archive,
         }
     }
 
@@ -304,6 +325,32 @@ impl Config {
         }
         if self.backup_bucket.as_deref() == Some("") {
             return Err("backup_bucket: empty".into());
+        }
+        self.validate_archive()
+    }
+
+    fn validate_archive(&self) -> Result<(), String> {
+        if !self.archive {
+            return Ok(());
+        }
+        if self.backup_bucket.is_none() {
+            return Err(
+                "archive: needs backup_bucket (the archive goes to the same bucket)".into(),
+            );
+        }
+        let p = &self.archive_prefix;
+        if p.is_empty() || p.starts_with('/') || p.ends_with('/') || *p == self.backup_prefix {
+            return Err(
+                "archive_prefix: not empty, no leading or trailing '/', not backup_prefix".into(),
+            );
+        }
+        let shard = &self.archive_shard;
+        let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+        if shard.is_empty() || !shard.chars().all(plain) {
+            return Err("archive_shard: letters, digits, '_' and '.' only".into());
+        }
+        if self.archive_interval_s == 0 {
+            return Err("archive_interval_s: at least 1".into());
         }
         Ok(())
     }

@@ -11,10 +11,12 @@
 //! `app` starts them as a list of components of one shape
 //! ([`component`]); `config` holds the settings and `cli` the command
 //! line over them; `health` feeds `/readyz`; `disk` watches the data
-//! directory's space; `backup` copies the database to S3; `telemetry`
+//! directory's space; `backup` copies the database to S3; `archive` writes history to S3 as
+//! Parquet; `telemetry`
 //! sets up logs and metrics.
 
 pub mod app;
+pub mod archive;
 pub mod backup;
 pub mod broker;
 pub mod buffer;

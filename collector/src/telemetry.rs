@@ -103,6 +103,22 @@ const COUNTERS: &[(&str, &str)] = &[
         "Backups that failed.",
     ),
     (
+        "cloudradar_collector_archive_parts_total",
+        "Parquet files written to the archive.",
+    ),
+    (
+        "cloudradar_collector_archive_rows_total",
+        "Rows written to the archive.",
+    ),
+    (
+        "cloudradar_collector_archive_bytes_total",
+        "Bytes of Parquet written to the archive.",
+    ),
+    (
+        "cloudradar_collector_archive_failures_total",
+        "Archive passes that failed (retried on the next pass).",
+    ),
+    (
         "cloudradar_collector_confirmations_sent_total",
         "Delivery confirmations (Done messages) published to agents.",
     ),
@@ -189,6 +205,10 @@ const GAUGES: &[(&str, &str)] = &[
     (
         "cloudradar_collector_backup_bytes",
         "Size of the last backup uploaded.",
+    ),
+    (
+        "cloudradar_collector_archive_last_success_timestamp_seconds",
+        "When the last archive pass succeeded.",
     ),
     (
         "cloudradar_collector_http_streams",

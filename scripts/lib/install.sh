@@ -62,6 +62,8 @@ install_test_tools() {
     apt_install dump1090-mutability dump1090-mutability
     # A local S3-compatible server for the backup and restore tests.
     cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
-    # An independent decoder (pyModeS) the decoder's output is checked against.
-    python_venv pymodes==3.6.1
+    # An independent decoder (pyModeS) the decoder's output is checked
+    # against; pyarrow and DuckDB (with httpfs) read the Parquet archive.
+    python_venv pymodes==3.6.1 pyarrow==22.0.0 duckdb==1.4.4 \
+        duckdb-extensions==1.4.4 duckdb-extension-httpfs==1.4.4
 }

@@ -10,7 +10,7 @@
 //! schedule, `POST /api/v1/admin/backup`, and start-up restore.
 
 pub mod keys;
-mod s3;
+pub(crate) mod s3;
 mod schedule;
 mod snapshot;
 mod startup;
@@ -84,13 +84,7 @@ pub struct Backups {
 impl Backups {
     /// From the configuration; `None` when no bucket is configured.
     pub async fn from_config(config: &Config) -> Option<Self> {
-        let bucket = config.backup_bucket.clone()?;
-        let target = Target {
-            bucket,
-            endpoint: config.backup_endpoint.clone(),
-            region: config.backup_region.clone(),
-            path_style: config.backup_path_style,
-        };
+        let target = Target::from_config(config)?;
         let client = s3::client(&target).await;
         Some(Self {
             target,
@@ -157,14 +151,12 @@ impl Backups {
                 env!("CARGO_PKG_VERSION").to_string(),
             ),
         ]);
-        s3::upload(
-            &self.client,
-            &self.target.bucket,
-            &key,
-            &snap.path,
+        let object = s3::Object {
+            key: &key,
+            content_type: "application/zstd",
             metadata,
-        )
-        .await?;
+        };
+        s3::upload(&self.client, &self.target.bucket, object, &snap.path).await?;
         // The backup is safe once uploaded: failing to delete old ones is
         // worth a warning, not a failed backup (and a false alert).
         let deleted = self.rotate().await.unwrap_or_else(|e| {

@@ -29,6 +29,18 @@ pub struct Target {
     pub path_style: bool,
 }
 
+impl Target {
+    /// The backup settings of `config`; `None` without a bucket.
+    pub fn from_config(config: &crate::config::Config) -> Option<Self> {
+        Some(Self {
+            bucket: config.backup_bucket.clone()?,
+            endpoint: config.backup_endpoint.clone(),
+            region: config.backup_region.clone(),
+            path_style: config.backup_path_style,
+        })
+    }
+}
+
 /// A client for `target`; credentials come from the standard AWS chain
 /// (environment, profile, web identity, instance role).
 pub async fn client(target: &Target) -> Client {
@@ -73,21 +85,36 @@ pub async fn check_bucket(client: &Client, bucket: &str) -> anyhow::Result<()> {
         })
 }
 
-/// Uploads `file` to `key` with `metadata`, in parts. On failure the
-/// multipart upload is aborted; nothing appears under `key`.
+/// An object to upload: its key, content type and metadata.
+#[derive(Debug)]
+pub struct Object<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// The `Content-Type`.
+    pub content_type: &'a str,
+    /// User metadata (`x-amz-meta-*`).
+    pub metadata: HashMap<String, String>,
+}
+
+/// Uploads `file` as `object`, in parts. On failure the multipart upload
+/// is aborted; nothing appears under its key.
 pub async fn upload(
     client: &Client,
     bucket: &str,
-    key: &str,
+    object: Object<'_>,
     file: &Path,
-    metadata: HashMap<String, String>,
 ) -> anyhow::Result<()> {
+    let Object {
+        key,
+        content_type,
+        metadata,
+    } = object;
     let created = client
         .create_multipart_upload()
         .bucket(bucket)
         .key(key)
         .set_metadata(Some(metadata))
-        .content_type("application/zstd")
+        .content_type(content_type)
         .send()
         .await
         .map_err(|e| s3_error(&format!("starting upload of s3://{bucket}/{key}"), e))?;

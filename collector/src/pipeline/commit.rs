@@ -221,6 +221,7 @@ mod tests {
                 positions_ms: i64::MAX,
                 messages_ms: i64::MAX,
                 batches_ms: i64::MAX,
+                archived_only: false,
             },
             0,
         )

@@ -133,6 +133,7 @@ pub async fn fill(path: &Path) -> Fixture {
         positions_ms: year,
         messages_ms: year,
         batches_ms: year,
+        archived_only: false,
     };
     let (writer, handle) =
         Writer::start(path.to_path_buf(), 1_800_000, retention, 0).expect("writer");

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_receiver_minute_detail.sql"),
     include_str!("migrations/0004_receiver_minutes_span.sql"),
     include_str!("migrations/0005_applied_batches_time.sql"),
+    include_str!("migrations/0006_archive_parts.sql"),
 ];
 
 /// The schema version this build writes.

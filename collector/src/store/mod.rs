@@ -9,6 +9,7 @@
 mod copy;
 #[cfg(test)]
 pub(crate) mod fixture;
+mod hours;
 mod migrate;
 pub mod queries;
 mod reader;

@@ -17,9 +17,27 @@ pub struct Retention {
     /// Applied batch records (must outlive the agents' spool age, or a
     /// batch re-sent after a long outage would be applied twice).
     pub batches_ms: i64,
+    /// Positions go only once their hour is in the Parquet archive.
+    pub archived_only: bool,
 }
 
 const CHUNK: i64 = 20_000;
+
+/// Which of [`Retention::steps`] deletes positions.
+const POSITIONS_STEP: usize = 0;
+
+/// The start of the oldest hour with positions the archive has not
+/// written (every row before it is archived); `i64::MAX` when none.
+fn unarchived_from_ms(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT min(h.hour) FROM position_hours h WHERE h.max_rowid > coalesce(
+           (SELECT max(p.upto_rowid) FROM archive_parts p
+            WHERE p.tbl = 'positions' AND p.hour = h.hour AND p.done = 1), 0)",
+        [],
+        |r| r.get::<_, Option<i64>>(0),
+    )
+    .map(|h| h.map_or(i64::MAX, |h| h.saturating_mul(3_600_000)))
+}
 
 /// Adds a chunk's deleted count to the right total.
 type Tally = fn(&mut Pruned, usize);
@@ -54,7 +72,10 @@ impl Retention {
     fn steps(&self) -> [(&'static str, i64, Tally); 5] {
         [
             (
-                "DELETE FROM positions WHERE rowid IN (SELECT rowid FROM positions WHERE time_ms < ?1 LIMIT ?2)",
+                // The newest row stays, so rowids never go back (the
+                // archive's parts are rowid ranges).
+                "DELETE FROM positions WHERE rowid IN (SELECT rowid FROM positions WHERE time_ms < ?1 \
+                 AND rowid < (SELECT max(rowid) FROM positions) LIMIT ?2)",
                 self.positions_ms,
                 |p, n| p.positions += n,
             ),
@@ -91,8 +112,11 @@ impl Retention {
     ) -> rusqlite::Result<Pruned> {
         let started = Instant::now();
         let mut out = Pruned::default();
-        for (sql, keep_ms, add) in self.steps() {
-            let cutoff = now_ms.saturating_sub(keep_ms);
+        for (i, (sql, keep_ms, add)) in self.steps().into_iter().enumerate() {
+            let mut cutoff = now_ms.saturating_sub(keep_ms);
+            if i == POSITIONS_STEP && self.archived_only {
+                cutoff = cutoff.min(unarchived_from_ms(conn)?);
+            }
             loop {
                 let n = conn.prepare_cached(sql)?.execute(params![cutoff, CHUNK])?;
                 add(&mut out, n);
@@ -177,6 +201,7 @@ mod tests {
             positions_ms: 1,
             messages_ms: 1,
             batches_ms: 1,
+            archived_only: false,
         };
         for (sql, _, _) in r.steps() {
             let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -224,6 +249,7 @@ mod tests {
             positions_ms: 30 * day,
             messages_ms: 7 * day,
             batches_ms: 8 * day,
+            archived_only: false,
         };
         let p = r.prune(&conn, now, Duration::from_secs(5)).unwrap();
         assert_eq!(
@@ -253,6 +279,69 @@ mod tests {
     }
 
     #[test]
+    fn with_the_archive_on_positions_go_only_once_their_hour_is_archived() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(&dir.path().join("db.sqlite")).unwrap();
+        let day = 86_400_000i64;
+        let now = 100 * day;
+        for t in [now - 40 * day, now - 35 * day, now - day] {
+            conn.execute(
+                "INSERT INTO positions (icao, time_ms, lat, lon, receivers) VALUES (1, ?1, 0, 0, 1)",
+                params![t],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO position_hours (hour, max_rowid, rows) VALUES (?1, ?2, 1)",
+                params![t / 3_600_000, conn.last_insert_rowid()],
+            )
+            .unwrap();
+        }
+        let archived = |hour: i64, upto: i64| {
+            conn.execute(
+                "INSERT INTO archive_parts (tbl, hour, after_rowid, upto_rowid, rows, key, done)
+                 VALUES ('positions', ?1, 0, ?2, 1, 'k', 1)",
+                params![hour, upto],
+            )
+            .unwrap();
+        };
+        archived((now - 40 * day) / 3_600_000, 1);
+        let r = Retention {
+            positions_ms: 30 * day,
+            messages_ms: 7 * day,
+            batches_ms: 8 * day,
+            archived_only: true,
+        };
+        let left = || -> Vec<i64> {
+            let mut q = conn
+                .prepare("SELECT rowid FROM positions ORDER BY rowid")
+                .unwrap();
+            q.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert_eq!(
+            r.prune(&conn, now, Duration::from_secs(5))
+                .unwrap()
+                .positions,
+            1
+        );
+        assert_eq!(
+            left(),
+            [2, 3],
+            "the second hour is expired but not archived"
+        );
+        archived((now - 35 * day) / 3_600_000, 2);
+        assert_eq!(
+            r.prune(&conn, now, Duration::from_secs(5))
+                .unwrap()
+                .positions,
+            1
+        );
+        assert_eq!(left(), [3]);
+    }
+
+    #[test]
     fn old_minutes_roll_up_into_hours_and_recent_ones_stay() {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::store::open(&dir.path().join("db.sqlite")).unwrap();
@@ -272,6 +361,7 @@ mod tests {
             positions_ms: 30 * 86_400_000,
             messages_ms: 7 * 86_400_000,
             batches_ms: 8 * 86_400_000,
+            archived_only: false,
         };
         let p = r
             .prune(&conn, now_min * 60_000, Duration::from_secs(5))

@@ -260,6 +260,7 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
             "INSERT INTO positions (icao, time_ms, lat, lon, alt_baro, alt_geom, gs, track, baro_rate, receivers)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
         )?;
+        let mut hours = super::hours::HourTally::default();
         for p in &b.positions {
             pos.execute(params![
                 p.icao,
@@ -272,7 +273,9 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
                 p.track,
                 p.baro_rate
             ])?;
+            hours.add(p.time_ms, tx.last_insert_rowid());
         }
+        hours.save(tx)?;
         let mut ac = tx.prepare_cached(
             "INSERT INTO aircraft (icao, first_seen_ms, last_seen_ms, callsign, squawk, category, messages)
              VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)

@@ -372,6 +372,12 @@ impl S3 {
     /// Starts the server with `bucket` created, on a port it binds itself
     /// and reports.
     pub fn start(root: &Path, bucket: &str) -> Self {
+        Self::start_on(root, bucket, 0)
+    }
+
+    /// [`S3::start`] on `port` (0: any), e.g. the port of a server the
+    /// test stopped, so clients configured with it reach the new one.
+    pub fn start_on(root: &Path, bucket: &str, port: u16) -> Self {
         let bin = std::env::var("S3S_FS").unwrap_or_else(|_| {
             concat!(env!("CARGO_MANIFEST_DIR"), "/../target/tools/bin/s3s-fs").to_string()
         });
@@ -383,7 +389,7 @@ impl S3 {
         let mut proc = Proc::spawn_with_stdout(
             "s3s-fs",
             Command::new(&bin)
-                .args(["--host", "127.0.0.1", "--port", "0"])
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--access-key", S3_KEY, "--secret-key", S3_SECRET])
                 .arg(root)
                 .env("RUST_LOG", "info"),

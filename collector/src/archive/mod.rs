@@ -1,0 +1,198 @@
+//! The Parquet archive: history written to S3 (the backup bucket) as
+//! hour-partitioned Parquet files that DuckDB, Trino and pyarrow query in
+//! place, so SQLite only needs to keep recent days.
+//!
+//! Exactly once: an hour's rows are written in parts, each the rows of
+//! that hour with rowid in `(after, upto]` ([`ledger`]). A part is
+//! recorded before its upload and marked done after; after a crash or a
+//! failed upload the same part is written again under the same key, so it
+//! replaces its file and never adds a second one. Retention deletes a
+//! position only once its hour's parts are done.
+//!
+//! Talks to: the database file (its own connection, beside the writer)
+//! and S3.
+
+pub mod ledger;
+pub mod positions;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use cloudradar_shared::time;
+use tokio_util::sync::CancellationToken;
+
+use crate::backup::s3::{self, Object, Target};
+use crate::component::{Component, Tasks};
+use crate::config::Config;
+use ledger::Part;
+
+/// The Parquet media type (IANA, 2024).
+const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
+
+/// The archive of one collector.
+#[derive(Debug)]
+pub struct Archive {
+    target: Target,
+    client: aws_sdk_s3::Client,
+    database: PathBuf,
+    work_dir: PathBuf,
+    prefix: String,
+    shard: String,
+    delay: Duration,
+    every: Duration,
+}
+
+/// What one pass wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// Files uploaded.
+    pub parts: u64,
+    /// Rows in them.
+    pub rows: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+impl Archive {
+    /// From the configuration; `None` when the archive is off.
+    pub async fn from_config(config: &Config) -> Option<Self> {
+        if !config.archive {
+            return None;
+        }
+        let target = Target::from_config(config)?;
+        Some(Self {
+            client: s3::client(&target).await,
+            target,
+            database: config.database_path(),
+            work_dir: config.data_dir.join("archive-work"),
+            prefix: config.archive_prefix.clone(),
+            shard: config.archive_shard.clone(),
+            delay: Duration::from_secs(config.archive_delay_minutes * 60),
+            every: Duration::from_secs(config.archive_interval_s),
+        })
+    }
+
+    /// Writes every part due: first those left pending by a crash or a
+    /// failed upload, then new rows of every hour that ended at least
+    /// `delay` ago. Stops at the first failure (the rest wait for the
+    /// next pass, in order).
+    pub async fn pass(&self) -> anyhow::Result<Pass> {
+        let before_hour = (time::now_ms() as i64 - self.delay.as_millis() as i64) / 3_600_000;
+        let (db, prefix, shard) = (
+            self.database.clone(),
+            self.prefix.clone(),
+            self.shard.clone(),
+        );
+        let parts = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Part>> {
+            let mut conn = crate::store::open(&db)?;
+            let mut parts = ledger::pending(&conn)?;
+            parts.extend(ledger::plan(&mut conn, before_hour, &prefix, &shard)?);
+            Ok(parts)
+        })
+        .await
+        .context("archive planning task")??;
+        let mut pass = Pass::default();
+        for part in parts {
+            let (rows, bytes) = self.write(part).await?;
+            pass.parts += 1;
+            pass.rows += rows;
+            pass.bytes += bytes;
+        }
+        Ok(pass)
+    }
+
+    /// Writes, uploads and marks one part done; returns (rows, bytes).
+    async fn write(&self, part: Part) -> anyhow::Result<(u64, u64)> {
+        std::fs::create_dir_all(&self.work_dir)
+            .with_context(|| format!("creating {}", self.work_dir.display()))?;
+        let file = self
+            .work_dir
+            .join(format!("{}-{}.parquet", part.hour, part.after));
+        let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
+        let rows = tokio::task::spawn_blocking(move || {
+            let conn = crate::store::open(&db)?;
+            positions::write(&conn, &p, &path)
+        })
+        .await
+        .context("archive writing task")??;
+        let bytes = std::fs::metadata(&file)?.len();
+        // Rows retention deleted before the archive was turned on: there
+        // is nothing to upload.
+        let uploaded = if rows == 0 {
+            Ok(())
+        } else {
+            self.upload(&part, rows, &file).await
+        };
+        let _ = std::fs::remove_file(&file);
+        uploaded?;
+        let db = self.database.clone();
+        let bytes = if rows == 0 { 0 } else { bytes };
+        tokio::task::spawn_blocking(move || {
+            let conn = crate::store::open(&db)?;
+            ledger::done(&conn, &part, rows, bytes as i64)?;
+            anyhow::Ok(())
+        })
+        .await
+        .context("archive ledger task")??;
+        Ok((rows.max(0) as u64, bytes))
+    }
+
+    async fn upload(&self, part: &Part, rows: i64, file: &std::path::Path) -> anyhow::Result<()> {
+        let object = Object {
+            key: &part.key,
+            content_type: CONTENT_TYPE,
+            metadata: HashMap::from([("rows".to_string(), rows.to_string())]),
+        };
+        s3::upload(&self.client, &self.target.bucket, object, file).await
+    }
+
+    /// Passes every `every` until `cancel`; failures are logged, counted
+    /// and retried on the next pass.
+    async fn run(self, cancel: CancellationToken) {
+        loop {
+            // Stopping mid-pass is safe: an unfinished part stays pending
+            // and is written again, under the same key, on the next start.
+            let pass = tokio::select! {
+                _ = cancel.cancelled() => return,
+                p = self.pass() => p,
+            };
+            match pass {
+                Ok(p) => {
+                    metrics::counter!("cloudradar_collector_archive_parts_total")
+                        .increment(p.parts);
+                    metrics::counter!("cloudradar_collector_archive_rows_total").increment(p.rows);
+                    metrics::counter!("cloudradar_collector_archive_bytes_total")
+                        .increment(p.bytes);
+                    metrics::gauge!("cloudradar_collector_archive_last_success_timestamp_seconds")
+                        .set(time::since_epoch().as_secs_f64());
+                    if p.parts > 0 {
+                        tracing::info!(parts = p.parts, rows = p.rows, bytes = p.bytes, "archived");
+                    }
+                }
+                Err(e) => {
+                    metrics::counter!("cloudradar_collector_archive_failures_total").increment(1);
+                    tracing::warn!(error = %format!("{e:#}"), "archive pass failed; retrying");
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(self.every) => {}
+            }
+        }
+    }
+}
+
+impl Component for Archive {
+    type Handle = ();
+
+    async fn start(self, tasks: &Tasks) -> anyhow::Result<()> {
+        let cancel = tasks.cancel.clone();
+        tasks.spawn(self.run(cancel));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! The archive's parts against a database written by the real writer,
+//! read back with the parquet crate's own reader.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rusqlite::Connection;
+
+use super::ledger::{self, Part};
+use super::positions;
+use crate::store::fixture::{self, KLM};
+
+fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+fn plan_all(conn: &mut Connection) -> Vec<Part> {
+    ledger::plan(conn, i64::MAX, "archive", "eu1").unwrap()
+}
+
+#[tokio::test]
+async fn a_part_holds_its_hours_rows_in_opensky_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let fx = fixture::fill(&db).await;
+    let mut conn = crate::store::open(&db).unwrap();
+    let parts = plan_all(&mut conn);
+    let total: i64 = parts
+        .iter()
+        .map(|p| {
+            let path = dir.path().join(format!("{}.parquet", p.hour));
+            let n = positions::write(&conn, p, &path).unwrap();
+            let batches = read(&path);
+            assert_eq!(batches.iter().map(|b| b.num_rows() as i64).sum::<i64>(), n);
+            n
+        })
+        .sum();
+    assert_eq!(total, 3, "the fixture's three positions, once each");
+    // The KLM position with every field, at `base`.
+    let hour = fx.base / 3_600_000;
+    let part = parts.iter().find(|p| p.hour == hour).unwrap();
+    let path = dir.path().join(format!("{hour}.parquet"));
+    let batch = &read(&path)[0];
+    let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+    let row = (0..batch.num_rows())
+        .find(|&i| col("icao24").as_string::<i32>().value(i) == format!("{KLM:06x}"))
+        .unwrap();
+    let f64_at = |name: &str| col(name).as_primitive::<Float64Type>().value(row);
+    assert_eq!(
+        col("time_ms").as_primitive::<Int64Type>().value(row),
+        fx.base
+    );
+    assert_eq!(
+        col("time").as_primitive::<Int64Type>().value(row),
+        fx.base / 1000
+    );
+    assert_eq!((f64_at("lat"), f64_at("lon")), (52.25, 4.5));
+    assert!((f64_at("velocity") - 450.5 * 1852.0 / 3600.0).abs() < 1e-9);
+    assert_eq!(f64_at("heading"), 90.25);
+    assert!((f64_at("vertrate") - -64.0 * 0.3048 / 60.0).abs() < 1e-9);
+    assert!((f64_at("baroaltitude") - 35_000.0 * 0.3048).abs() < 1e-9);
+    assert!((f64_at("geoaltitude") - 35_500.0 * 0.3048).abs() < 1e-9);
+    assert_eq!(col("receivers").as_primitive::<Int32Type>().value(row), 1);
+    assert_eq!(col("callsign").as_string::<i32>().value(row), "KLM1302");
+    assert_eq!(col("source").as_string::<i32>().value(row), "adsb");
+    assert!(col("onground").is_null(row) && col("squawk").is_null(row));
+    assert!(part.key.starts_with("archive/positions/date="));
+}
+
+#[tokio::test]
+async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    fixture::fill(&db).await;
+    let mut conn = crate::store::open(&db).unwrap();
+    let first = plan_all(&mut conn);
+    assert!(!first.is_empty());
+    assert_eq!(
+        ledger::pending(&conn).unwrap(),
+        first,
+        "recorded before upload"
+    );
+    assert!(plan_all(&mut conn).is_empty(), "no new rows, no new part");
+    for p in &first {
+        ledger::done(&conn, p, 1, 100).unwrap();
+    }
+    assert!(ledger::pending(&conn).unwrap().is_empty());
+    // A late back-fill into an hour already archived.
+    let hour = first[0].hour;
+    conn.execute(
+        "INSERT INTO positions (icao, time_ms, lat, lon, receivers) VALUES (1, ?1, 1.0, 2.0, 1)",
+        [hour * 3_600_000 + 1],
+    )
+    .unwrap();
+    let rowid = conn.last_insert_rowid();
+    conn.execute(
+        "UPDATE position_hours SET max_rowid = ?2, rows = rows + 1 WHERE hour = ?1",
+        [hour, rowid],
+    )
+    .unwrap();
+    let next = plan_all(&mut conn);
+    let upto = first.iter().find(|p| p.hour == hour).unwrap().upto;
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        (next[0].hour, next[0].after, next[0].upto),
+        (hour, upto, rowid)
+    );
+    let path = dir.path().join("late.parquet");
+    assert_eq!(positions::write(&conn, &next[0], &path).unwrap(), 1);
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Reads the collector's Parquet archive from S3 with two existing engines,
+pyarrow (its S3 filesystem with an endpoint override) and DuckDB (its httpfs
+extension), and writes what each read as CSV, one position a line, sorted,
+for the archive tests to compare with SQLite.
+
+Usage: read_back.py --endpoint http://127.0.0.1:PORT --bucket B --prefix P --out DIR
+Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+Prints one JSON line: rows per engine and the seconds each took.
+"""
+
+import argparse
+import json
+import os
+import time
+from urllib.parse import urlparse
+
+COLUMNS = ["icao24", "time_ms", "lat", "lon", "velocity", "heading", "vertrate",
+           "callsign", "baroaltitude", "geoaltitude", "receivers", "source",
+           "date", "hour"]
+
+
+def cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def write(path, rows):
+    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
+    with open(path, "w") as f:
+        for r in rows:
+            f.write(",".join(cell(v) for v in r) + "\n")
+    return len(rows)
+
+
+def with_pyarrow(args, key, secret):
+    import pyarrow.dataset as ds
+    from pyarrow import fs
+    url = urlparse(args.endpoint)
+    s3 = fs.S3FileSystem(access_key=key, secret_key=secret, region="us-east-1",
+                         endpoint_override=url.netloc, scheme=url.scheme)
+    # Listed explicitly rather than opened as a directory: pyarrow first
+    # asks for the directory itself as an object, which s3s-fs (the tests'
+    # server) answers with an error. Listing works the same on any S3.
+    base = f"{args.bucket}/{args.prefix}/positions"
+    infos = s3.get_file_info(fs.FileSelector(base, recursive=True))
+    files = [i.path for i in infos if i.type == fs.FileType.File and i.path.endswith(".parquet")]
+    data = ds.dataset(files, filesystem=s3, format="parquet",
+                      partitioning=ds.partitioning(flavor="hive"), partition_base_dir=base)
+    table = data.to_table(columns=COLUMNS)
+    cols = [table.column(c).to_pylist() for c in COLUMNS]
+    rows = [tuple(int(v) if i == 13 else v for i, v in enumerate(r)) for r in zip(*cols)]
+    return rows
+
+
+def with_duckdb(args, key, secret):
+    import duckdb
+    from duckdb_extensions import import_extension
+    import_extension("httpfs")
+    con = duckdb.connect()
+    con.load_extension("httpfs")
+    url = urlparse(args.endpoint)
+    con.execute(f"""CREATE SECRET archive (TYPE s3, KEY_ID '{key}', SECRET '{secret}',
+        ENDPOINT '{url.netloc}', URL_STYLE 'path', USE_SSL {str(url.scheme == 'https').lower()},
+        REGION 'us-east-1')""")
+    glob = f"s3://{args.bucket}/{args.prefix}/positions/*/*/*.parquet"
+    q = f"SELECT {', '.join(COLUMNS)} FROM read_parquet('{glob}', hive_partitioning = true)"
+    rows = con.execute(q).fetchall()
+    return [tuple(str(v) if i == 12 else (int(v) if i == 13 else v) for i, v in enumerate(r))
+            for r in rows]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--endpoint", required=True, help="S3 endpoint URL")
+    p.add_argument("--bucket", required=True, help="the archive's bucket")
+    p.add_argument("--prefix", required=True, help="the archive's key prefix")
+    p.add_argument("--out", required=True, help="directory for pyarrow.csv and duckdb.csv")
+    args = p.parse_args()
+    key, secret = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    report = {}
+    for name, read in [("pyarrow", with_pyarrow), ("duckdb", with_duckdb)]:
+        started = time.monotonic()
+        rows = read(args, key, secret)
+        report[name] = {"rows": write(os.path.join(args.out, f"{name}.csv"), rows),
+                        "seconds": round(time.monotonic() - started, 3)}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
