@@ -22,6 +22,7 @@
 //!
 //! `date` and `hour` come from the Hive partition path.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -33,9 +34,10 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ledger::Part;
+use crate::store::queries::{PositionRecord, RECORD_COLUMNS, record};
 
 /// Rows per record batch (and so per Parquet page group written at once).
 const CHUNK: usize = 65_536;
@@ -93,33 +95,27 @@ impl std::fmt::Debug for Columns {
 }
 
 impl Columns {
-    fn push(&mut self, r: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
-        let time_ms: i64 = r.get(0)?;
-        self.time.append_value(time_ms.div_euclid(1000));
-        self.time_ms.append_value(time_ms);
-        self.icao24
-            .append_value(format!("{:06x}", r.get::<_, i64>(1)?));
-        self.lat.append_value(r.get(2)?);
-        self.lon.append_value(r.get(3)?);
-        self.velocity
-            .append_option(r.get::<_, Option<f64>>(4)?.map(|k| k * KNOTS));
-        self.heading.append_option(r.get::<_, Option<f64>>(5)?);
-        self.vertrate.append_option(
-            r.get::<_, Option<i64>>(6)?
-                .map(|v| v as f64 * FEET_PER_MINUTE),
-        );
+    fn push(&mut self, p: &PositionRecord, callsign: Option<String>) {
+        self.time.append_value(p.time_ms.div_euclid(1000));
+        self.time_ms.append_value(p.time_ms);
+        self.icao24.append_value(format!("{:06x}", p.icao));
+        self.lat.append_value(p.lat);
+        self.lon.append_value(p.lon);
+        self.velocity.append_option(p.gs.map(|k| k * KNOTS));
+        self.heading.append_option(p.track);
+        self.vertrate
+            .append_option(p.baro_rate.map(|v| v as f64 * FEET_PER_MINUTE));
         self.baroaltitude
-            .append_option(r.get::<_, Option<i64>>(7)?.map(|a| a as f64 * FEET));
+            .append_option(p.alt_baro.map(|a| a as f64 * FEET));
         self.geoaltitude
-            .append_option(r.get::<_, Option<i64>>(8)?.map(|a| a as f64 * FEET));
+            .append_option(p.alt_geom.map(|a| a as f64 * FEET));
         self.receivers
-            .append_value(r.get::<_, i64>(9)?.clamp(0, i32::MAX as i64) as i32);
-        self.callsign.append_option(r.get::<_, Option<String>>(10)?);
+            .append_value(p.receivers.clamp(0, i32::MAX as i64) as i32);
+        self.callsign.append_option(callsign);
         self.onground.append_null();
         self.squawk.append_null();
         self.source.append_value("adsb");
         self.len += 1;
-        Ok(())
     }
 
     fn finish(&mut self) -> anyhow::Result<RecordBatch> {
@@ -145,40 +141,76 @@ impl Columns {
     }
 }
 
-/// Writes `part`'s rows from `conn` to the Parquet file `path`; returns
-/// the rows written.
+/// The callsign of `icao`'s flight spanning `time_ms`, if any
+/// (`flights_icao` index).
+pub fn callsign_at(conn: &Connection, icao: i64, time_ms: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT callsign FROM flights WHERE icao = ?1 AND last_seen_ms >= ?2
+           AND first_seen_ms <= ?2 ORDER BY last_seen_ms LIMIT 1",
+    )?
+    .query_row(params![icao, time_ms], |r| r.get(0))
+    .optional()
+}
+
+/// Positions as Parquet into any writer, a record batch at a time.
+#[allow(missing_debug_implementations)] // ArrowWriter has no Debug
+pub struct ParquetSink<W: Write + Send> {
+    writer: ArrowWriter<W>,
+    cols: Columns,
+    /// Rows written so far.
+    pub rows: i64,
+}
+
+impl<W: Write + Send> ParquetSink<W> {
+    /// A sink writing to `out` (zstd, row groups of [`CHUNK`] rows, so
+    /// memory stays bounded whatever the number of rows).
+    pub fn new(out: W) -> anyhow::Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(CHUNK))
+            .build();
+        Ok(Self {
+            writer: ArrowWriter::try_new(out, schema(), Some(props))?,
+            cols: Columns::default(),
+            rows: 0,
+        })
+    }
+
+    /// Adds one position (its callsign looked up in `conn`).
+    pub fn push(&mut self, conn: &Connection, p: &PositionRecord) -> anyhow::Result<()> {
+        self.cols.push(p, callsign_at(conn, p.icao, p.time_ms)?);
+        self.rows += 1;
+        if self.cols.len == CHUNK {
+            self.writer.write(&self.cols.finish()?)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the footer; returns the rows written and
+    /// the writer.
+    pub fn finish(mut self) -> anyhow::Result<(i64, W)> {
+        if self.cols.len > 0 {
+            self.writer.write(&self.cols.finish()?)?;
+        }
+        Ok((self.rows, self.writer.into_inner()?))
+    }
+}
+
+/// Writes `part`'s rows from `conn` to the Parquet file `path`, in time
+/// order (`positions_time`); returns the rows written.
 pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .build();
-    let file = std::fs::File::create(path)?;
-    let mut writer = ArrowWriter::try_new(file, schema(), Some(props))?;
-    // In time order through `positions_time`; the callsign is the flight's
-    // that spans the position (`flights_icao`).
-    let mut q = conn.prepare(
-        "SELECT p.time_ms, p.icao, p.lat, p.lon, p.gs, p.track, p.baro_rate, p.alt_baro,
-                p.alt_geom, p.receivers,
-                (SELECT f.callsign FROM flights f WHERE f.icao = p.icao
-                   AND f.last_seen_ms >= p.time_ms AND f.first_seen_ms <= p.time_ms
-                 ORDER BY f.last_seen_ms LIMIT 1)
-         FROM positions p
-         WHERE p.time_ms >= ?1 AND p.time_ms < ?2 AND p.rowid > ?3 AND p.rowid <= ?4
-         ORDER BY p.time_ms",
-    )?;
+    let mut sink = ParquetSink::new(std::fs::File::create(path)?)?;
+    let mut q = conn.prepare(&format!(
+        "SELECT {RECORD_COLUMNS} FROM positions
+         WHERE time_ms >= ?1 AND time_ms < ?2 AND rowid > ?3 AND rowid <= ?4
+         ORDER BY time_ms"
+    ))?;
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
-    let mut cols = Columns::default();
-    let mut total = 0i64;
     while let Some(r) = rows.next()? {
-        cols.push(r)?;
-        total += 1;
-        if cols.len == CHUNK {
-            writer.write(&cols.finish()?)?;
-        }
+        sink.push(conn, &record(r)?)?;
     }
-    if cols.len > 0 {
-        writer.write(&cols.finish()?)?;
-    }
-    writer.close()?;
-    Ok(total)
+    let (rows, file) = sink.finish()?;
+    file.sync_all()?;
+    Ok(rows)
 }

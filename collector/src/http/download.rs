@@ -1,18 +1,23 @@
 //! `GET /api/v1/export/positions`: every position matching the filters
-//! (`icao`, `from`, `to`, `bbox`) as one CSV download, without paging by
-//! hand. Rows are read a page at a time, each page its own short read
-//! transaction, and streamed through a small bounded channel, so memory
-//! stays flat and the writer is never held back by a long transaction.
-//! The download holds one history-query slot until it ends, the client
-//! goes away or takes nothing for 60 s: it is SQLite work like any other
-//! history query.
+//! (`icao`, `from`, `to`, `bbox`) as one download, without paging by hand:
+//! CSV (the default) or, with `format=parquet`, Parquet in the archive's
+//! columns and units (OpenSky's state-vector names, see
+//! [`crate::archive::positions`]). Rows are read a page at a time, each
+//! page its own short read transaction, and streamed through a small
+//! bounded channel, so memory stays flat and the writer is never held
+//! back by a long transaction. The download holds one history-query slot
+//! until it ends, the client goes away or takes nothing for 60 s: it is
+//! SQLite work like any other history query.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use super::history::{bbox, time_window};
 use super::live::parse_icao;
 use super::{AppError, AppState};
+use crate::archive::positions::ParquetSink;
 use crate::store::queries::{self, Page, PositionFilter, PositionRecord};
+use crate::store::{Reader, Slot};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -25,14 +30,88 @@ const PAGE: i64 = 5_000;
 /// gives its query slot back).
 const STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Bytes of Parquet gathered before they are sent on.
+const CHUNK_BYTES: usize = 256 * 1024;
+
 /// The CSV header row.
 const COLUMNS: &str = "id,hex,time_ms,lat,lon,alt_baro,gs,track\n";
 
+/// The download's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    fn parse(q: &HashMap<String, String>) -> Result<Self, AppError> {
+        match q.get("format").map(String::as_str) {
+            None | Some("csv") => Ok(Self::Csv),
+            Some("parquet") => Ok(Self::Parquet),
+            Some(other) => Err(AppError::BadRequest(format!(
+                "format: `{other}` is not one of csv, parquet"
+            ))),
+        }
+    }
+
+    fn headers(self) -> [(header::HeaderName, HeaderValue); 2] {
+        let (kind, file) = match self {
+            Self::Csv => ("text/csv; charset=utf-8", "positions.csv"),
+            Self::Parquet => ("application/vnd.apache.parquet", "positions.parquet"),
+        };
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")).expect("ascii"),
+            ),
+        ]
+    }
+}
+
+/// The response body's sending end: chunks go to the client through a
+/// bounded channel; a send fails once the client went away or stalled.
+struct Chunks {
+    tx: tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    rt: tokio::runtime::Handle,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    /// False when the client went away or stalled.
+    fn send(&self, chunk: Result<Vec<u8>, std::io::Error>) -> bool {
+        self.rt.block_on(self.tx.send_timeout(chunk, STALL)).is_ok()
+    }
+}
+
+impl Write for Chunks {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.buf);
+        if self.send(Ok(chunk)) {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("the client went away"))
+        }
+    }
+}
+
 /// The handler.
-pub async fn positions_csv(
+pub async fn positions(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let format = Format::parse(&q)?;
     let icao = q
         .get("icao")
         .map(|v| parse_icao(v))
@@ -45,59 +124,91 @@ pub async fn positions_csv(
     };
     let slot = s.reader.slot().await?;
     let reader = s.reader.clone();
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(2);
-    let rt = tokio::runtime::Handle::current();
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let out = Chunks {
+        tx,
+        rt: tokio::runtime::Handle::current(),
+        buf: Vec::new(),
+    };
     tokio::task::spawn_blocking(move || {
-        // False when the client went away or stalled.
-        let send = |chunk| rt.block_on(tx.send_timeout(chunk, STALL)).is_ok();
-        if !send(Ok(COLUMNS.to_string())) {
-            return;
-        }
-        let mut after = 0i64;
-        loop {
-            let page = reader.blocking(&slot, |c| {
-                let mut out = String::with_capacity(64 * PAGE as usize);
-                let mut last = 0;
-                let page = Page { after, limit: PAGE };
-                let n = queries::for_each_position(c, &filter, page, |p| {
-                    last = p.id;
-                    csv_row(&mut out, &p);
-                })?;
-                Ok((out, n, last))
-            });
-            match page {
-                Ok((out, n, last)) => {
-                    if n > 0 && !send(Ok(out)) {
-                        return; // the client went away or stalled
-                    }
-                    if (n as i64) < PAGE {
-                        return;
-                    }
-                    after = last;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "position export failed");
-                    send(Err(std::io::Error::other("export failed")));
-                    return;
-                }
-            }
+        let result = match format {
+            Format::Csv => csv(&reader, &slot, &filter, out),
+            Format::Parquet => parquet(&reader, &slot, &filter, out),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %format!("{e:#}"), "position export failed");
         }
     });
     let body = Body::from_stream(tokio_stream_from(rx));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"positions.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok((format.headers(), body).into_response())
+}
+
+/// Calls `each` with every matching position, page by page, until the
+/// pages end or `each` fails.
+fn for_each_page(
+    reader: &Reader,
+    slot: &Slot,
+    filter: &PositionFilter,
+    mut each: impl FnMut(&rusqlite::Connection, &PositionRecord) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut after = 0i64;
+    loop {
+        let (n, last) = reader.blocking(slot, |c| {
+            let (mut last, mut failed) = (after, None);
+            let page = Page { after, limit: PAGE };
+            let n = queries::for_each_position(c, filter, page, |p| {
+                last = p.id;
+                if failed.is_none() {
+                    failed = each(c, &p).err();
+                }
+            })?;
+            failed.map_or(Ok((n, last)), Err)
+        })?;
+        if (n as i64) < PAGE {
+            return Ok(());
+        }
+        after = last;
+    }
+}
+
+fn csv(
+    reader: &Reader,
+    slot: &Slot,
+    filter: &PositionFilter,
+    mut out: Chunks,
+) -> anyhow::Result<()> {
+    out.write_all(COLUMNS.as_bytes())?;
+    let mut line = String::new();
+    let done = for_each_page(reader, slot, filter, |_, p| {
+        line.clear();
+        csv_row(&mut line, p);
+        Ok(out.write_all(line.as_bytes())?)
+    });
+    finish(out, done)
+}
+
+fn parquet(
+    reader: &Reader,
+    slot: &Slot,
+    filter: &PositionFilter,
+    out: Chunks,
+) -> anyhow::Result<()> {
+    let mut sink = ParquetSink::new(out)?;
+    for_each_page(reader, slot, filter, |c, p| sink.push(c, p))?;
+    let (_, out) = sink.finish()?;
+    finish(out, Ok(()))
+}
+
+/// Sends what is left, or tells the client the download failed.
+fn finish(mut out: Chunks, done: anyhow::Result<()>) -> anyhow::Result<()> {
+    match done {
+        Ok(()) => Ok(out.flush()?),
+        Err(e) => {
+            out.buf.clear();
+            out.send(Err(std::io::Error::other("export failed")));
+            Err(e)
+        }
+    }
 }
 
 /// One CSV line: floats as Rust prints them, an empty cell for a missing value.

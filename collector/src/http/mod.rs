@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats", get(history::stats))
         .route("/api/v1/flights", get(history::flights))
         .route("/api/v1/positions", get(history::positions))
-        .route("/api/v1/export/positions", get(download::positions_csv))
+        .route("/api/v1/export/positions", get(download::positions))
         .fallback(web::serve)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -168,6 +168,51 @@ async fn the_export_streams_every_matching_position() {
 }
 
 #[tokio::test]
+async fn the_export_gives_parquet_in_the_archive_columns() {
+    use arrow_array::cast::AsArray;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (app, _) = app(dir.path()).await;
+    let parquet = |path: &str| {
+        let app = app.clone();
+        let path = path.to_string();
+        async move {
+            let req = Request::get(&path).body(Body::empty()).expect("request");
+            let resp = app.oneshot(req).await.expect("response");
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            let kind = resp.headers()["content-type"].to_str().unwrap().to_string();
+            assert_eq!(kind, "application/vnd.apache.parquet");
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(body)
+                .unwrap()
+                .build()
+                .unwrap();
+            let mut icaos = Vec::new();
+            for b in reader {
+                let b = b.unwrap();
+                let col = b
+                    .column_by_name("icao24")
+                    .unwrap()
+                    .as_string::<i32>()
+                    .clone();
+                icaos.extend(col.iter().map(|v| v.unwrap().to_string()));
+            }
+            icaos
+        }
+    };
+    let all = parquet("/api/v1/export/positions?format=parquet").await;
+    assert_eq!(all, ["4840d6", "3c6444", "4840d6"]);
+    let one = parquet("/api/v1/export/positions?format=parquet&icao=3c6444").await;
+    assert_eq!(one, ["3c6444"]);
+    let none = parquet("/api/v1/export/positions?format=parquet&icao=abcdef").await;
+    assert!(none.is_empty());
+    let (status, body) = get(&app, "/api/v1/export/positions?format=xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
 async fn receivers_list_coverage_and_rates_render_as_before() {
     let dir = tempfile::tempdir().expect("tmp");
     let (app, f) = app(dir.path()).await;

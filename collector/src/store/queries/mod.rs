@@ -11,7 +11,9 @@ mod totals;
 mod track;
 
 pub use flights::{FlightFilter, FlightSummary, flights};
-pub use positions::{PositionFilter, PositionRecord, for_each_position, positions};
+pub use positions::{
+    PositionFilter, PositionRecord, RECORD_COLUMNS, for_each_position, positions, record,
+};
 pub use receivers::{
     CoverageSector, ReceiverInterval, ReceiverSummary, coverage, intervals, receiver_exists,
     receivers,

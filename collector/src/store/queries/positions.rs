@@ -35,23 +35,38 @@ pub struct PositionRecord {
     pub gs: Option<f64>,
     /// Track, degrees.
     pub track: Option<f64>,
+    /// Geometric altitude, feet.
+    pub alt_geom: Option<i64>,
+    /// Vertical rate, feet/minute.
+    pub baro_rate: Option<i64>,
+    /// Receivers that heard the position message.
+    pub receivers: i64,
 }
+
+/// The columns [`record`] reads, in its order.
+pub const RECORD_COLUMNS: &str =
+    "rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers";
 
 /// With an aircraft the `(icao, time_ms)` index finds its rows; without
 /// one the rowid range is walked and the other filters are not offered an
 /// index (`+col`), so a page stops at `limit` matches instead of sorting
 /// every match first. Parameters: after, icao, from, to, south, north,
 /// west, east, limit.
-const BY_ICAO: &str = "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
+const BY_ICAO: &str =
+    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers
+     FROM positions
      WHERE icao = ?2 AND time_ms BETWEEN ?3 AND ?4 AND rowid > ?1
        AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8
      ORDER BY rowid LIMIT ?9";
-const BY_ROWID: &str = "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track FROM positions
+const BY_ROWID: &str =
+    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers
+     FROM positions
      WHERE rowid > ?1 AND +time_ms BETWEEN ?3 AND ?4
        AND +lat BETWEEN ?5 AND ?6 AND +lon BETWEEN ?7 AND ?8
      ORDER BY rowid LIMIT ?9";
 
-fn record(r: &Row<'_>) -> rusqlite::Result<PositionRecord> {
+/// A row of [`RECORD_COLUMNS`].
+pub fn record(r: &Row<'_>) -> rusqlite::Result<PositionRecord> {
     Ok(PositionRecord {
         id: r.get(0)?,
         icao: r.get(1)?,
@@ -61,6 +76,9 @@ fn record(r: &Row<'_>) -> rusqlite::Result<PositionRecord> {
         alt_baro: r.get(5)?,
         gs: r.get(6)?,
         track: r.get(7)?,
+        alt_geom: r.get(8)?,
+        baro_rate: r.get(9)?,
+        receivers: r.get(10)?,
     })
 }
 
@@ -145,6 +163,9 @@ mod tests {
                 alt_baro: None,
                 gs: None,
                 track: None,
+                alt_geom: None,
+                baro_rate: None,
+                receivers: 1,
             }
         );
         assert_eq!(
