@@ -49,6 +49,15 @@ pub enum Command {
     },
     /// List the backups in the bucket.
     Backups,
+    /// Write every hour that is due to the Parquet archive now, and print
+    /// what was written (safe while the collector runs).
+    Archive {
+        /// Also the hours not yet due, the current one included (before a
+        /// collector is retired); rows arriving later for those hours go
+        /// into a further file of the hour.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 impl Cli {

@@ -1,3 +1,4 @@
+use cloudradar_collector::archive::Archive;
 use cloudradar_collector::backup::{Backups, Which, keys};
 use cloudradar_collector::cli::{self, Command};
 use cloudradar_collector::config::Config;
@@ -42,6 +43,18 @@ async fn main() -> anyhow::Result<()> {
             };
             let report = backups(&config).await?.restore(which, force).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Archive { all } => {
+            let archive = Archive::from_config(&config).await.ok_or_else(|| {
+                anyhow::anyhow!("the archive is off (archive = true and backup_bucket are needed)")
+            })?;
+            let pass = if all {
+                archive.pass_all().await?
+            } else {
+                archive.pass().await?
+            };
+            println!("{}", serde_json::to_string_pretty(&pass)?);
             Ok(())
         }
         Command::Backups => {

@@ -331,6 +331,43 @@ fn every_position_is_archived_once_and_existing_engines_read_it() {
     a.wait_archived();
     assert!(a.objects().len() > before);
     assert_archive_matches(&a);
+    // The current hour is not due; `cloudradar-collector archive --all`
+    // writes it anyway (beside the running collector).
+    // The recording's last minutes, ending now (the aircraft were last
+    // heard there a few minutes ago, so their positions are plausible).
+    let all = recording(usize::MAX);
+    let frames = &all[all.len() - 3_000..];
+    let c = a.collector();
+    let before = batches_committed(c.http);
+    let b = batches("rx-a", frames, 1_000, a.seq);
+    publish(c.mqtt, "rx-a", Some(("rx-a", "pw-a")), &encoded(&b)).expect("publish");
+    wait_for!(Duration::from_secs(60), || batches_committed(c.http)
+        >= before + 3.0);
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))
+        .arg("--data-dir")
+        .arg(a.data())
+        .args([
+            "--archive",
+            "true",
+            "--archive-prefix",
+            PREFIX,
+            "archive",
+            "--all",
+        ])
+        .envs(a.env())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("cloudradar-collector archive");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&report).expect("JSON report");
+    assert!(report["rows"].as_i64() > Some(0), "{report}");
+    a.wait_archived();
+    assert_archive_matches(&a);
 }
 
 #[test]

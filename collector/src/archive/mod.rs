@@ -45,7 +45,7 @@ pub struct Archive {
 }
 
 /// What one pass wrote.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Pass {
     /// Files uploaded.
     pub parts: u64,
@@ -80,6 +80,15 @@ impl Archive {
     /// next pass, in order).
     pub async fn pass(&self) -> anyhow::Result<Pass> {
         let before_hour = (time::now_ms() as i64 - self.delay.as_millis() as i64) / 3_600_000;
+        self.pass_before(before_hour).await
+    }
+
+    /// [`Archive::pass`] for every hour, those not yet due included.
+    pub async fn pass_all(&self) -> anyhow::Result<Pass> {
+        self.pass_before(i64::MAX).await
+    }
+
+    async fn pass_before(&self, before_hour: i64) -> anyhow::Result<Pass> {
         let (db, prefix, shard) = (
             self.database.clone(),
             self.prefix.clone(),
