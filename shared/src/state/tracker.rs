@@ -12,6 +12,15 @@
 //! the aircraft's last position or the receiver. Every new position must
 //! be reachable from the previous one at a plausible speed and lie within
 //! the receiver's range.
+//!
+//! Untimed input ([`Tracker::update_untimed`], e.g. AVR `*hex;` lines):
+//! message order is known, time is not. An airborne message decodes
+//! locally against the receiver, which is unambiguous within 180 NM
+//! (DO-260B §A.1.7.5) and so needs no time; failing that, an even/odd
+//! pair of consecutive position messages decodes globally, or the message
+//! decodes locally against the aircraft's last position. The speed check
+//! needs the time between two positions, so it is skipped when either is
+//! untimed; the range check still applies.
 
 use std::collections::HashMap;
 
@@ -84,7 +93,7 @@ impl Tracker {
     /// the CPR reference and range centre.
     pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Option<Fields> {
         let receiver = self.options.receiver;
-        self.update_from(msg, now_ms, rssi, receiver)
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver)
     }
 
     /// Like [`Tracker::update`] for a message heard by a receiver at
@@ -94,6 +103,34 @@ impl Tracker {
         &mut self,
         msg: &Message,
         now_ms: u64,
+        rssi: Option<f64>,
+        receiver: Option<Position>,
+    ) -> Option<Fields> {
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver)
+    }
+
+    /// Like [`Tracker::update`] for a message whose input carries no
+    /// reception time (AVR `*hex;` lines). `clock_ms` (typically the wall
+    /// clock) only dates the fields, for ages, expiry and the trust
+    /// window; positions are paired and checked by message order, never
+    /// by time (see the module documentation).
+    pub fn update_untimed(
+        &mut self,
+        msg: &Message,
+        clock_ms: u64,
+        rssi: Option<f64>,
+    ) -> Option<Fields> {
+        let receiver = self.options.receiver;
+        self.apply(msg, clock_ms, None, rssi, receiver)
+    }
+
+    /// Applies `msg`: `now_ms` dates the fields, `rx_ms` is the reception
+    /// time when the input has one (`None`: untimed).
+    fn apply(
+        &mut self,
+        msg: &Message,
+        now_ms: u64,
+        rx_ms: Option<u64>,
         rssi: Option<f64>,
         receiver: Option<Position>,
     ) -> Option<Fields> {
@@ -116,14 +153,8 @@ impl Tracker {
         };
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
-            position(
-                ac,
-                me,
-                now_ms,
-                receiver,
-                self.options.max_range_m,
-                &mut fields,
-            );
+            let at = Arrival { now_ms, rx_ms };
+            position(ac, me, at, receiver, self.options.max_range_m, &mut fields);
         }
         ac.apply(&fields, now_ms);
         if rssi.is_some() {
@@ -163,11 +194,19 @@ impl Tracker {
     }
 }
 
+/// When a message arrived: the caller's clock, and the reception time if
+/// the input has one.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    now_ms: u64,
+    rx_ms: Option<u64>,
+}
+
 /// Decodes the position carried by `me`, if any, into `fields`.
 fn position(
     ac: &mut Aircraft,
     me: &Me,
-    now_ms: u64,
+    at: Arrival,
     receiver: Option<Position>,
     max_range_m: f64,
     fields: &mut Fields,
@@ -177,9 +216,11 @@ fn position(
         Me::SurfacePosition(s) => (s.cpr, true, s.tc, false),
         _ => return,
     };
+    ac.cpr_seq += 1;
     let pending = PendingCpr {
         cpr,
-        at_ms: now_ms,
+        at_ms: at.rx_ms,
+        seq: ac.cpr_seq,
         surface,
     };
     if cpr.odd {
@@ -187,10 +228,10 @@ fn position(
     } else {
         ac.even = Some(pending);
     }
-    let Some((pos, global)) = resolve(ac, cpr, surface, now_ms, receiver) else {
+    let Some((pos, global)) = resolve(ac, cpr, surface, at.rx_ms, receiver) else {
         return;
     };
-    if !plausible(ac, pos, surface, now_ms, receiver, max_range_m) {
+    if !plausible(ac, pos, surface, at.rx_ms, receiver, max_range_m) {
         ac.rejected_positions += 1;
         if global {
             // A bad pair: start pairing again from this message alone.
@@ -210,38 +251,62 @@ fn position(
         nic_b,
         ac.fields.nic_c.unwrap_or(false),
     );
-    ac.position = Some((pos, now_ms));
+    ac.position = Some((pos, at.now_ms));
+    ac.position_at_ms = at.rx_ms;
     fields.lat = Some((pos.lat * 1e6).round() / 1e6);
     fields.lon = Some((pos.lon * 1e6).round() / 1e6);
     fields.nic = Some(nic.nic);
     fields.rc = nic.rc;
 }
 
+/// The aircraft's last position if it is a safe local reference for a
+/// message received at `rx_ms`: timed, no older than a minute; untimed,
+/// the last one (its age is unknown, so the receiver is preferred).
+fn own_reference(ac: &Aircraft, rx_ms: Option<u64>) -> Option<Position> {
+    let (pos, _) = ac.position?;
+    match (rx_ms, ac.position_at_ms) {
+        (Some(now), Some(at)) => (now.saturating_sub(at) <= REFERENCE_AGE_MS).then_some(pos),
+        (Some(_), None) => None,
+        (None, _) => Some(pos),
+    }
+}
+
 /// Global decode when a fresh pair exists, else local against a reference.
+/// Untimed airborne messages try the receiver first: local decoding
+/// against it is exact for any aircraft within 180 NM and needs no time.
 fn resolve(
     ac: &Aircraft,
     cpr: CprRaw,
     surface: bool,
-    now_ms: u64,
+    rx_ms: Option<u64>,
     receiver: Option<Position>,
 ) -> Option<(Position, bool)> {
+    let kind = if surface {
+        Kind::Surface
+    } else {
+        Kind::Airborne
+    };
+    if rx_ms.is_none()
+        && !surface
+        && let Some(rx) = receiver
+        && let Ok(p) = cpr::local(cpr, rx, kind)
+    {
+        return Some((p, false));
+    }
+    let own = own_reference(ac, rx_ms);
     let window = if surface {
         SURFACE_PAIR_MS
     } else {
         AIRBORNE_PAIR_MS
     };
-    let reference = ac
-        .position
-        .filter(|(_, at)| now_ms.saturating_sub(*at) <= REFERENCE_AGE_MS)
-        .map(|(p, _)| p)
-        .or(receiver);
     if let (Some(e), Some(o)) = (ac.even, ac.odd)
         && e.surface == surface
         && o.surface == surface
-        && e.at_ms.abs_diff(o.at_ms) <= window
+        && fresh_pair(e, o, rx_ms, window)
     {
         let decoded = if surface {
-            reference.and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
+            own.or(receiver)
+                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
         } else {
             cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
         };
@@ -249,28 +314,36 @@ fn resolve(
             return Some((p, true));
         }
     }
-    let kind = if surface {
-        Kind::Surface
-    } else {
-        Kind::Airborne
-    };
     // Local decoding needs an aircraft position to be safe; the receiver
     // position alone is used only for airborne messages, whose 180 NM
     // ambiguity is beyond any receiver's range.
-    let reference = match ac.position {
-        Some((p, at)) if now_ms.saturating_sub(at) <= REFERENCE_AGE_MS => p,
-        _ if !surface => receiver?,
-        _ => return None,
+    let reference = match own {
+        Some(p) => p,
+        None if !surface => receiver?,
+        None => return None,
     };
     cpr::local(cpr, reference, kind).ok().map(|p| (p, false))
 }
 
+/// Whether an even/odd pair may be decoded globally: timed, within
+/// `window_ms` of each other; untimed, consecutive position messages of
+/// the aircraft (the closest in time the input can show).
+fn fresh_pair(e: PendingCpr, o: PendingCpr, rx_ms: Option<u64>, window_ms: u64) -> bool {
+    match (rx_ms, e.at_ms, o.at_ms) {
+        (Some(_), Some(te), Some(to)) => te.abs_diff(to) <= window_ms,
+        (None, _, _) => e.seq.abs_diff(o.seq) == 1,
+        _ => false,
+    }
+}
+
 /// Speed and range checks against the previous position and the receiver.
+/// The speed check needs both reception times; without them a position is
+/// never refused for its jump alone.
 fn plausible(
     ac: &Aircraft,
     pos: Position,
     surface: bool,
-    now_ms: u64,
+    rx_ms: Option<u64>,
     receiver: Option<Position>,
     max_range_m: f64,
 ) -> bool {
@@ -279,10 +352,10 @@ fn plausible(
     {
         return false;
     }
-    let Some((last, at)) = ac.position else {
+    let (Some((last, _)), Some(now), Some(at)) = (ac.position, rx_ms, ac.position_at_ms) else {
         return true;
     };
-    let elapsed_s = now_ms.saturating_sub(at) as f64 / 1000.0;
+    let elapsed_s = now.saturating_sub(at) as f64 / 1000.0;
     // Reported ground speed with margin, or a generous ceiling when unknown.
     let knots = ac
         .fields
@@ -291,4 +364,98 @@ fn plausible(
         .unwrap_or(if surface { 150.0 } else { 1000.0 });
     let allowed_m = (elapsed_s + 2.0) * knots * 0.514_444 + 500.0;
     distance_m(last, pos) <= allowed_m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Frame;
+    use crate::decode::{DecodeOptions, decode};
+
+    const LAX: Position = Position {
+        lat: 33.9425,
+        lon: -118.408,
+    };
+
+    fn msg(hex: &str) -> Message {
+        decode(
+            &Frame::from_hex(hex).expect("hex"),
+            &DecodeOptions::default(),
+        )
+        .expect("decodes")
+    }
+
+    fn lat_lon(f: &Fields) -> Option<(f64, f64)> {
+        Some((f.lat?, f.lon?))
+    }
+
+    fn near(got: Option<(f64, f64)>, want: (f64, f64)) {
+        let (lat, lon) = got.expect("a position");
+        assert!(
+            (lat - want.0).abs() < 1e-5 && (lon - want.1).abs() < 1e-5,
+            "{got:?} != {want:?}"
+        );
+    }
+
+    /// lax-messages.txt lines 27245 and 215305: A8881E's first and last
+    /// airborne positions, 179 km apart; pyModeS 3.6 with the LAX reference
+    /// gives these positions.
+    const A8881E_FIRST: &str = "8da8881e58b503114d74a184b4f9";
+    const A8881E_LAST: &str = "8da8881e58897268fddf7a0744f6";
+
+    #[test]
+    fn untimed_frames_far_apart_both_get_positions_against_the_receiver() {
+        let mut t = Tracker::new(TrackerOptions {
+            receiver: Some(LAX),
+            ..TrackerOptions::default()
+        });
+        let first = t
+            .update_untimed(&msg(A8881E_FIRST), 1_000, None)
+            .expect("applied");
+        near(lat_lon(&first), (34.601349, -119.550924));
+        // Same clock: an untimed input says nothing about the time between them.
+        let last = t
+            .update_untimed(&msg(A8881E_LAST), 1_000, None)
+            .expect("applied");
+        near(lat_lon(&last), (33.615143, -118.017715));
+        let ac = t.get(0xA8881E, false).expect("tracked");
+        assert_eq!(ac.rejected_positions, 0);
+    }
+
+    #[test]
+    fn timed_frames_too_far_apart_for_the_time_are_still_refused() {
+        let mut t = Tracker::new(TrackerOptions {
+            receiver: Some(LAX),
+            ..TrackerOptions::default()
+        });
+        let first = t.update(&msg(A8881E_FIRST), 1_000, None).expect("applied");
+        near(lat_lon(&first), (34.601349, -119.550924));
+        // 179 km in one second is no aircraft.
+        let last = t.update(&msg(A8881E_LAST), 2_000, None).expect("applied");
+        assert_eq!(lat_lon(&last), None);
+        assert_eq!(
+            t.get(0xA8881E, false).map(|a| a.rejected_positions),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn untimed_consecutive_even_odd_pair_decodes_without_a_receiver() {
+        // lax-messages.txt lines 200 (even) and 400 (odd) from A2EBBD;
+        // pyModeS 3.6 with the LAX reference: 34.476541, -118.372536 for the odd one.
+        let mut t = Tracker::new(TrackerOptions::default());
+        let even = t
+            .update_untimed(&msg("8da2ebbd586552fbe7c6cec57a4b"), 0, None)
+            .expect("applied");
+        assert_eq!(lat_lon(&even), None, "one message alone has no position");
+        let odd = t
+            .update_untimed(&msg("8da2ebbd58655699ee6f1a3feb97"), 0, None)
+            .expect("applied");
+        near(lat_lon(&odd), (34.476541, -118.372536));
+        // The next even decodes against the aircraft's own position (line 562).
+        let next = t
+            .update_untimed(&msg("8da2ebbd586562fc19c6b100e0da"), 0, None)
+            .expect("applied");
+        near(lat_lon(&next), (34.477112, -118.373369));
+    }
 }
