@@ -125,6 +125,37 @@ fn lax_avr_without_times_resolves_every_airborne_position_pymodes_does() {
 }
 
 #[test]
+fn lax_avr_without_times_or_reference_gives_no_position_in_a_wrong_cell() {
+    let lax = format!("{DATA}/lax-messages.txt");
+    let with_ref = decode(&[
+        "--format", "avr", "--lat", "33.9425", "--lon", "-118.408", &lax,
+    ]);
+    let without = decode(&["--format", "avr", &lax]);
+    let lat_lon = |l: &serde_json::Value| Some((l.get("lat")?.as_f64()?, l.get("lon")?.as_f64()?));
+    let mut positions = 0;
+    for (n, (a, b)) in with_ref.iter().zip(&without).enumerate() {
+        let Some((lat, lon)) = lat_lon(b) else {
+            continue;
+        };
+        positions += 1;
+        // The reference run agrees with pyModeS to 0.1 m; a pair decoded
+        // across a gap in reception lands hundreds of kilometres away.
+        let (rlat, rlon) = lat_lon(a).unwrap_or((f64::NAN, f64::NAN));
+        assert!(
+            (lat - rlat).abs() < 1e-3 && (lon - rlon).abs() < 1e-3,
+            "line {}: {lat},{lon} without a reference, {rlat},{rlon} with one",
+            n + 1
+        );
+    }
+    // Only each aircraft's first pair or so goes without a position
+    // (measured: 25,031 of 25,542).
+    assert!(
+        positions * 100 >= LAX_PYMODES_AIRBORNE_POSITIONS * 97,
+        "{positions} positions"
+    );
+}
+
+#[test]
 fn garbage_input_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("junk.csv");

@@ -47,6 +47,9 @@ pub struct Aircraft {
     pub(crate) position_at_ms: Option<u64>,
     /// Position messages (airborne and surface) heard from this aircraft.
     pub(crate) cpr_seq: u64,
+    /// The latest untimed pair decode, believed or not: it vouches for
+    /// the next one.
+    pub(crate) last_pair: Option<Position>,
     /// Positions rejected by the plausibility checks.
     pub rejected_positions: u64,
 }
@@ -67,6 +70,7 @@ impl Aircraft {
             position: None,
             position_at_ms: None,
             cpr_seq: 0,
+            last_pair: None,
             rejected_positions: 0,
         }
     }

@@ -17,10 +17,11 @@
 //! message order is known, time is not. An airborne message decodes
 //! locally against the receiver, which is unambiguous within 180 NM
 //! (DO-260B §A.1.7.5) and so needs no time; failing that, an even/odd
-//! pair of consecutive position messages decodes globally, or the message
-//! decodes locally against the aircraft's last position. The speed check
-//! needs the time between two positions, so it is skipped when either is
-//! untimed; the range check still applies.
+//! pair of consecutive position messages decodes globally when a nearby
+//! anchor vouches for the result, or the message decodes locally against
+//! the aircraft's last position. The speed check needs the time between
+//! two positions, so it is skipped when either is untimed; the range
+//! check still applies.
 
 use std::collections::HashMap;
 
@@ -260,40 +261,46 @@ fn position(
 }
 
 /// The aircraft's last position if it is a safe local reference for a
-/// message received at `rx_ms`: timed, no older than a minute; untimed,
-/// the last one (its age is unknown, so the receiver is preferred).
-fn own_reference(ac: &Aircraft, rx_ms: Option<u64>) -> Option<Position> {
+/// message received at `now_ms`: timed and no older than a minute.
+fn own_reference(ac: &Aircraft, now_ms: u64) -> Option<Position> {
     let (pos, _) = ac.position?;
-    match (rx_ms, ac.position_at_ms) {
-        (Some(now), Some(at)) => (now.saturating_sub(at) <= REFERENCE_AGE_MS).then_some(pos),
-        (Some(_), None) => None,
-        (None, _) => Some(pos),
+    let at = ac.position_at_ms?;
+    (now_ms.saturating_sub(at) <= REFERENCE_AGE_MS).then_some(pos)
+}
+
+fn kind(surface: bool) -> Kind {
+    if surface {
+        Kind::Surface
+    } else {
+        Kind::Airborne
     }
 }
 
-/// Global decode when a fresh pair exists, else local against a reference.
-/// Untimed airborne messages try the receiver first: local decoding
-/// against it is exact for any aircraft within 180 NM and needs no time.
+/// The position of the message just stored in `ac.even`/`ac.odd`, and
+/// whether it came from a global (pair) decode.
 fn resolve(
-    ac: &Aircraft,
+    ac: &mut Aircraft,
     cpr: CprRaw,
     surface: bool,
     rx_ms: Option<u64>,
     receiver: Option<Position>,
 ) -> Option<(Position, bool)> {
-    let kind = if surface {
-        Kind::Surface
-    } else {
-        Kind::Airborne
-    };
-    if rx_ms.is_none()
-        && !surface
-        && let Some(rx) = receiver
-        && let Ok(p) = cpr::local(cpr, rx, kind)
-    {
-        return Some((p, false));
+    match rx_ms {
+        Some(now) => resolve_timed(ac, cpr, surface, now, receiver),
+        None => resolve_untimed(ac, cpr, surface, receiver),
     }
-    let own = own_reference(ac, rx_ms);
+}
+
+/// Global decode when a pair within the time window exists, else local
+/// against the aircraft's recent position or the receiver.
+fn resolve_timed(
+    ac: &Aircraft,
+    cpr: CprRaw,
+    surface: bool,
+    now_ms: u64,
+    receiver: Option<Position>,
+) -> Option<(Position, bool)> {
+    let own = own_reference(ac, now_ms);
     let window = if surface {
         SURFACE_PAIR_MS
     } else {
@@ -302,7 +309,8 @@ fn resolve(
     if let (Some(e), Some(o)) = (ac.even, ac.odd)
         && e.surface == surface
         && o.surface == surface
-        && fresh_pair(e, o, rx_ms, window)
+        && let (Some(te), Some(to)) = (e.at_ms, o.at_ms)
+        && te.abs_diff(to) <= window
     {
         let decoded = if surface {
             own.or(receiver)
@@ -322,18 +330,59 @@ fn resolve(
         None if !surface => receiver?,
         None => return None,
     };
-    cpr::local(cpr, reference, kind).ok().map(|p| (p, false))
+    cpr::local(cpr, reference, kind(surface))
+        .ok()
+        .map(|p| (p, false))
 }
 
-/// Whether an even/odd pair may be decoded globally: timed, within
-/// `window_ms` of each other; untimed, consecutive position messages of
-/// the aircraft (the closest in time the input can show).
-fn fresh_pair(e: PendingCpr, o: PendingCpr, rx_ms: Option<u64>, window_ms: u64) -> bool {
-    match (rx_ms, e.at_ms, o.at_ms) {
-        (Some(_), Some(te), Some(to)) => te.abs_diff(to) <= window_ms,
-        (None, _, _) => e.seq.abs_diff(o.seq) == 1,
-        _ => false,
+/// Untimed: local against the receiver (airborne: exact within 180 NM,
+/// no time needed); else a pair of consecutive position messages; else
+/// local against the aircraft's last position.
+///
+/// Two consecutive messages can still be minutes apart (a gap in
+/// reception), and such a pair decodes into the wrong CPR cell, hundreds
+/// of kilometres off. Without times to check speed against, a pair's
+/// position is believed only when a nearby anchor vouches for it: the
+/// aircraft's last position, its previous pair position or the receiver
+/// lies within local-decoding range of it. When none does, the message
+/// gives no position (its local decode would be just as unvouched).
+fn resolve_untimed(
+    ac: &mut Aircraft,
+    cpr: CprRaw,
+    surface: bool,
+    receiver: Option<Position>,
+) -> Option<(Position, bool)> {
+    let kind = kind(surface);
+    if !surface
+        && let Some(rx) = receiver
+        && let Ok(p) = cpr::local(cpr, rx, kind)
+    {
+        return Some((p, false));
     }
+    let own = ac.position.map(|(p, _)| p);
+    if let (Some(e), Some(o)) = (ac.even, ac.odd)
+        && e.surface == surface
+        && o.surface == surface
+        && e.seq.abs_diff(o.seq) == 1
+    {
+        let decoded = if surface {
+            own.or(receiver)
+                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
+        } else {
+            cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
+        };
+        if let Some(p) = decoded {
+            let anchors = [own, ac.last_pair, receiver];
+            ac.last_pair = Some(p);
+            let range = cpr::max_range_m(kind);
+            let vouched = anchors
+                .into_iter()
+                .flatten()
+                .any(|a| distance_m(a, p) <= range);
+            return vouched.then_some((p, true));
+        }
+    }
+    cpr::local(cpr, own?, kind).ok().map(|p| (p, false))
 }
 
 /// Speed and range checks against the previous position and the receiver.
@@ -440,22 +489,61 @@ mod tests {
     }
 
     #[test]
-    fn untimed_consecutive_even_odd_pair_decodes_without_a_receiver() {
-        // lax-messages.txt lines 200 (even) and 400 (odd) from A2EBBD;
-        // pyModeS 3.6 with the LAX reference: 34.476541, -118.372536 for the odd one.
+    fn untimed_pairs_decode_without_a_receiver_once_one_vouches_for_the_next() {
+        // lax-messages.txt lines 200 (even), 400 (odd), 562 and 706 (even)
+        // from A2EBBD; positions from pyModeS 3.6 with the LAX reference.
         let mut t = Tracker::new(TrackerOptions::default());
-        let even = t
-            .update_untimed(&msg("8da2ebbd586552fbe7c6cec57a4b"), 0, None)
-            .expect("applied");
-        assert_eq!(lat_lon(&even), None, "one message alone has no position");
-        let odd = t
-            .update_untimed(&msg("8da2ebbd58655699ee6f1a3feb97"), 0, None)
-            .expect("applied");
-        near(lat_lon(&odd), (34.476541, -118.372536));
-        // The next even decodes against the aircraft's own position (line 562).
-        let next = t
-            .update_untimed(&msg("8da2ebbd586562fc19c6b100e0da"), 0, None)
-            .expect("applied");
-        near(lat_lon(&next), (34.477112, -118.373369));
+        let mut next = |hex: &str| {
+            let f = t.update_untimed(&msg(hex), 0, None).expect("applied");
+            lat_lon(&f)
+        };
+        assert_eq!(
+            next("8da2ebbd586552fbe7c6cec57a4b"),
+            None,
+            "one message alone"
+        );
+        assert_eq!(
+            next("8da2ebbd58655699ee6f1a3feb97"),
+            None,
+            "a first pair has nothing to vouch for it"
+        );
+        near(
+            next("8da2ebbd586562fc19c6b100e0da"),
+            (34.477112, -118.373369),
+        );
+        // Even after even: no pair, local against the aircraft's position.
+        near(
+            next("8da2ebbd586572fc2bc6a64cec7d"),
+            (34.477524, -118.373986),
+        );
+    }
+
+    #[test]
+    fn untimed_pair_across_a_reception_gap_gives_no_position() {
+        // lax-messages.txt, 899124: lines 148495 (odd), 148684 (even),
+        // 149044 (odd), 155173 (even), then nothing from it until 187360
+        // (odd) and 187542 (even). Paired with 155173, line 187360 decodes
+        // 1,700 km off (45.79, -107.01); pyModeS with the LAX reference
+        // gives 33.583855, -119.178772.
+        let mut t = Tracker::new(TrackerOptions::default());
+        let mut next = |hex: &str| {
+            let f = t.update_untimed(&msg(hex), 0, None).expect("applied");
+            lat_lon(&f)
+        };
+        assert_eq!(next("8d899124585706284848a9711937"), None);
+        assert_eq!(next("8d899124585712884f9f7459e98d"), None);
+        near(
+            next("8d89912458573627ec487fcf68ea"),
+            (33.797204, -118.938046),
+        );
+        near(
+            next("8d899124585bd282f19d01baaff0"),
+            (33.767212, -118.971564),
+        );
+        assert_eq!(next("8d8991245879b6041e3810395e94"), None, "gap pair");
+        near(
+            next("8d8991245879d263638e727d2b7d"),
+            (33.582321, -119.180472),
+        );
     }
 }
