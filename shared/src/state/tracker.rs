@@ -11,7 +11,9 @@
 //! decodes globally; otherwise a single message decodes locally against
 //! the aircraft's last position or the receiver. Every new position must
 //! be reachable from the previous one at a plausible speed and lie within
-//! the receiver's range.
+//! the receiver's range. A surface pair also needs a reference to pick its
+//! 90° quadrant: the aircraft's position, the receiver, or, when every
+//! message comes from one receiver, any aircraft's latest position.
 //!
 //! Untimed input ([`Tracker::update_untimed`], e.g. AVR `*hex;` lines):
 //! message order is known, time is not. An airborne message decodes
@@ -62,6 +64,9 @@ impl Default for TrackerOptions {
 pub struct Tracker {
     aircraft: HashMap<u32, Aircraft>,
     options: TrackerOptions,
+    /// The latest position of any aircraft heard through
+    /// [`Tracker::update`]/[`Tracker::update_untimed`] (one receiver).
+    area: Option<Position>,
 }
 
 const AIRBORNE_PAIR_MS: u64 = 10_000;
@@ -79,6 +84,7 @@ impl Tracker {
         Self {
             aircraft: HashMap::new(),
             options,
+            area: None,
         }
     }
 
@@ -94,7 +100,7 @@ impl Tracker {
     /// the CPR reference and range centre.
     pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Option<Fields> {
         let receiver = self.options.receiver;
-        self.apply(msg, now_ms, Some(now_ms), rssi, receiver)
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver, true)
     }
 
     /// Like [`Tracker::update`] for a message heard by a receiver at
@@ -107,7 +113,7 @@ impl Tracker {
         rssi: Option<f64>,
         receiver: Option<Position>,
     ) -> Option<Fields> {
-        self.apply(msg, now_ms, Some(now_ms), rssi, receiver)
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver, false)
     }
 
     /// Like [`Tracker::update`] for a message whose input carries no
@@ -122,11 +128,13 @@ impl Tracker {
         rssi: Option<f64>,
     ) -> Option<Fields> {
         let receiver = self.options.receiver;
-        self.apply(msg, clock_ms, None, rssi, receiver)
+        self.apply(msg, clock_ms, None, rssi, receiver, true)
     }
 
     /// Applies `msg`: `now_ms` dates the fields, `rx_ms` is the reception
-    /// time when the input has one (`None`: untimed).
+    /// time when the input has one (`None`: untimed). `one_receiver`: all
+    /// messages come from one receiver, so any aircraft's position tells
+    /// roughly where that receiver is.
     fn apply(
         &mut self,
         msg: &Message,
@@ -134,6 +142,7 @@ impl Tracker {
         rx_ms: Option<u64>,
         rssi: Option<f64>,
         receiver: Option<Position>,
+        one_receiver: bool,
     ) -> Option<Fields> {
         let k = key(msg);
         let trust_window = self.options.trust_window_ms;
@@ -155,7 +164,14 @@ impl Tracker {
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
             let at = Arrival { now_ms, rx_ms };
-            position(ac, me, at, receiver, self.options.max_range_m, &mut fields);
+            let refs = Refs {
+                receiver,
+                area: self.area.filter(|_| one_receiver),
+            };
+            let accepted = position(ac, me, at, refs, self.options.max_range_m, &mut fields);
+            if one_receiver && accepted.is_some() {
+                self.area = accepted;
+            }
         }
         ac.apply(&fields, now_ms);
         if rssi.is_some() {
@@ -203,19 +219,40 @@ struct Arrival {
     rx_ms: Option<u64>,
 }
 
-/// Decodes the position carried by `me`, if any, into `fields`.
+/// What a message can be resolved against besides the aircraft's own
+/// position.
+#[derive(Debug, Clone, Copy)]
+struct Refs {
+    /// The receiver that heard it.
+    receiver: Option<Position>,
+    /// Any aircraft's latest position from the same receiver: within a few
+    /// hundred kilometres of it, so it picks the right one of the surface
+    /// decode's 90° quadrants (DO-260B §A.1.7.8) and nothing finer.
+    area: Option<Position>,
+}
+
+impl Refs {
+    /// The reference that picks a surface pair's quadrant.
+    fn quadrant(self, own: Option<Position>) -> Option<Position> {
+        own.or(self.receiver).or(self.area)
+    }
+}
+
+/// Decodes the position carried by `me`, if any, into `fields`, and
+/// returns it.
 fn position(
     ac: &mut Aircraft,
     me: &Me,
     at: Arrival,
-    receiver: Option<Position>,
+    refs: Refs,
     max_range_m: f64,
     fields: &mut Fields,
-) {
+) -> Option<Position> {
+    let receiver = refs.receiver;
     let (cpr, surface, tc, nic_b) = match me {
         Me::AirbornePosition(p) => (p.cpr, false, p.tc, p.nic_b),
         Me::SurfacePosition(s) => (s.cpr, true, s.tc, false),
-        _ => return,
+        _ => return None,
     };
     ac.cpr_seq += 1;
     let pending = PendingCpr {
@@ -229,9 +266,7 @@ fn position(
     } else {
         ac.even = Some(pending);
     }
-    let Some((pos, global)) = resolve(ac, cpr, surface, at.rx_ms, receiver) else {
-        return;
-    };
+    let (pos, global) = resolve(ac, cpr, surface, at.rx_ms, refs)?;
     if !plausible(ac, pos, surface, at.rx_ms, receiver, max_range_m) {
         ac.rejected_positions += 1;
         if global {
@@ -242,7 +277,7 @@ fn position(
                 ac.odd = None;
             }
         }
-        return;
+        return None;
     }
     let version = ac.fields.version.unwrap_or(0);
     let nic = nic_rc(
@@ -258,6 +293,7 @@ fn position(
     fields.lon = Some((pos.lon * 1e6).round() / 1e6);
     fields.nic = Some(nic.nic);
     fields.rc = nic.rc;
+    Some(pos)
 }
 
 /// The aircraft's last position if it is a safe local reference for a
@@ -283,11 +319,11 @@ fn resolve(
     cpr: CprRaw,
     surface: bool,
     rx_ms: Option<u64>,
-    receiver: Option<Position>,
+    refs: Refs,
 ) -> Option<(Position, bool)> {
     match rx_ms {
-        Some(now) => resolve_timed(ac, cpr, surface, now, receiver),
-        None => resolve_untimed(ac, cpr, surface, receiver),
+        Some(now) => resolve_timed(ac, cpr, surface, now, refs),
+        None => resolve_untimed(ac, cpr, surface, refs),
     }
 }
 
@@ -298,8 +334,9 @@ fn resolve_timed(
     cpr: CprRaw,
     surface: bool,
     now_ms: u64,
-    receiver: Option<Position>,
+    refs: Refs,
 ) -> Option<(Position, bool)> {
+    let receiver = refs.receiver;
     let own = own_reference(ac, now_ms);
     let window = if surface {
         SURFACE_PAIR_MS
@@ -313,7 +350,7 @@ fn resolve_timed(
         && te.abs_diff(to) <= window
     {
         let decoded = if surface {
-            own.or(receiver)
+            refs.quadrant(own)
                 .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
         } else {
             cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
@@ -350,8 +387,9 @@ fn resolve_untimed(
     ac: &mut Aircraft,
     cpr: CprRaw,
     surface: bool,
-    receiver: Option<Position>,
+    refs: Refs,
 ) -> Option<(Position, bool)> {
+    let receiver = refs.receiver;
     let kind = kind(surface);
     if !surface
         && let Some(rx) = receiver
@@ -366,7 +404,7 @@ fn resolve_untimed(
         && e.seq.abs_diff(o.seq) == 1
     {
         let decoded = if surface {
-            own.or(receiver)
+            refs.quadrant(own)
                 .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
         } else {
             cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
@@ -545,5 +583,32 @@ mod tests {
             next("8d8991245879d263638e727d2b7d"),
             (33.582321, -119.180472),
         );
+    }
+
+    #[test]
+    fn surface_pair_without_a_receiver_takes_its_quadrant_from_another_aircraft() {
+        // pyModeS docs airborne pair (40621D -> 52.2572, 3.91937), then the
+        // "1090MHz Riddle" surface pair (484175, odd newer -> 52.320607,
+        // 4.734735), all within 25 s and no receiver position.
+        let frames = [
+            ("8d40621d58c382d690c8ac2863a7", 1_000),
+            ("8d40621d58c386435cc412692ad6", 2_000),
+            ("8c4841753aab238733c8cd4020b1", 3_000),
+            ("8c4841753a8a35323faebdac702d", 4_000),
+        ];
+        let mut one = Tracker::new(TrackerOptions::default());
+        let mut many = Tracker::new(TrackerOptions::default());
+        let (mut last_one, mut last_many) = (None, None);
+        for (hex, at) in frames {
+            last_one = one.update(&msg(hex), at, None).as_ref().and_then(lat_lon);
+            last_many = many
+                .update_from(&msg(hex), at, None, None)
+                .as_ref()
+                .and_then(lat_lon);
+        }
+        near(last_one, (52.320607, 4.734735));
+        // A collector's tracker mixes receivers: another aircraft says
+        // nothing about where this one's receiver is.
+        assert_eq!(last_many, None);
     }
 }
