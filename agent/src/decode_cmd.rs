@@ -9,6 +9,10 @@
 //! fields the frame carries. A frame that fails the CRC, or an
 //! address/parity reply from an address no CRC-checked message confirmed
 //! in the last minute, prints `crc: "bad"` and nothing decoded.
+//!
+//! Frames without a timestamp (AVR `*hex;`) are untimed: the tracker
+//! resolves their positions by message order and against `--lat/--lon`,
+//! never as if they all arrived at one instant.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
@@ -100,7 +104,7 @@ pub fn run(
                 decoder.frame(
                     &rx,
                     Some(Timestamp::Unix(time)),
-                    (time * 1000.0) as u64,
+                    Some((time * 1000.0) as u64),
                     |line| write(&mut out, line),
                 )?;
             }
@@ -112,15 +116,14 @@ pub fn run(
                 avr::scan
             };
             let mut rest = &data[..];
-            let wall = now_ms();
             while let Scan::Frame(_, n) | Scan::ModeAc(_, n) | Scan::Garbage(n) = scan(rest) {
                 if let Scan::Frame(rx, _) = scan(rest) {
-                    let (ts, at_ms) = if rx.timestamp != 0 {
-                        (Some(Timestamp::Ticks(rx.timestamp)), rx.timestamp / 12_000)
-                    } else {
-                        (None, wall)
-                    };
-                    decoder.frame(&rx, ts, at_ms, |line| write(&mut out, line))?;
+                    // Frames without a receiver timestamp are untimed.
+                    let ticks = rx.ticks();
+                    let ts = ticks.map(Timestamp::Ticks);
+                    decoder.frame(&rx, ts, ticks.map(|t| t / 12_000), |line| {
+                        write(&mut out, line)
+                    })?;
                 }
                 rest = &rest[n..];
             }
@@ -145,6 +148,9 @@ fn detect(data: &[u8]) -> Option<InputFormat> {
 struct LineDecoder {
     tracker: Tracker,
     opts: DecodeOptions,
+    /// Dates the fields of untimed frames (the tracker pairs and checks
+    /// their positions by order, not by this clock).
+    wall_ms: u64,
 }
 
 impl LineDecoder {
@@ -155,6 +161,7 @@ impl LineDecoder {
                 ..TrackerOptions::default()
             }),
             opts: DecodeOptions::default(),
+            wall_ms: now_ms(),
         }
     }
 
@@ -162,7 +169,7 @@ impl LineDecoder {
         &mut self,
         rx: &Received,
         timestamp: Option<Timestamp>,
-        at_ms: u64,
+        at_ms: Option<u64>,
         mut emit: impl FnMut(&Line) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let rssi = (rx.signal != 0).then(|| (signal_dbfs(rx.signal) * 10.0).round() / 10.0);
@@ -177,10 +184,15 @@ impl LineDecoder {
             bds: None,
             fields: None,
         };
+        let Ok(msg) = decode(&rx.frame, &self.opts) else {
+            return emit(&line);
+        };
         let fields;
-        if let Ok(msg) = decode(&rx.frame, &self.opts)
-            && let Some(f) = self.tracker.update(&msg, at_ms, rssi)
-        {
+        let applied = match at_ms {
+            Some(at) => self.tracker.update(&msg, at, rssi),
+            None => self.tracker.update_untimed(&msg, self.wall_ms, rssi),
+        };
+        if let Some(f) = applied {
             fields = f;
             line.df = Some(msg.df);
             line.hex = Some(msg.address.hex());

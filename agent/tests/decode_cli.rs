@@ -79,6 +79,82 @@ fn lax_avr_with_a_reference_position_resolves_local_positions() {
     );
 }
 
+/// pyModeS 3.6 (`pyModeS.decode(msg, reference=(33.9425, -118.408))`, see
+/// `scripts/agreement/positions.py`) resolves all 25,542 CRC-valid
+/// airborne position frames of lax-messages.txt. The file has no times, so
+/// every frame must decode against the reference, not only those that
+/// happen to pass a speed check at one instant.
+const LAX_PYMODES_AIRBORNE_POSITIONS: usize = 25_542;
+
+#[test]
+fn lax_avr_without_times_resolves_every_airborne_position_pymodes_does() {
+    let lines = decode(&[
+        "--format",
+        "avr",
+        "--lat",
+        "33.9425",
+        "--lon",
+        "-118.408",
+        &format!("{DATA}/lax-messages.txt"),
+    ]);
+    let airborne = |l: &serde_json::Value| {
+        matches!(l["df"].as_u64(), Some(17 | 18))
+            && matches!(l["tc"].as_u64(), Some(9..=18 | 20..=22))
+            && l.get("lat").is_some()
+    };
+    let positions = lines.iter().filter(|l| airborne(l)).count();
+    assert!(
+        positions * 100 >= LAX_PYMODES_AIRBORNE_POSITIONS * 99,
+        "{positions} airborne positions, pyModeS {LAX_PYMODES_AIRBORNE_POSITIONS}"
+    );
+    // A8881E's first and last positions (lines 27245 and 215305), 179 km
+    // apart, as pyModeS gives them.
+    for (line, lat, lon) in [
+        (27_245, 34.601349, -119.550924),
+        (215_305, 33.615143, -118.017715),
+    ] {
+        let l = &lines[line - 1];
+        assert_eq!(l["hex"], "a8881e", "line {line}");
+        let (got_lat, got_lon) = (l["lat"].as_f64(), l["lon"].as_f64());
+        assert!(
+            got_lat.is_some_and(|v| (v - lat).abs() < 1e-5)
+                && got_lon.is_some_and(|v| (v - lon).abs() < 1e-5),
+            "line {line}: {got_lat:?},{got_lon:?}"
+        );
+    }
+}
+
+#[test]
+fn lax_avr_without_times_or_reference_gives_no_position_in_a_wrong_cell() {
+    let lax = format!("{DATA}/lax-messages.txt");
+    let with_ref = decode(&[
+        "--format", "avr", "--lat", "33.9425", "--lon", "-118.408", &lax,
+    ]);
+    let without = decode(&["--format", "avr", &lax]);
+    let lat_lon = |l: &serde_json::Value| Some((l.get("lat")?.as_f64()?, l.get("lon")?.as_f64()?));
+    let mut positions = 0;
+    for (n, (a, b)) in with_ref.iter().zip(&without).enumerate() {
+        let Some((lat, lon)) = lat_lon(b) else {
+            continue;
+        };
+        positions += 1;
+        // The reference run agrees with pyModeS to 0.1 m; a pair decoded
+        // across a gap in reception lands hundreds of kilometres away.
+        let (rlat, rlon) = lat_lon(a).unwrap_or((f64::NAN, f64::NAN));
+        assert!(
+            (lat - rlat).abs() < 1e-3 && (lon - rlon).abs() < 1e-3,
+            "line {}: {lat},{lon} without a reference, {rlat},{rlon} with one",
+            n + 1
+        );
+    }
+    // Only each aircraft's first pair or so goes without a position
+    // (measured: 25,031 of 25,542).
+    assert!(
+        positions * 100 >= LAX_PYMODES_AIRBORNE_POSITIONS * 97,
+        "{positions} positions"
+    );
+}
+
 #[test]
 fn garbage_input_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -16,7 +16,7 @@ mod nl;
 
 pub use encode::encode;
 pub use global::{airborne_global, surface_global};
-pub use local::local;
+pub use local::{local, max_range_m};
 pub use nl::nl;
 
 /// A position in degrees.

@@ -29,6 +29,15 @@ pub struct Received {
     pub signal: u8,
 }
 
+impl Received {
+    /// The receiver timestamp, `None` when the input carries none (AVR
+    /// `*hex;` lines, a Beast receiver that does not count time): such
+    /// frames are untimed, not all at one instant.
+    pub fn ticks(&self) -> Option<u64> {
+        (self.timestamp != 0).then_some(self.timestamp)
+    }
+}
+
 /// What is at the front of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scan {

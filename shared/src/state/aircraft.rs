@@ -10,7 +10,11 @@ use crate::decode::Address;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PendingCpr {
     pub(crate) cpr: CprRaw,
-    pub(crate) at_ms: u64,
+    /// Reception time (Unix ms); `None` when the input carries no times.
+    pub(crate) at_ms: Option<u64>,
+    /// The aircraft's position-message count when this one arrived, so
+    /// untimed messages can still tell whether two were consecutive.
+    pub(crate) seq: u64,
     pub(crate) surface: bool,
 }
 
@@ -35,8 +39,17 @@ pub struct Aircraft {
     pub(crate) confirmed_ms: u64,
     pub(crate) even: Option<PendingCpr>,
     pub(crate) odd: Option<PendingCpr>,
-    /// Last accepted position and when.
+    /// Last accepted position and when (the caller's clock, see
+    /// [`Aircraft::position`]).
     pub(crate) position: Option<(Position, u64)>,
+    /// Reception time of the last accepted position; `None` when it came
+    /// from an untimed message, whose age is unknown.
+    pub(crate) position_at_ms: Option<u64>,
+    /// Position messages (airborne and surface) heard from this aircraft.
+    pub(crate) cpr_seq: u64,
+    /// The latest untimed pair decode, believed or not: it vouches for
+    /// the next one.
+    pub(crate) last_pair: Option<Position>,
     /// Positions rejected by the plausibility checks.
     pub rejected_positions: u64,
 }
@@ -55,11 +68,15 @@ impl Aircraft {
             even: None,
             odd: None,
             position: None,
+            position_at_ms: None,
+            cpr_seq: 0,
+            last_pair: None,
             rejected_positions: 0,
         }
     }
 
-    /// The last accepted position and its time (Unix ms).
+    /// The last accepted position and its time (Unix ms; for an untimed
+    /// message, the clock the caller passed along with it).
     pub fn position(&self) -> Option<(Position, u64)> {
         self.position
     }

@@ -11,7 +11,19 @@
 //! decodes globally; otherwise a single message decodes locally against
 //! the aircraft's last position or the receiver. Every new position must
 //! be reachable from the previous one at a plausible speed and lie within
-//! the receiver's range.
+//! the receiver's range. A surface pair also needs a reference to pick its
+//! 90° quadrant: the aircraft's position, the receiver, or, when every
+//! message comes from one receiver, any aircraft's latest position.
+//!
+//! Untimed input ([`Tracker::update_untimed`], e.g. AVR `*hex;` lines):
+//! message order is known, time is not. An airborne message decodes
+//! locally against the receiver, which is unambiguous within 180 NM
+//! (DO-260B §A.1.7.5) and so needs no time; failing that, an even/odd
+//! pair of consecutive position messages decodes globally when a nearby
+//! anchor vouches for the result, or the message decodes locally against
+//! the aircraft's last position. The speed check needs the time between
+//! two positions, so it is skipped when either is untimed; the range
+//! check still applies.
 
 use std::collections::HashMap;
 
@@ -52,6 +64,9 @@ impl Default for TrackerOptions {
 pub struct Tracker {
     aircraft: HashMap<u32, Aircraft>,
     options: TrackerOptions,
+    /// The latest position of any aircraft heard through
+    /// [`Tracker::update`]/[`Tracker::update_untimed`] (one receiver).
+    area: Option<Position>,
 }
 
 const AIRBORNE_PAIR_MS: u64 = 10_000;
@@ -69,6 +84,7 @@ impl Tracker {
         Self {
             aircraft: HashMap::new(),
             options,
+            area: None,
         }
     }
 
@@ -84,7 +100,7 @@ impl Tracker {
     /// the CPR reference and range centre.
     pub fn update(&mut self, msg: &Message, now_ms: u64, rssi: Option<f64>) -> Option<Fields> {
         let receiver = self.options.receiver;
-        self.update_from(msg, now_ms, rssi, receiver)
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver, true)
     }
 
     /// Like [`Tracker::update`] for a message heard by a receiver at
@@ -96,6 +112,37 @@ impl Tracker {
         now_ms: u64,
         rssi: Option<f64>,
         receiver: Option<Position>,
+    ) -> Option<Fields> {
+        self.apply(msg, now_ms, Some(now_ms), rssi, receiver, false)
+    }
+
+    /// Like [`Tracker::update`] for a message whose input carries no
+    /// reception time (AVR `*hex;` lines). `clock_ms` (typically the wall
+    /// clock) only dates the fields, for ages, expiry and the trust
+    /// window; positions are paired and checked by message order, never
+    /// by time (see the module documentation).
+    pub fn update_untimed(
+        &mut self,
+        msg: &Message,
+        clock_ms: u64,
+        rssi: Option<f64>,
+    ) -> Option<Fields> {
+        let receiver = self.options.receiver;
+        self.apply(msg, clock_ms, None, rssi, receiver, true)
+    }
+
+    /// Applies `msg`: `now_ms` dates the fields, `rx_ms` is the reception
+    /// time when the input has one (`None`: untimed). `one_receiver`: all
+    /// messages come from one receiver, so any aircraft's position tells
+    /// roughly where that receiver is.
+    fn apply(
+        &mut self,
+        msg: &Message,
+        now_ms: u64,
+        rx_ms: Option<u64>,
+        rssi: Option<f64>,
+        receiver: Option<Position>,
+        one_receiver: bool,
     ) -> Option<Fields> {
         let k = key(msg);
         let trust_window = self.options.trust_window_ms;
@@ -116,14 +163,15 @@ impl Tracker {
         };
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
-            position(
-                ac,
-                me,
-                now_ms,
+            let at = Arrival { now_ms, rx_ms };
+            let refs = Refs {
                 receiver,
-                self.options.max_range_m,
-                &mut fields,
-            );
+                area: self.area.filter(|_| one_receiver),
+            };
+            let accepted = position(ac, me, at, refs, self.options.max_range_m, &mut fields);
+            if one_receiver && accepted.is_some() {
+                self.area = accepted;
+            }
         }
         ac.apply(&fields, now_ms);
         if rssi.is_some() {
@@ -163,23 +211,54 @@ impl Tracker {
     }
 }
 
-/// Decodes the position carried by `me`, if any, into `fields`.
+/// When a message arrived: the caller's clock, and the reception time if
+/// the input has one.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    now_ms: u64,
+    rx_ms: Option<u64>,
+}
+
+/// What a message can be resolved against besides the aircraft's own
+/// position.
+#[derive(Debug, Clone, Copy)]
+struct Refs {
+    /// The receiver that heard it.
+    receiver: Option<Position>,
+    /// Any aircraft's latest position from the same receiver: within a few
+    /// hundred kilometres of it, so it picks the right one of the surface
+    /// decode's 90° quadrants (DO-260B §A.1.7.8) and nothing finer.
+    area: Option<Position>,
+}
+
+impl Refs {
+    /// The reference that picks a surface pair's quadrant.
+    fn quadrant(self, own: Option<Position>) -> Option<Position> {
+        own.or(self.receiver).or(self.area)
+    }
+}
+
+/// Decodes the position carried by `me`, if any, into `fields`, and
+/// returns it.
 fn position(
     ac: &mut Aircraft,
     me: &Me,
-    now_ms: u64,
-    receiver: Option<Position>,
+    at: Arrival,
+    refs: Refs,
     max_range_m: f64,
     fields: &mut Fields,
-) {
+) -> Option<Position> {
+    let receiver = refs.receiver;
     let (cpr, surface, tc, nic_b) = match me {
         Me::AirbornePosition(p) => (p.cpr, false, p.tc, p.nic_b),
         Me::SurfacePosition(s) => (s.cpr, true, s.tc, false),
-        _ => return,
+        _ => return None,
     };
+    ac.cpr_seq += 1;
     let pending = PendingCpr {
         cpr,
-        at_ms: now_ms,
+        at_ms: at.rx_ms,
+        seq: ac.cpr_seq,
         surface,
     };
     if cpr.odd {
@@ -187,10 +266,8 @@ fn position(
     } else {
         ac.even = Some(pending);
     }
-    let Some((pos, global)) = resolve(ac, cpr, surface, now_ms, receiver) else {
-        return;
-    };
-    if !plausible(ac, pos, surface, now_ms, receiver, max_range_m) {
+    let (pos, global) = resolve(ac, cpr, surface, at.rx_ms, refs)?;
+    if !plausible(ac, pos, surface, at.rx_ms, receiver, max_range_m) {
         ac.rejected_positions += 1;
         if global {
             // A bad pair: start pairing again from this message alone.
@@ -200,7 +277,7 @@ fn position(
                 ac.odd = None;
             }
         }
-        return;
+        return None;
     }
     let version = ac.fields.version.unwrap_or(0);
     let nic = nic_rc(
@@ -210,38 +287,71 @@ fn position(
         nic_b,
         ac.fields.nic_c.unwrap_or(false),
     );
-    ac.position = Some((pos, now_ms));
+    ac.position = Some((pos, at.now_ms));
+    ac.position_at_ms = at.rx_ms;
     fields.lat = Some((pos.lat * 1e6).round() / 1e6);
     fields.lon = Some((pos.lon * 1e6).round() / 1e6);
     fields.nic = Some(nic.nic);
     fields.rc = nic.rc;
+    Some(pos)
 }
 
-/// Global decode when a fresh pair exists, else local against a reference.
+/// The aircraft's last position if it is a safe local reference for a
+/// message received at `now_ms`: timed and no older than a minute.
+fn own_reference(ac: &Aircraft, now_ms: u64) -> Option<Position> {
+    let (pos, _) = ac.position?;
+    let at = ac.position_at_ms?;
+    (now_ms.saturating_sub(at) <= REFERENCE_AGE_MS).then_some(pos)
+}
+
+fn kind(surface: bool) -> Kind {
+    if surface {
+        Kind::Surface
+    } else {
+        Kind::Airborne
+    }
+}
+
+/// The position of the message just stored in `ac.even`/`ac.odd`, and
+/// whether it came from a global (pair) decode.
 fn resolve(
+    ac: &mut Aircraft,
+    cpr: CprRaw,
+    surface: bool,
+    rx_ms: Option<u64>,
+    refs: Refs,
+) -> Option<(Position, bool)> {
+    match rx_ms {
+        Some(now) => resolve_timed(ac, cpr, surface, now, refs),
+        None => resolve_untimed(ac, cpr, surface, refs),
+    }
+}
+
+/// Global decode when a pair within the time window exists, else local
+/// against the aircraft's recent position or the receiver.
+fn resolve_timed(
     ac: &Aircraft,
     cpr: CprRaw,
     surface: bool,
     now_ms: u64,
-    receiver: Option<Position>,
+    refs: Refs,
 ) -> Option<(Position, bool)> {
+    let receiver = refs.receiver;
+    let own = own_reference(ac, now_ms);
     let window = if surface {
         SURFACE_PAIR_MS
     } else {
         AIRBORNE_PAIR_MS
     };
-    let reference = ac
-        .position
-        .filter(|(_, at)| now_ms.saturating_sub(*at) <= REFERENCE_AGE_MS)
-        .map(|(p, _)| p)
-        .or(receiver);
     if let (Some(e), Some(o)) = (ac.even, ac.odd)
         && e.surface == surface
         && o.surface == surface
-        && e.at_ms.abs_diff(o.at_ms) <= window
+        && let (Some(te), Some(to)) = (e.at_ms, o.at_ms)
+        && te.abs_diff(to) <= window
     {
         let decoded = if surface {
-            reference.and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
+            refs.quadrant(own)
+                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
         } else {
             cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
         };
@@ -249,28 +359,78 @@ fn resolve(
             return Some((p, true));
         }
     }
-    let kind = if surface {
-        Kind::Surface
-    } else {
-        Kind::Airborne
-    };
     // Local decoding needs an aircraft position to be safe; the receiver
     // position alone is used only for airborne messages, whose 180 NM
     // ambiguity is beyond any receiver's range.
-    let reference = match ac.position {
-        Some((p, at)) if now_ms.saturating_sub(at) <= REFERENCE_AGE_MS => p,
-        _ if !surface => receiver?,
-        _ => return None,
+    let reference = match own {
+        Some(p) => p,
+        None if !surface => receiver?,
+        None => return None,
     };
-    cpr::local(cpr, reference, kind).ok().map(|p| (p, false))
+    cpr::local(cpr, reference, kind(surface))
+        .ok()
+        .map(|p| (p, false))
+}
+
+/// Untimed: local against the receiver (airborne: exact within 180 NM,
+/// no time needed); else a pair of consecutive position messages; else
+/// local against the aircraft's last position.
+///
+/// Two consecutive messages can still be minutes apart (a gap in
+/// reception), and such a pair decodes into the wrong CPR cell, hundreds
+/// of kilometres off. Without times to check speed against, a pair's
+/// position is believed only when a nearby anchor vouches for it: the
+/// aircraft's last position, its previous pair position or the receiver
+/// lies within local-decoding range of it. When none does, the message
+/// gives no position (its local decode would be just as unvouched).
+fn resolve_untimed(
+    ac: &mut Aircraft,
+    cpr: CprRaw,
+    surface: bool,
+    refs: Refs,
+) -> Option<(Position, bool)> {
+    let receiver = refs.receiver;
+    let kind = kind(surface);
+    if !surface
+        && let Some(rx) = receiver
+        && let Ok(p) = cpr::local(cpr, rx, kind)
+    {
+        return Some((p, false));
+    }
+    let own = ac.position.map(|(p, _)| p);
+    if let (Some(e), Some(o)) = (ac.even, ac.odd)
+        && e.surface == surface
+        && o.surface == surface
+        && e.seq.abs_diff(o.seq) == 1
+    {
+        let decoded = if surface {
+            refs.quadrant(own)
+                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
+        } else {
+            cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
+        };
+        if let Some(p) = decoded {
+            let anchors = [own, ac.last_pair, receiver];
+            ac.last_pair = Some(p);
+            let range = cpr::max_range_m(kind);
+            let vouched = anchors
+                .into_iter()
+                .flatten()
+                .any(|a| distance_m(a, p) <= range);
+            return vouched.then_some((p, true));
+        }
+    }
+    cpr::local(cpr, own?, kind).ok().map(|p| (p, false))
 }
 
 /// Speed and range checks against the previous position and the receiver.
+/// The speed check needs both reception times; without them a position is
+/// never refused for its jump alone.
 fn plausible(
     ac: &Aircraft,
     pos: Position,
     surface: bool,
-    now_ms: u64,
+    rx_ms: Option<u64>,
     receiver: Option<Position>,
     max_range_m: f64,
 ) -> bool {
@@ -279,10 +439,10 @@ fn plausible(
     {
         return false;
     }
-    let Some((last, at)) = ac.position else {
+    let (Some((last, _)), Some(now), Some(at)) = (ac.position, rx_ms, ac.position_at_ms) else {
         return true;
     };
-    let elapsed_s = now_ms.saturating_sub(at) as f64 / 1000.0;
+    let elapsed_s = now.saturating_sub(at) as f64 / 1000.0;
     // Reported ground speed with margin, or a generous ceiling when unknown.
     let knots = ac
         .fields
@@ -291,4 +451,164 @@ fn plausible(
         .unwrap_or(if surface { 150.0 } else { 1000.0 });
     let allowed_m = (elapsed_s + 2.0) * knots * 0.514_444 + 500.0;
     distance_m(last, pos) <= allowed_m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Frame;
+    use crate::decode::{DecodeOptions, decode};
+
+    const LAX: Position = Position {
+        lat: 33.9425,
+        lon: -118.408,
+    };
+
+    fn msg(hex: &str) -> Message {
+        decode(
+            &Frame::from_hex(hex).expect("hex"),
+            &DecodeOptions::default(),
+        )
+        .expect("decodes")
+    }
+
+    fn lat_lon(f: &Fields) -> Option<(f64, f64)> {
+        Some((f.lat?, f.lon?))
+    }
+
+    fn near(got: Option<(f64, f64)>, want: (f64, f64)) {
+        let (lat, lon) = got.expect("a position");
+        assert!(
+            (lat - want.0).abs() < 1e-5 && (lon - want.1).abs() < 1e-5,
+            "{got:?} != {want:?}"
+        );
+    }
+
+    /// lax-messages.txt lines 27245 and 215305: A8881E's first and last
+    /// airborne positions, 179 km apart; pyModeS 3.6 with the LAX reference
+    /// gives these positions.
+    const A8881E_FIRST: &str = "8da8881e58b503114d74a184b4f9";
+    const A8881E_LAST: &str = "8da8881e58897268fddf7a0744f6";
+
+    #[test]
+    fn untimed_frames_far_apart_both_get_positions_against_the_receiver() {
+        let mut t = Tracker::new(TrackerOptions {
+            receiver: Some(LAX),
+            ..TrackerOptions::default()
+        });
+        let first = t
+            .update_untimed(&msg(A8881E_FIRST), 1_000, None)
+            .expect("applied");
+        near(lat_lon(&first), (34.601349, -119.550924));
+        // Same clock: an untimed input says nothing about the time between them.
+        let last = t
+            .update_untimed(&msg(A8881E_LAST), 1_000, None)
+            .expect("applied");
+        near(lat_lon(&last), (33.615143, -118.017715));
+        let ac = t.get(0xA8881E, false).expect("tracked");
+        assert_eq!(ac.rejected_positions, 0);
+    }
+
+    #[test]
+    fn timed_frames_too_far_apart_for_the_time_are_still_refused() {
+        let mut t = Tracker::new(TrackerOptions {
+            receiver: Some(LAX),
+            ..TrackerOptions::default()
+        });
+        let first = t.update(&msg(A8881E_FIRST), 1_000, None).expect("applied");
+        near(lat_lon(&first), (34.601349, -119.550924));
+        // 179 km in one second is no aircraft.
+        let last = t.update(&msg(A8881E_LAST), 2_000, None).expect("applied");
+        assert_eq!(lat_lon(&last), None);
+        assert_eq!(
+            t.get(0xA8881E, false).map(|a| a.rejected_positions),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn untimed_pairs_decode_without_a_receiver_once_one_vouches_for_the_next() {
+        // lax-messages.txt lines 200 (even), 400 (odd), 562 and 706 (even)
+        // from A2EBBD; positions from pyModeS 3.6 with the LAX reference.
+        let mut t = Tracker::new(TrackerOptions::default());
+        let mut next = |hex: &str| {
+            let f = t.update_untimed(&msg(hex), 0, None).expect("applied");
+            lat_lon(&f)
+        };
+        assert_eq!(
+            next("8da2ebbd586552fbe7c6cec57a4b"),
+            None,
+            "one message alone"
+        );
+        assert_eq!(
+            next("8da2ebbd58655699ee6f1a3feb97"),
+            None,
+            "a first pair has nothing to vouch for it"
+        );
+        near(
+            next("8da2ebbd586562fc19c6b100e0da"),
+            (34.477112, -118.373369),
+        );
+        // Even after even: no pair, local against the aircraft's position.
+        near(
+            next("8da2ebbd586572fc2bc6a64cec7d"),
+            (34.477524, -118.373986),
+        );
+    }
+
+    #[test]
+    fn untimed_pair_across_a_reception_gap_gives_no_position() {
+        // lax-messages.txt, 899124: lines 148495 (odd), 148684 (even),
+        // 149044 (odd), 155173 (even), then nothing from it until 187360
+        // (odd) and 187542 (even). Paired with 155173, line 187360 decodes
+        // 1,700 km off (45.79, -107.01); pyModeS with the LAX reference
+        // gives 33.583855, -119.178772.
+        let mut t = Tracker::new(TrackerOptions::default());
+        let mut next = |hex: &str| {
+            let f = t.update_untimed(&msg(hex), 0, None).expect("applied");
+            lat_lon(&f)
+        };
+        assert_eq!(next("8d899124585706284848a9711937"), None);
+        assert_eq!(next("8d899124585712884f9f7459e98d"), None);
+        near(
+            next("8d89912458573627ec487fcf68ea"),
+            (33.797204, -118.938046),
+        );
+        near(
+            next("8d899124585bd282f19d01baaff0"),
+            (33.767212, -118.971564),
+        );
+        assert_eq!(next("8d8991245879b6041e3810395e94"), None, "gap pair");
+        near(
+            next("8d8991245879d263638e727d2b7d"),
+            (33.582321, -119.180472),
+        );
+    }
+
+    #[test]
+    fn surface_pair_without_a_receiver_takes_its_quadrant_from_another_aircraft() {
+        // pyModeS docs airborne pair (40621D -> 52.2572, 3.91937), then the
+        // "1090MHz Riddle" surface pair (484175, odd newer -> 52.320607,
+        // 4.734735), all within 25 s and no receiver position.
+        let frames = [
+            ("8d40621d58c382d690c8ac2863a7", 1_000),
+            ("8d40621d58c386435cc412692ad6", 2_000),
+            ("8c4841753aab238733c8cd4020b1", 3_000),
+            ("8c4841753a8a35323faebdac702d", 4_000),
+        ];
+        let mut one = Tracker::new(TrackerOptions::default());
+        let mut many = Tracker::new(TrackerOptions::default());
+        let (mut last_one, mut last_many) = (None, None);
+        for (hex, at) in frames {
+            last_one = one.update(&msg(hex), at, None).as_ref().and_then(lat_lon);
+            last_many = many
+                .update_from(&msg(hex), at, None, None)
+                .as_ref()
+                .and_then(lat_lon);
+        }
+        near(last_one, (52.320607, 4.734735));
+        // A collector's tracker mixes receivers: another aircraft says
+        // nothing about where this one's receiver is.
+        assert_eq!(last_many, None);
+    }
 }
