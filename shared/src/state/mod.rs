@@ -4,10 +4,12 @@
 //!
 //! - `fields.rs`: what one message says, named like readsb's aircraft.json.
 //! - `aircraft.rs`: one aircraft's merged state.
-//! - `tracker.rs`: all aircraft; trust, CPR pairing, position checks.
+//! - `tracker.rs`: all aircraft; trust, which messages apply.
+//! - `position.rs`: CPR pairing, local decoding, position checks.
 
 mod aircraft;
 mod fields;
+mod position;
 mod tracker;
 
 pub use aircraft::Aircraft;
