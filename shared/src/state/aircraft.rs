@@ -39,6 +39,10 @@ pub struct Aircraft {
     pub(crate) position: Option<(Position, u64)>,
     /// Positions rejected by the plausibility checks.
     pub rejected_positions: u64,
+    /// The latest altitude a reply or squitter carried in feet, also when
+    /// the aircraft is on the ground (where `alt_baro` says `ground`): the
+    /// altitude from which Comm-B inference derives airspeeds.
+    pub(crate) reported_altitude: Option<i32>,
 }
 
 impl Aircraft {
@@ -56,6 +60,7 @@ impl Aircraft {
             odd: None,
             position: None,
             rejected_positions: 0,
+            reported_altitude: None,
         }
     }
 

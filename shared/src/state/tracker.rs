@@ -7,6 +7,10 @@
 //! CRC-checked DF11/17/18 within [`TrackerOptions::trust_window_ms`]; any
 //! other such reply is refused (`update` returns `None`).
 //!
+//! Comm-B: a reply that fits both BDS 5,0 and 6,0 is resolved against the
+//! aircraft's ground speed, track, airspeeds, heading and altitude before
+//! its fields are applied ([`Tracker::resolve`]).
+//!
 //! Positions: an even/odd pair within 10 s (airborne) or 25 s (surface)
 //! decodes globally; otherwise a single message decodes locally against
 //! the aircraft's last position or the receiver. Every new position must
@@ -18,8 +22,10 @@ use std::collections::HashMap;
 use super::aircraft::{Aircraft, PendingCpr};
 use super::fields::Fields;
 use crate::adsb::{CprRaw, Me, nic_rc};
+use crate::altitude::Altitude;
+use crate::commb::{Bds, Known};
 use crate::cpr::{self, Kind, Position, distance_m};
-use crate::decode::{CrcStatus, Message};
+use crate::decode::{Content, CrcStatus, Message};
 
 /// Tracker settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,6 +120,10 @@ impl Tracker {
                 ac
             }
         };
+        let msg = &resolve_comm_b(ac, msg);
+        if let Some(ft) = reported_altitude(msg) {
+            ac.reported_altitude = Some(ft);
+        }
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
             position(
@@ -130,6 +140,15 @@ impl Tracker {
             ac.rssi = rssi;
         }
         Some(fields)
+    }
+
+    /// `msg` with an ambiguous Comm-B register resolved against what the
+    /// aircraft is known to be doing; other messages unchanged.
+    pub fn resolve(&self, msg: &Message) -> Message {
+        match self.aircraft.get(&key(msg)) {
+            Some(ac) => resolve_comm_b(ac, msg),
+            None => *msg,
+        }
     }
 
     /// The aircraft with this ICAO address (non-ICAO ones: `non_icao = true`).
@@ -160,6 +179,52 @@ impl Tracker {
         for a in self.aircraft.values_mut() {
             a.fields.expire(stale, &a.updated);
         }
+    }
+}
+
+/// `msg` with its Comm-B register resolved against `ac`'s state.
+fn resolve_comm_b(ac: &Aircraft, msg: &Message) -> Message {
+    let mut msg = *msg;
+    if let Content::CommBAltitude { bds, .. } | Content::CommBIdentity { bds, .. } =
+        &mut msg.content
+        && let Bds::Ambiguous(c) = *bds
+    {
+        *bds = c.resolve(&known(ac));
+    }
+    msg
+}
+
+/// What `ac` is known to be doing, in the terms of [`Known`].
+fn known(ac: &Aircraft) -> Known {
+    let f = &ac.fields;
+    Known {
+        ground_speed: f.gs,
+        track: f.track,
+        true_airspeed: f.tas.map(f64::from),
+        heading: f.mag_heading,
+        ias: f.ias.map(f64::from),
+        mach: f.mach,
+        altitude: ac.reported_altitude.map(f64::from),
+    }
+}
+
+/// The altitude `msg` carries in feet, whatever its flight status says, as
+/// pyModeS keeps it (metric codes, which it does not decode, excluded).
+fn reported_altitude(msg: &Message) -> Option<i32> {
+    let code = match &msg.content {
+        Content::ShortAcas { altitude, .. }
+        | Content::LongAcas { altitude, .. }
+        | Content::SurveillanceAltitude { altitude, .. }
+        | Content::CommBAltitude { altitude, .. } => *altitude,
+        Content::ExtendedSquitter {
+            me: Me::AirbornePosition(p),
+            ..
+        } => return p.altitude,
+        _ => None,
+    };
+    match code? {
+        Altitude::Feet(ft) => Some(ft),
+        Altitude::Metres(_) => None,
     }
 }
 
@@ -291,4 +356,68 @@ fn plausible(
         .unwrap_or(if surface { 150.0 } else { 1000.0 });
     let allowed_m = (elapsed_s + 2.0) * knots * 0.514_444 + 500.0;
     distance_m(last, pos) <= allowed_m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{DecodeOptions, decode};
+    use crate::frame::Frame;
+
+    fn apply(t: &mut Tracker, hex: &str, unix_s: f64) -> Fields {
+        let msg = decode(&Frame::from_hex(hex).unwrap(), &DecodeOptions::default()).unwrap();
+        t.update(&msg, (unix_s * 1000.0) as u64, None).unwrap()
+    }
+
+    #[test]
+    fn comm_b_50_60_ambiguity_is_resolved_with_adsb_ground_speed() {
+        // long_flight.csv, 486257 taxiing: a surface position (GS 2 kt, track
+        // 47.8125) and a DF4 without altitude, then a DF20 that fits 5,0 and
+        // 6,0. pyModeS 3.6.1 PipeDecoder on the same frames -> bds 5,0, roll
+        // -0.17578125, GS 2, TAS 2.
+        let mut t = Tracker::default();
+        apply(&mut t, "8C48625738191058255017DAA2B1", 1698141758.38419);
+        apply(&mut t, "21000000E3F95B", 1698141758.918481);
+        let f = apply(&mut t, "A1000000FFE00100400401759680", 1698141760.917175);
+        assert_eq!(f.roll, Some(-0.18));
+        assert_eq!((f.gs, f.tas), (Some(2.0), Some(2)));
+        assert_eq!((f.mag_heading, f.ias), (None, None));
+    }
+
+    #[test]
+    fn comm_b_50_60_ambiguity_uses_the_altitude_of_a_reply_on_the_ground() {
+        // long_flight.csv, 398101 taxiing: two surface positions (GS 70 and
+        // 67 kt, track 323.4375) and a DF4 saying "on the ground" with an
+        // altitude code of 525 ft, then a DF20 that fits 5,0 and 6,0. IAS
+        // and Mach derived at 525 ft make 6,0 fit best. pyModeS 3.6.1 PipeDecoder on the same four frames ->
+        // bds 6,0, heading 322.91015625, IAS 58, Mach 0.092, baro rate 160.
+        let mut t = Tracker::default();
+        apply(&mut t, "8C3981013DEF30556D4E16C9E36B", 1698142161.325025);
+        apply(&mut t, "210000BD6B81F6", 1698142161.622596);
+        apply(&mut t, "8C3981013DBF366525464A71B7D0", 1698142161.797101);
+        let f = apply(&mut t, "A10000BDF2D87505E02C003910F1", 1698142162.122668);
+        assert_eq!(f.mag_heading, Some(322.91));
+        assert_eq!((f.ias, f.mach), (Some(58), Some(0.092)));
+        assert_eq!((f.baro_rate, f.geom_rate), (Some(160), Some(0)));
+        assert_eq!((f.roll, f.track_rate), (None, None));
+    }
+
+    #[test]
+    fn comm_b_ambiguity_without_speed_state_stays_unapplied() {
+        // long_flight.csv, 38A0DB: a TC 28 squitter confirms the address but
+        // says nothing of speed; the DF20 that follows, twice, fits 5,0 and
+        // 6,0. Our convention: ambiguous both times, nothing applied.
+        // pyModeS 3.6.1 PipeDecoder reports candidates[0] (5,0: roll
+        // 0.3515625, track 242.40234375, GS 0) the first time, and the
+        // second time scores against the state it stored from that guess.
+        let mut t = Tracker::default();
+        apply(&mut t, "8C38A0DBE11FAF00000000919CF3", 1698142140.766632);
+        for at in [1698142141.507346, 1698142146.01656] {
+            let f = apply(&mut t, "A10000BF805AC700200000111B6F", at);
+            assert_eq!(
+                (f.roll, f.track, f.gs, f.mag_heading),
+                (None, None, None, None)
+            );
+        }
+    }
 }
