@@ -146,7 +146,7 @@ def main():
 
     pct = 100.0 * agree / total if total else math.nan
     print(f"DF20/21 frames compared: {total}")
-    print(f"BDS register and fields agree: {agree} ({pct:.2f} %)")
+    print(f"BDS register and fields agree: {agree} ({pct:.3f} %)")
     if header_total:
         print(f"header altitude/squawk agree: {header_agree} of {header_total}")
     print(f"pyModeS PipeDecoder stats: {pipe.stats}")
