@@ -5,7 +5,8 @@
 //! Each line has `raw` (lowercase hex) and, where the input carries them,
 //! `timestamp` (CSV: Unix seconds; Beast/AVR: the receiver's 12 MHz
 //! counter) and `rssi` (dBFS). Frames that pass the CRC add `df`, `hex`,
-//! `crc` (`ok` or `corrected`), `tc` for ADS-B, `bds` for Comm-B, and the
+//! `crc` (`ok` or `corrected`), `tc` for ADS-B, `bds` for Comm-B (or
+//! `bds_candidates` when the reply stays ambiguous), and the
 //! fields the frame carries. A frame that fails the CRC, or an
 //! address/parity reply from an address no CRC-checked message confirmed
 //! in the last minute, prints `crc: "bad"` and nothing decoded.
@@ -54,6 +55,9 @@ struct Line<'a> {
     tc: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     bds: Option<&'static str>,
+    /// The registers an ambiguous Comm-B reply fits (pyModeS's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bds_candidates: Option<Vec<&'static str>>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     fields: Option<&'a Fields>,
 }
@@ -182,12 +186,14 @@ impl LineDecoder {
             crc: "bad",
             tc: None,
             bds: None,
+            bds_candidates: None,
             fields: None,
         };
         let Ok(msg) = decode(&rx.frame, &self.opts) else {
             return emit(&line);
         };
         let fields;
+        let msg = self.tracker.resolve(&msg);
         let applied = match at_ms {
             Some(at) => self.tracker.update(&msg, at, rssi),
             None => self.tracker.update_untimed(&msg, self.wall_ms, rssi),
@@ -202,9 +208,24 @@ impl LineDecoder {
             };
             line.tc = msg.type_code();
             line.bds = bds(&msg);
+            line.bds_candidates = candidates(&msg);
             line.fields = Some(&fields);
         }
         emit(&line)
+    }
+}
+
+fn candidates(msg: &Message) -> Option<Vec<&'static str>> {
+    match &msg.content {
+        Content::CommBAltitude {
+            bds: Bds::Ambiguous(c),
+            ..
+        }
+        | Content::CommBIdentity {
+            bds: Bds::Ambiguous(c),
+            ..
+        } => Some(c.names().collect()),
+        _ => None,
     }
 }
 

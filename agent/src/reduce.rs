@@ -241,9 +241,11 @@ mod tests {
         let mut r = Reducer::new(1_000);
         let kept: Vec<&(Message, u64)> = all.iter().filter(|(m, t)| r.keep(m, *t)).collect();
         assert_eq!(r.dropped as usize, all.len() - kept.len());
-        // A large reduction...
+        // A large reduction (to a third: Comm-B replies are thinned per
+        // inferred register, and with 1,0, 1,7 and 5,0/6,0 resolved there
+        // are more registers than when this was under a third)...
         assert!(
-            kept.len() * 3 < all.len(),
+            kept.len() * 100 < all.len() * 35,
             "kept {} of {}",
             kept.len(),
             all.len()

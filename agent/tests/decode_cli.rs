@@ -52,6 +52,20 @@ fn long_flight_csv_gives_one_line_per_frame_in_order() {
     assert!(positions > 10_000, "{positions} positions");
     let comm_b = lines.iter().filter(|l| l["bds"] == "4,0").count();
     assert!(comm_b > 100, "{comm_b} BDS 4,0 replies");
+    let line = |raw: &str| lines.iter().find(|l| l["raw"] == raw).expect(raw);
+    // A DF20 fitting 5,0 and 6,0 from 398101 taxiing, resolved with its
+    // state; pyModeS 3.6.1 PipeDecoder over the recording -> bds 6,0.
+    let resolved = line("a10000bdf2d87505e02c003910f1");
+    assert_eq!(resolved["bds"], "6,0");
+    assert!(resolved.get("bds_candidates").is_none());
+    // From 38A0DB with no speed known yet: ambiguous (pyModeS reports
+    // candidates[0], 5,0, with bds_candidates ['5,0', '6,0']).
+    let ambiguous = line("a10000bf805ac700200000111b6f");
+    assert!(ambiguous.get("bds").is_none());
+    assert_eq!(
+        ambiguous["bds_candidates"],
+        serde_json::json!(["5,0", "6,0"])
+    );
 }
 
 #[test]

@@ -146,6 +146,17 @@ mod tests {
     }
 
     #[test]
+    fn metric_altitude_is_kept_in_metres_where_pymodes_has_none() {
+        // Our convention, readsb's: lax-messages.txt DF20 with M=1 (AC13
+        // 0x6C9) decodes to 841 m, printed as 2759 ft. pyModeS 3.6.1 ->
+        // altitude None (it does not decode metric codes); the 7 such DF20
+        // in that recording are its only header differences from us.
+        let alt = ac13_of("A58306C96388CBFB9F487D897933");
+        assert_eq!(alt, Some(Altitude::Metres(841)));
+        assert_eq!(alt.map(Altitude::feet), Some(2759));
+    }
+
+    #[test]
     fn df20_25ft_altitude_matches_pymodes() {
         // pyModeS 3.6: A0001838CA3E51F0A8000047A4FB -> altitude 38000.
         assert_eq!(

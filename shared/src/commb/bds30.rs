@@ -25,7 +25,9 @@ pub struct ResolutionAdvisory {
 }
 
 pub(super) fn decode(mb: &[u8; 7]) -> Option<ResolutionAdvisory> {
-    if mb[0] != 0x30 {
+    // Bits 16–22 are kept for ACAS III; pyModeS 3.6 `bds30.is_bds30`
+    // takes 48 or more there as a sign of another register.
+    if mb[0] != 0x30 || field(mb, 16, 22) >= 48 {
         return None;
     }
     let threat_type = field(mb, 29, 30) as u8;
@@ -40,4 +42,23 @@ pub(super) fn decode(mb: &[u8; 7]) -> Option<ResolutionAdvisory> {
         threat_type,
         threat_address: (threat_type == 1).then(|| field(mb, 31, 54) as u32),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commb::{Bds, infer, tests::mb};
+
+    #[test]
+    fn acas_iii_bits_of_48_or_more_are_not_bds30() {
+        // long_flight.csv DF21 reply; pyModeS 3.6.1 -> bds 3,0.
+        let real = mb("A800080030000000000000CDC418");
+        assert!(matches!(infer(&real), Bds::ResolutionAdvisory(_)));
+        // MB bits 16–22 (ARA bits reserved for ACAS III) set to 48: pyModeS
+        // 3.6.1 `is_bds30` rejects it.
+        let mut m = real;
+        crate::bits::set_field(&mut m, 16, 22, 48);
+        assert!(super::decode(&m).is_none());
+        crate::bits::set_field(&mut m, 16, 22, 47);
+        assert!(super::decode(&m).is_some());
+    }
 }

@@ -5,6 +5,11 @@
 //!        S  MCP ALT  S   FMS ALT  S   BARO   res 0  S   VNAV ALT APP res 0  S   source
 //! ```
 //! Altitudes ×16 ft; barometric setting ×0.1 hPa + 800.
+//!
+//! Plausible when the reserved bits are zero and every status bit agrees
+//! with its field, nothing more, as pyModeS 3.6 `bds40.is_bds40`: real
+//! replies carry selected altitudes of 0 or 240 ft and QNH outside
+//! 900–1100 hPa, so range checks reject true 4,0 replies.
 
 use super::field::guarded;
 use crate::bits::field;
@@ -31,19 +36,39 @@ pub(super) fn decode(mb: &[u8; 7]) -> Option<VerticalIntention> {
         .map(|v| v as f64 * 0.1 + 800.0);
     guarded(mb, 48, 49, 51).ok()?;
     guarded(mb, 54, 55, 56).ok()?;
-    if mcp.is_none() && fms.is_none() && qnh.is_none() {
-        return None;
-    }
-    let plausible_alt = |a: Option<i32>| a.is_none_or(|a| (1000..=50_000).contains(&a));
-    if !plausible_alt(mcp) || !plausible_alt(fms) {
-        return None;
-    }
-    if qnh.is_some_and(|q| !(900.0..=1100.0).contains(&q)) {
-        return None;
-    }
     Some(VerticalIntention {
         mcp_altitude: mcp,
         fms_altitude: fms,
         qnh,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commb::{Bds, infer, tests::mb};
+
+    #[test]
+    fn selected_altitude_zero_is_bds40() {
+        // long_flight.csv DF20 at 9025 ft; pyModeS 3.6.1 -> bds 4,0, MCP 0,
+        // FMS 7008, QNH 1013.2.
+        let b = infer(&mb("A000063180046DB0A80105B4F8ED"));
+        let Bds::VerticalIntention(v) = b else {
+            panic!("{b:?}")
+        };
+        assert_eq!(v.mcp_altitude, Some(0));
+        assert_eq!(v.fms_altitude, Some(7008));
+        assert!((v.qnh.unwrap() - 1013.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fms_altitude_240_ft_is_bds40() {
+        // lax-messages.txt DF20 at 31925 ft; pyModeS 3.6.1 -> bds 4,0, MCP
+        // 24000, FMS 240, QNH 1013.2.
+        let b = infer(&mb("A0001495AEE403F0A80000BF363A"));
+        let Bds::VerticalIntention(v) = b else {
+            panic!("{b:?}")
+        };
+        assert_eq!(v.mcp_altitude, Some(24000));
+        assert_eq!(v.fms_altitude, Some(240));
+    }
 }

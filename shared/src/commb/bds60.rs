@@ -38,27 +38,12 @@ pub(super) fn decode(mb: &[u8; 7]) -> Option<HeadingAndSpeed> {
     let inertial = guarded(mb, 46, 47, 56)
         .ok()?
         .map(|v| signed(v, 10) as i32 * 32);
-    if ias.is_some_and(|v| v == 0 || v > 500)
-        || mach.is_some_and(|m| m == 0.0 || m > 1.0)
+    // pyModeS 3.6 `bds60.is_bds60`: ranges only. Replies from aircraft on
+    // the ground carry a heading and vertical rates without IAS or Mach.
+    if ias.is_some_and(|v| v > 500)
+        || mach.is_some_and(|m| m > 1.0)
         || baro.is_some_and(|v| v.abs() > 6000)
         || inertial.is_some_and(|v| v.abs() > 6000)
-    {
-        return None;
-    }
-    if ias.is_none() && mach.is_none() {
-        return None;
-    }
-    // IAS and Mach must describe the same airspeed somewhere below FL450:
-    // at sea level Mach 1 is about 661 kt, and IAS falls relative to TAS with
-    // altitude, so IAS/Mach lies between ~150 (FL450) and ~661 kt.
-    if let (Some(i), Some(m)) = (ias, mach) {
-        let ratio = f64::from(i) / m;
-        if !(150.0..=700.0).contains(&ratio) {
-            return None;
-        }
-    }
-    if let (Some(b), Some(i)) = (baro, inertial)
-        && (b - i).abs() > 2000
     {
         return None;
     }
@@ -69,4 +54,23 @@ pub(super) fn decode(mb: &[u8; 7]) -> Option<HeadingAndSpeed> {
         baro_rate: baro,
         inertial_rate: inertial,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commb::{Bds, infer, tests::mb};
+
+    #[test]
+    fn heading_without_airspeed_is_bds60() {
+        // long_flight.csv DF20 from an aircraft on the ground; pyModeS 3.6.1
+        // -> bds 6,0, heading 81.38671875, no IAS or Mach, baro and inertial
+        // rate -32 ft/min.
+        let b = infer(&mb("A10000BD9CF000003FFFFF16D259"));
+        let Bds::HeadingAndSpeed(h) = b else {
+            panic!("{b:?}")
+        };
+        assert_eq!(h.heading, Some(81.38671875));
+        assert_eq!((h.ias, h.mach), (None, None));
+        assert_eq!((h.baro_rate, h.inertial_rate), (Some(-32), Some(-32)));
+    }
 }

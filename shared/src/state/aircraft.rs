@@ -52,6 +52,10 @@ pub struct Aircraft {
     pub(crate) last_pair: Option<Position>,
     /// Positions rejected by the plausibility checks.
     pub rejected_positions: u64,
+    /// The latest altitude a reply or squitter carried in feet, also when
+    /// the aircraft is on the ground (where `alt_baro` says `ground`): the
+    /// altitude from which Comm-B inference derives airspeeds.
+    pub(crate) reported_altitude: Option<i32>,
 }
 
 impl Aircraft {
@@ -72,6 +76,7 @@ impl Aircraft {
             cpr_seq: 0,
             last_pair: None,
             rejected_positions: 0,
+            reported_altitude: None,
         }
     }
 

@@ -6,8 +6,10 @@
 //! - `aircraft.rs`: one aircraft's merged state.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
 //! - `position.rs`: CPR pairing, local decoding, position checks.
+//! - `comm_b.rs`: ambiguous Comm-B replies resolved with the aircraft's state.
 
 mod aircraft;
+mod comm_b;
 mod fields;
 mod position;
 mod tracker;

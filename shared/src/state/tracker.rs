@@ -7,6 +7,10 @@
 //! CRC-checked DF11/17/18 within [`TrackerOptions::trust_window_ms`]; any
 //! other such reply is refused (`update` returns `None`).
 //!
+//! Comm-B: a reply that fits both BDS 5,0 and 6,0 is resolved against the
+//! aircraft's ground speed, track, airspeeds, heading and altitude before
+//! its fields are applied ([`Tracker::resolve`]).
+//!
 //! Positions: an even/odd pair within 10 s (airborne) or 25 s (surface)
 //! decodes globally; otherwise a single message decodes locally against
 //! the aircraft's last position or the receiver. Every new position must
@@ -28,6 +32,7 @@
 use std::collections::HashMap;
 
 use super::aircraft::Aircraft;
+use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::fields::Fields;
 use super::position::{Arrival, Refs, position};
 use crate::cpr::Position;
@@ -156,6 +161,10 @@ impl Tracker {
                 ac
             }
         };
+        let msg = &resolve_comm_b(ac, msg);
+        if let Some(ft) = reported_altitude(msg) {
+            ac.reported_altitude = Some(ft);
+        }
         let mut fields = Fields::from_message(msg);
         if let Some(me) = msg.me() {
             let at = Arrival { now_ms, rx_ms };
@@ -173,6 +182,15 @@ impl Tracker {
             ac.rssi = rssi;
         }
         Some(fields)
+    }
+
+    /// `msg` with an ambiguous Comm-B register resolved against what the
+    /// aircraft is known to be doing; other messages unchanged.
+    pub fn resolve(&self, msg: &Message) -> Message {
+        match self.aircraft.get(&key(msg)) {
+            Some(ac) => resolve_comm_b(ac, msg),
+            None => *msg,
+        }
     }
 
     /// The aircraft with this ICAO address (non-ICAO ones: `non_icao = true`).

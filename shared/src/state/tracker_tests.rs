@@ -157,3 +157,60 @@ fn surface_pair_without_a_receiver_takes_its_quadrant_from_another_aircraft() {
     // nothing about where this one's receiver is.
     assert_eq!(last_many, None);
 }
+
+fn apply(t: &mut Tracker, hex: &str, unix_s: f64) -> Fields {
+    let msg = decode(&Frame::from_hex(hex).unwrap(), &DecodeOptions::default()).unwrap();
+    t.update(&msg, (unix_s * 1000.0) as u64, None).unwrap()
+}
+
+#[test]
+fn comm_b_50_60_ambiguity_is_resolved_with_adsb_ground_speed() {
+    // long_flight.csv, 486257 taxiing: a surface position (GS 2 kt, track
+    // 47.8125) and a DF4 without altitude, then a DF20 that fits 5,0 and
+    // 6,0. pyModeS 3.6.1 PipeDecoder on the same frames -> bds 5,0, roll
+    // -0.17578125, GS 2, TAS 2.
+    let mut t = Tracker::default();
+    apply(&mut t, "8C48625738191058255017DAA2B1", 1698141758.38419);
+    apply(&mut t, "21000000E3F95B", 1698141758.918481);
+    let f = apply(&mut t, "A1000000FFE00100400401759680", 1698141760.917175);
+    assert_eq!(f.roll, Some(-0.18));
+    assert_eq!((f.gs, f.tas), (Some(2.0), Some(2)));
+    assert_eq!((f.mag_heading, f.ias), (None, None));
+}
+
+#[test]
+fn comm_b_50_60_ambiguity_uses_the_altitude_of_a_reply_on_the_ground() {
+    // long_flight.csv, 398101 taxiing: two surface positions (GS 70 and
+    // 67 kt, track 323.4375) and a DF4 saying "on the ground" with an
+    // altitude code of 525 ft, then a DF20 that fits 5,0 and 6,0. IAS
+    // and Mach derived at 525 ft make 6,0 fit best. pyModeS 3.6.1 PipeDecoder on the same four frames ->
+    // bds 6,0, heading 322.91015625, IAS 58, Mach 0.092, baro rate 160.
+    let mut t = Tracker::default();
+    apply(&mut t, "8C3981013DEF30556D4E16C9E36B", 1698142161.325025);
+    apply(&mut t, "210000BD6B81F6", 1698142161.622596);
+    apply(&mut t, "8C3981013DBF366525464A71B7D0", 1698142161.797101);
+    let f = apply(&mut t, "A10000BDF2D87505E02C003910F1", 1698142162.122668);
+    assert_eq!(f.mag_heading, Some(322.91));
+    assert_eq!((f.ias, f.mach), (Some(58), Some(0.092)));
+    assert_eq!((f.baro_rate, f.geom_rate), (Some(160), Some(0)));
+    assert_eq!((f.roll, f.track_rate), (None, None));
+}
+
+#[test]
+fn comm_b_ambiguity_without_speed_state_stays_unapplied() {
+    // long_flight.csv, 38A0DB: a TC 28 squitter confirms the address but
+    // says nothing of speed; the DF20 that follows, twice, fits 5,0 and
+    // 6,0. Our convention: ambiguous both times, nothing applied.
+    // pyModeS 3.6.1 PipeDecoder reports candidates[0] (5,0: roll
+    // 0.3515625, track 242.40234375, GS 0) the first time, and the
+    // second time scores against the state it stored from that guess.
+    let mut t = Tracker::default();
+    apply(&mut t, "8C38A0DBE11FAF00000000919CF3", 1698142140.766632);
+    for at in [1698142141.507346, 1698142146.01656] {
+        let f = apply(&mut t, "A10000BF805AC700200000111B6F", at);
+        assert_eq!(
+            (f.roll, f.track, f.gs, f.mag_heading),
+            (None, None, None, None)
+        );
+    }
+}
