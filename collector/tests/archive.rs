@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use support::archive_rows::{Row, expected_positions, expected_receptions};
 use support::scenario::scrape;
 use support::*;
 
@@ -119,10 +120,12 @@ impl Archiving {
         self.query("SELECT count(*) FROM archive_parts WHERE done = 0")
     }
 
-    /// Waits until every position is in a part marked done.
+    /// Waits until every position and reception is in a part marked done.
     fn wait_archived(&self) {
         wait_for!(Duration::from_secs(120), || {
-            let total = self.query("SELECT count(*) FROM positions");
+            let total = self.query(
+                "SELECT (SELECT count(*) FROM positions) + (SELECT count(*) FROM receptions)",
+            );
             let archived =
                 self.query("SELECT coalesce(sum(rows), 0) FROM archive_parts WHERE done = 1");
             total > 0 && archived == total && self.pending() == 0
@@ -146,8 +149,9 @@ impl Archiving {
         out
     }
 
-    /// What pyarrow and DuckDB read, each as sorted rows.
-    fn read_back(&self) -> BTreeMap<String, Vec<Row>> {
+    /// What pyarrow and DuckDB read, each as sorted positions and
+    /// reception lines.
+    fn read_back(&self) -> BTreeMap<String, (Vec<Row>, Vec<String>)> {
         let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/venv/bin/python");
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -174,43 +178,18 @@ impl Archiving {
         ["pyarrow", "duckdb"]
             .iter()
             .map(|engine| {
-                let text = std::fs::read_to_string(self.dir.path().join(format!("{engine}.csv")))
-                    .expect("engine output");
-                let mut rows: Vec<Row> = text.lines().map(Row::parse).collect();
+                let read = |table: &str| {
+                    let path = self.dir.path().join(format!("{engine}-{table}.csv"));
+                    std::fs::read_to_string(path).expect("engine output")
+                };
+                let mut rows: Vec<Row> = read("positions").lines().map(Row::parse).collect();
                 rows.sort_by(Row::cmp);
-                (engine.to_string(), rows)
+                let mut lines: Vec<String> =
+                    read("receptions").lines().map(str::to_string).collect();
+                lines.sort();
+                (engine.to_string(), (rows, lines))
             })
             .collect()
-    }
-
-    /// SQLite's positions as the archive should hold them.
-    fn expected(&self) -> Vec<Row> {
-        let db = self.db();
-        let mut q = db
-            .prepare(
-                "SELECT printf('%06x', icao), time_ms, lat, lon, gs * (1852.0 / 3600.0),
-                        alt_baro * 0.3048, receivers FROM positions",
-            )
-            .expect("prepare");
-        let mut rows: Vec<Row> = q
-            .query_map([], |r| {
-                let time_ms: i64 = r.get(1)?;
-                Ok(Row {
-                    icao24: r.get(0)?,
-                    time_ms,
-                    lat: r.get(2)?,
-                    lon: r.get(3)?,
-                    velocity: r.get(4)?,
-                    baroaltitude: r.get(5)?,
-                    receivers: r.get(6)?,
-                    hour: time_ms / 3_600_000,
-                })
-            })
-            .expect("query")
-            .map(|r| r.expect("row"))
-            .collect();
-        rows.sort_by(Row::cmp);
-        rows
     }
 }
 
@@ -253,65 +232,18 @@ impl Archiving {
     }
 }
 
-/// The columns compared, from either side.
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    icao24: String,
-    time_ms: i64,
-    lat: f64,
-    lon: f64,
-    velocity: Option<f64>,
-    baroaltitude: Option<f64>,
-    receivers: i64,
-    /// Unix hours, from the Hive `date` and `hour` on the archive's side.
-    hour: i64,
-}
-
-impl Row {
-    /// A line of read_back.py's CSV (its `COLUMNS`).
-    fn parse(line: &str) -> Self {
-        let c: Vec<&str> = line.split(',').collect();
-        let f = |i: usize| c[i].parse::<f64>().unwrap_or_else(|_| panic!("{line}"));
-        let opt = |i: usize| (!c[i].is_empty()).then(|| f(i));
-        let day = days_from_date(c[12]);
-        Self {
-            icao24: c[0].to_string(),
-            time_ms: c[1].parse().expect("time_ms"),
-            lat: f(2),
-            lon: f(3),
-            velocity: opt(4),
-            baroaltitude: opt(8),
-            receivers: c[10].parse().expect("receivers"),
-            hour: day * 24 + c[13].parse::<i64>().expect("hour"),
-        }
-    }
-
-    fn cmp(a: &Self, b: &Self) -> std::cmp::Ordering {
-        (&a.icao24, a.time_ms, a.lat, a.lon)
-            .partial_cmp(&(&b.icao24, b.time_ms, b.lat, b.lon))
-            .expect("no NaN")
-    }
-}
-
-/// Days since 1970-01-01 of `YYYY-MM-DD` (civil from days, inverted).
-fn days_from_date(date: &str) -> i64 {
-    let p: Vec<i64> = date.split('-').map(|x| x.parse().expect("date")).collect();
-    let (y, m, d) = (p[0] - i64::from(p[1] <= 2), p[1], p[2]);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Every engine read exactly SQLite's positions, and every done part is
-/// one object.
+/// Every engine read exactly SQLite's positions and receptions, and
+/// every done part is one object.
 fn assert_archive_matches(a: &Archiving) {
-    let expected = a.expected();
-    assert!(expected.len() > 1_000, "{} positions", expected.len());
-    for (engine, rows) in a.read_back() {
-        assert_eq!(rows.len(), expected.len(), "{engine}: row count");
-        let first_bad = rows.iter().zip(&expected).find(|(r, e)| r != e);
+    let positions = expected_positions(&a.db());
+    let receptions = expected_receptions(&a.db(), "collector");
+    assert!(positions.len() > 1_000, "{} positions", positions.len());
+    for (engine, (rows, lines)) in a.read_back() {
+        assert_eq!(rows.len(), positions.len(), "{engine}: positions");
+        let first_bad = rows.iter().zip(&positions).find(|(r, e)| r != e);
+        assert!(first_bad.is_none(), "{engine}: {first_bad:?}");
+        assert_eq!(lines.len(), receptions.len(), "{engine}: receptions");
+        let first_bad = lines.iter().zip(&receptions).find(|(r, e)| r != e);
         assert!(first_bad.is_none(), "{engine}: {first_bad:?}");
     }
     let parts = a.query("SELECT count(*) FROM archive_parts WHERE done = 1 AND rows > 0");

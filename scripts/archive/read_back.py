@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reads the collector's Parquet archive from S3 with two existing engines,
 pyarrow (its S3 filesystem with an endpoint override) and DuckDB (its httpfs
-extension), and writes what each read as CSV, one position a line, sorted,
-for the archive tests to compare with SQLite.
+extension), and writes what each read as CSV, one row a line, sorted, for
+the archive tests to compare with SQLite: <engine>-positions.csv and
+<engine>-receptions.csv.
 
 Usage: read_back.py --endpoint http://127.0.0.1:PORT --bucket B --prefix P --out DIR
 Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
@@ -15,9 +16,13 @@ import os
 import time
 from urllib.parse import urlparse
 
-COLUMNS = ["icao24", "time_ms", "lat", "lon", "velocity", "heading", "vertrate",
-           "callsign", "baroaltitude", "geoaltitude", "receivers", "source",
-           "date", "hour"]
+COLUMNS = {
+    "positions": ["icao24", "time_ms", "lat", "lon", "velocity", "heading", "vertrate",
+                  "callsign", "baroaltitude", "geoaltitude", "receivers", "source",
+                  "date", "hour"],
+    "receptions": ["shard", "message_id", "time_ms", "icao24", "df", "raw", "receiver",
+                   "rx_ms", "timestamp", "signal", "date", "hour"],
+}
 
 
 def cell(v):
@@ -29,14 +34,20 @@ def cell(v):
 
 
 def write(path, rows):
-    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
+    rows = sorted(rows, key=lambda r: tuple(repr(v) for v in r))
     with open(path, "w") as f:
         for r in rows:
             f.write(",".join(cell(v) for v in r) + "\n")
     return len(rows)
 
 
-def with_pyarrow(args, key, secret):
+def normal(row, cols):
+    """The Hive columns as pyarrow gives them: date a string, hour an int."""
+    return tuple(str(v) if c == "date" else (int(v) if c == "hour" else v)
+                 for c, v in zip(cols, row))
+
+
+def with_pyarrow(args, table, key, secret):
     import pyarrow.dataset as ds
     from pyarrow import fs
     url = urlparse(args.endpoint)
@@ -45,18 +56,17 @@ def with_pyarrow(args, key, secret):
     # Listed explicitly rather than opened as a directory: pyarrow first
     # asks for the directory itself as an object, which s3s-fs (the tests'
     # server) answers with an error. Listing works the same on any S3.
-    base = f"{args.bucket}/{args.prefix}/positions"
+    base = f"{args.bucket}/{args.prefix}/{table}"
     infos = s3.get_file_info(fs.FileSelector(base, recursive=True))
     files = [i.path for i in infos if i.type == fs.FileType.File and i.path.endswith(".parquet")]
     data = ds.dataset(files, filesystem=s3, format="parquet",
                       partitioning=ds.partitioning(flavor="hive"), partition_base_dir=base)
-    table = data.to_table(columns=COLUMNS)
-    cols = [table.column(c).to_pylist() for c in COLUMNS]
-    rows = [tuple(int(v) if i == 13 else v for i, v in enumerate(r)) for r in zip(*cols)]
-    return rows
+    cols = COLUMNS[table]
+    got = data.to_table(columns=cols)
+    return [normal(r, cols) for r in zip(*(got.column(c).to_pylist() for c in cols))]
 
 
-def with_duckdb(args, key, secret):
+def with_duckdb(args, table, key, secret):
     import duckdb
     from duckdb_extensions import import_extension
     import_extension("httpfs")
@@ -66,11 +76,10 @@ def with_duckdb(args, key, secret):
     con.execute(f"""CREATE SECRET archive (TYPE s3, KEY_ID '{key}', SECRET '{secret}',
         ENDPOINT '{url.netloc}', URL_STYLE 'path', USE_SSL {str(url.scheme == 'https').lower()},
         REGION 'us-east-1')""")
-    glob = f"s3://{args.bucket}/{args.prefix}/positions/*/*/*.parquet"
-    q = f"SELECT {', '.join(COLUMNS)} FROM read_parquet('{glob}', hive_partitioning = true)"
-    rows = con.execute(q).fetchall()
-    return [tuple(str(v) if i == 12 else (int(v) if i == 13 else v) for i, v in enumerate(r))
-            for r in rows]
+    cols = COLUMNS[table]
+    glob = f"s3://{args.bucket}/{args.prefix}/{table}/*/*/*.parquet"
+    q = f"SELECT {', '.join(cols)} FROM read_parquet('{glob}', hive_partitioning = true)"
+    return [normal(r, cols) for r in con.execute(q).fetchall()]
 
 
 def main():
@@ -78,15 +87,17 @@ def main():
     p.add_argument("--endpoint", required=True, help="S3 endpoint URL")
     p.add_argument("--bucket", required=True, help="the archive's bucket")
     p.add_argument("--prefix", required=True, help="the archive's key prefix")
-    p.add_argument("--out", required=True, help="directory for pyarrow.csv and duckdb.csv")
+    p.add_argument("--out", required=True, help="directory for the CSV files")
     args = p.parse_args()
     key, secret = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
     report = {}
     for name, read in [("pyarrow", with_pyarrow), ("duckdb", with_duckdb)]:
-        started = time.monotonic()
-        rows = read(args, key, secret)
-        report[name] = {"rows": write(os.path.join(args.out, f"{name}.csv"), rows),
-                        "seconds": round(time.monotonic() - started, 3)}
+        for table in COLUMNS:
+            started = time.monotonic()
+            rows = read(args, table, key, secret)
+            path = os.path.join(args.out, f"{name}-{table}.csv")
+            report[f"{name} {table}"] = {"rows": write(path, rows),
+                                         "seconds": round(time.monotonic() - started, 3)}
     print(json.dumps(report))
 
 

@@ -9,9 +9,37 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::backup::keys::Stamp;
 
+/// An archived table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Positions ([`super::positions`]).
+    Positions,
+    /// Receptions with their messages ([`super::receptions`]).
+    Receptions,
+}
+
+impl Table {
+    /// Every archived table.
+    pub const ALL: [Table; 2] = [Table::Positions, Table::Receptions];
+
+    /// Its name in SQLite, in the ledger and in the archive's keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Positions => "positions",
+            Self::Receptions => "receptions",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
 /// One file of the archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
+    /// Its table.
+    pub table: Table,
     /// The hour, Unix time / 3600.
     pub hour: i64,
     /// Rows with rowid above this ...
@@ -29,17 +57,18 @@ impl Part {
     }
 }
 
-/// `<prefix>/positions/date=YYYY-MM-DD/hour=HH/<shard>-<first>-<last>.parquet`:
+/// `<prefix>/<table>/date=YYYY-MM-DD/hour=HH/<shard>-<first>-<last>.parquet`:
 /// Hive partitions that DuckDB, Trino and pyarrow read as columns, and a
 /// name fixed by the part's rows, so writing it again replaces it.
-pub fn key(prefix: &str, shard: &str, hour: i64, after: i64, upto: i64) -> String {
+pub fn key(prefix: &str, table: Table, shard: &str, hour: i64, after: i64, upto: i64) -> String {
     let day = Stamp {
         unix_ms: hour * 3_600_000,
     }
     .date_string();
     let hh = hour.rem_euclid(24);
     format!(
-        "{prefix}/positions/date={day}/hour={hh:02}/{shard}-{}-{upto}.parquet",
+        "{prefix}/{}/date={day}/hour={hh:02}/{shard}-{}-{upto}.parquet",
+        table.name(),
         after + 1
     )
 }
@@ -47,22 +76,34 @@ pub fn key(prefix: &str, shard: &str, hour: i64, after: i64, upto: i64) -> Strin
 /// Parts recorded but not yet uploaded (a crash or an S3 error).
 pub fn pending(conn: &Connection) -> rusqlite::Result<Vec<Part>> {
     let mut q = conn.prepare_cached(
-        "SELECT hour, after_rowid, upto_rowid, key FROM archive_parts
-         WHERE tbl = 'positions' AND done = 0 ORDER BY hour, after_rowid",
+        "SELECT tbl, hour, after_rowid, upto_rowid, key FROM archive_parts
+         WHERE done = 0 ORDER BY hour, tbl, after_rowid",
     )?;
-    q.query_map([], |r| {
-        Ok(Part {
-            hour: r.get(0)?,
-            after: r.get(1)?,
-            upto: r.get(2)?,
-            key: r.get(3)?,
-        })
-    })?
-    .collect()
+    let rows = q.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Part {
+                table: Table::Positions,
+                hour: r.get(1)?,
+                after: r.get(2)?,
+                upto: r.get(3)?,
+                key: r.get(4)?,
+            },
+        ))
+    })?;
+    let mut parts = Vec::new();
+    for row in rows {
+        let (name, part) = row?;
+        // A table this build does not archive (a newer build's) waits.
+        if let Some(table) = Table::from_name(&name) {
+            parts.push(Part { table, ..part });
+        }
+    }
+    Ok(parts)
 }
 
-/// Records a new part for every hour before `before_hour` that has rows
-/// past its last part, and returns them.
+/// Records a new part for every table and hour before `before_hour` that
+/// has rows past its last part, and returns them.
 pub fn plan(
     conn: &mut Connection,
     before_hour: i64,
@@ -73,15 +114,15 @@ pub fn plan(
     // (without waiting) if the writer committed in between.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut parts = Vec::new();
-    {
+    for table in Table::ALL {
         let mut q = tx.prepare_cached(
             "SELECT hour, after, max_rowid FROM (
                SELECT h.hour, h.max_rowid, coalesce((SELECT max(p.upto_rowid) FROM archive_parts p
-                 WHERE p.tbl = 'positions' AND p.hour = h.hour), 0) AS after
-               FROM position_hours h WHERE h.hour < ?1)
+                 WHERE p.tbl = h.tbl AND p.hour = h.hour), 0) AS after
+               FROM archive_hours h WHERE h.tbl = ?1 AND h.hour < ?2)
              WHERE max_rowid > after ORDER BY hour",
         )?;
-        let found = q.query_map([before_hour], |r| {
+        let found = q.query_map(params![table.name(), before_hour], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
@@ -90,19 +131,23 @@ pub fn plan(
         })?;
         for row in found {
             let (hour, after, upto) = row?;
+            let key = key(prefix, table, shard, hour, after, upto);
             parts.push(Part {
+                table,
                 hour,
                 after,
                 upto,
-                key: key(prefix, shard, hour, after, upto),
+                key,
             });
         }
+    }
+    {
         let mut add = tx.prepare_cached(
             "INSERT INTO archive_parts (tbl, hour, after_rowid, upto_rowid, rows, key)
-             VALUES ('positions', ?1, ?2, ?3, 0, ?4)",
+             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
         )?;
         for p in &parts {
-            add.execute(params![p.hour, p.after, p.upto, p.key])?;
+            add.execute(params![p.table.name(), p.hour, p.after, p.upto, p.key])?;
         }
     }
     tx.commit()?;
@@ -112,10 +157,16 @@ pub fn plan(
 /// Marks `part` uploaded with `rows` rows in `bytes` bytes.
 pub fn done(conn: &Connection, part: &Part, rows: i64, bytes: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE archive_parts SET done = 1, rows = ?3, bytes = ?4
-         WHERE tbl = 'positions' AND hour = ?1 AND after_rowid = ?2",
+        "UPDATE archive_parts SET done = 1, rows = ?4, bytes = ?5
+         WHERE tbl = ?1 AND hour = ?2 AND after_rowid = ?3",
     )?
-    .execute(params![part.hour, part.after, rows, bytes])?;
+    .execute(params![
+        part.table.name(),
+        part.hour,
+        part.after,
+        rows,
+        bytes
+    ])?;
     Ok(())
 }
 
@@ -128,7 +179,7 @@ mod tests {
         // 2026-12-03T07:00Z is hour 498,967.
         let hour = 1_796_281_200_000 / 3_600_000;
         assert_eq!(
-            key("archive", "eu1", hour, 0, 5000),
+            key("archive", Table::Positions, "eu1", hour, 0, 5000),
             "archive/positions/date=2026-12-03/hour=07/eu1-1-5000.parquet"
         );
     }

@@ -1,5 +1,6 @@
 //! The Parquet archive: history written to S3 (the backup bucket) as
-//! hour-partitioned Parquet files that DuckDB, Trino and pyarrow query in
+//! hour-partitioned Parquet files, one dataset per table
+//! ([`positions`], [`receptions`] with their messages), that DuckDB, Trino and pyarrow query in
 //! place, so SQLite only needs to keep recent days.
 //!
 //! Exactly once: an hour's rows are written in parts, each the rows of
@@ -13,7 +14,9 @@
 //! and S3.
 
 pub mod ledger;
+pub mod parquet;
 pub mod positions;
+pub mod receptions;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -26,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backup::s3::{self, Object, Target};
 use crate::component::{Component, Tasks};
 use crate::config::Config;
-use ledger::Part;
+use ledger::{Part, Table};
 
 /// The Parquet media type (IANA, 2024).
 const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
@@ -116,13 +119,20 @@ impl Archive {
     async fn write(&self, part: Part) -> anyhow::Result<(u64, u64)> {
         std::fs::create_dir_all(&self.work_dir)
             .with_context(|| format!("creating {}", self.work_dir.display()))?;
-        let file = self
-            .work_dir
-            .join(format!("{}-{}.parquet", part.hour, part.after));
+        let file = self.work_dir.join(format!(
+            "{}-{}-{}.parquet",
+            part.table.name(),
+            part.hour,
+            part.after
+        ));
         let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
+        let shard = self.shard.clone();
         let rows = tokio::task::spawn_blocking(move || {
             let conn = crate::store::open(&db)?;
-            positions::write(&conn, &p, &path)
+            match p.table {
+                Table::Positions => positions::write(&conn, &p, &path),
+                Table::Receptions => receptions::write(&conn, &p, &shard, &path),
+            }
         })
         .await
         .context("archive writing task")??;

@@ -22,7 +22,6 @@
 //!
 //! `date` and `hour` come from the Hive partition path.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -31,16 +30,12 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ledger::Part;
+use super::parquet::{self, ParquetSink};
 use crate::store::queries::{PositionRecord, RECORD_COLUMNS, record};
 
-/// Rows per record batch (and so per Parquet page group written at once).
-const CHUNK: usize = 65_536;
 const FEET: f64 = 0.3048;
 const KNOTS: f64 = 1852.0 / 3600.0;
 const FEET_PER_MINUTE: f64 = 0.3048 / 60.0;
@@ -69,7 +64,7 @@ pub fn schema() -> Arc<Schema> {
 
 /// Column builders for one record batch.
 #[derive(Default)]
-struct Columns {
+pub struct Columns {
     time: Int64Builder,
     time_ms: Int64Builder,
     icao24: StringBuilder,
@@ -95,7 +90,8 @@ impl std::fmt::Debug for Columns {
 }
 
 impl Columns {
-    fn push(&mut self, p: &PositionRecord, callsign: Option<String>) {
+    /// Adds one position and its flight's callsign.
+    pub fn push(&mut self, p: &PositionRecord, callsign: Option<String>) {
         self.time.append_value(p.time_ms.div_euclid(1000));
         self.time_ms.append_value(p.time_ms);
         self.icao24.append_value(format!("{:06x}", p.icao));
@@ -116,6 +112,16 @@ impl Columns {
         self.squawk.append_null();
         self.source.append_value("adsb");
         self.len += 1;
+    }
+}
+
+impl parquet::Columns for Columns {
+    fn schema() -> Arc<Schema> {
+        schema()
+    }
+
+    fn rows(&self) -> usize {
+        self.len
     }
 
     fn finish(&mut self) -> anyhow::Result<RecordBatch> {
@@ -152,54 +158,20 @@ pub fn callsign_at(conn: &Connection, icao: i64, time_ms: i64) -> rusqlite::Resu
     .optional()
 }
 
-/// Positions as Parquet into any writer, a record batch at a time.
-#[allow(missing_debug_implementations)] // ArrowWriter has no Debug
-pub struct ParquetSink<W: Write + Send> {
-    writer: ArrowWriter<W>,
-    cols: Columns,
-    /// Rows written so far.
-    pub rows: i64,
-}
-
-impl<W: Write + Send> ParquetSink<W> {
-    /// A sink writing to `out` (zstd, row groups of [`CHUNK`] rows, so
-    /// memory stays bounded whatever the number of rows).
-    pub fn new(out: W) -> anyhow::Result<Self> {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(CHUNK))
-            .build();
-        Ok(Self {
-            writer: ArrowWriter::try_new(out, schema(), Some(props))?,
-            cols: Columns::default(),
-            rows: 0,
-        })
-    }
-
-    /// Adds one position (its callsign looked up in `conn`).
-    pub fn push(&mut self, conn: &Connection, p: &PositionRecord) -> anyhow::Result<()> {
-        self.cols.push(p, callsign_at(conn, p.icao, p.time_ms)?);
-        self.rows += 1;
-        if self.cols.len == CHUNK {
-            self.writer.write(&self.cols.finish()?)?;
-        }
-        Ok(())
-    }
-
-    /// Writes what is left and the footer; returns the rows written and
-    /// the writer.
-    pub fn finish(mut self) -> anyhow::Result<(i64, W)> {
-        if self.cols.len > 0 {
-            self.writer.write(&self.cols.finish()?)?;
-        }
-        Ok((self.rows, self.writer.into_inner()?))
-    }
+/// Adds `p` to `sink` with its callsign looked up in `conn`.
+pub fn push<W: std::io::Write + Send>(
+    sink: &mut ParquetSink<W, Columns>,
+    conn: &Connection,
+    p: &PositionRecord,
+) -> anyhow::Result<()> {
+    let callsign = callsign_at(conn, p.icao, p.time_ms)?;
+    sink.push(|c| c.push(p, callsign))
 }
 
 /// Writes `part`'s rows from `conn` to the Parquet file `path`, in time
 /// order (`positions_time`); returns the rows written.
 pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64> {
-    let mut sink = ParquetSink::new(std::fs::File::create(path)?)?;
+    let mut sink = ParquetSink::<_, Columns>::new(std::fs::File::create(path)?)?;
     let mut q = conn.prepare(&format!(
         "SELECT {RECORD_COLUMNS} FROM positions
          WHERE time_ms >= ?1 AND time_ms < ?2 AND rowid > ?3 AND rowid <= ?4
@@ -208,7 +180,7 @@ pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64>
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
     while let Some(r) = rows.next()? {
-        sink.push(conn, &record(r)?)?;
+        push(&mut sink, conn, &record(r)?)?;
     }
     let (rows, file) = sink.finish()?;
     file.sync_all()?;

@@ -6,8 +6,8 @@ use arrow_array::types::{Float64Type, Int32Type, Int64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rusqlite::Connection;
 
-use super::ledger::{self, Part};
-use super::positions;
+use super::ledger::{self, Part, Table};
+use super::{positions, receptions};
 use crate::store::fixture::{self, KLM};
 
 fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
@@ -30,7 +30,10 @@ async fn a_part_holds_its_hours_rows_in_opensky_units() {
     let db = dir.path().join("db.sqlite");
     let fx = fixture::fill(&db).await;
     let mut conn = crate::store::open(&db).unwrap();
-    let parts = plan_all(&mut conn);
+    let parts: Vec<Part> = plan_all(&mut conn)
+        .into_iter()
+        .filter(|p| p.table == Table::Positions)
+        .collect();
     let total: i64 = parts
         .iter()
         .map(|p| {
@@ -74,6 +77,50 @@ async fn a_part_holds_its_hours_rows_in_opensky_units() {
 }
 
 #[tokio::test]
+async fn a_reception_is_archived_with_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let fx = fixture::fill(&db).await;
+    let mut conn = crate::store::open(&db).unwrap();
+    let parts: Vec<Part> = plan_all(&mut conn)
+        .into_iter()
+        .filter(|p| p.table == Table::Receptions)
+        .collect();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert!(parts[0].key.starts_with("archive/receptions/date="));
+    let path = dir.path().join("r.parquet");
+    assert_eq!(
+        receptions::write(&conn, &parts[0], "eu1", &path).unwrap(),
+        1
+    );
+    let batch = &read(&path)[0];
+    let text = |name: &str| {
+        let c = batch.column_by_name(name).unwrap();
+        c.as_string::<i32>().value(0).to_string()
+    };
+    let int = |name: &str| {
+        let c = batch.column_by_name(name).unwrap();
+        c.as_primitive::<Int64Type>().value(0)
+    };
+    assert_eq!(
+        (text("shard"), text("icao24"), text("raw"), text("receiver")),
+        (
+            "eu1".into(),
+            format!("{KLM:06x}"),
+            "8d4840d6".into(),
+            "rx-a".into()
+        )
+    );
+    assert_eq!(
+        (int("message_id"), int("time_ms"), int("rx_ms")),
+        (1, fx.base, fx.base)
+    );
+    assert_eq!(int("timestamp"), 12_000_000);
+    let signal = batch.column_by_name("signal").unwrap();
+    assert_eq!(signal.as_primitive::<Int32Type>().value(0), 200);
+}
+
+#[tokio::test]
 async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
@@ -100,7 +147,7 @@ async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     .unwrap();
     let rowid = conn.last_insert_rowid();
     conn.execute(
-        "UPDATE position_hours SET max_rowid = ?2, rows = rows + 1 WHERE hour = ?1",
+        "UPDATE archive_hours SET max_rowid = ?2, rows = rows + 1 WHERE tbl = 'positions' AND hour = ?1",
         [hour, rowid],
     )
     .unwrap();

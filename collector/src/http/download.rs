@@ -15,7 +15,8 @@ use std::io::Write;
 use super::history::{bbox, time_window};
 use super::live::parse_icao;
 use super::{AppError, AppState};
-use crate::archive::positions::ParquetSink;
+use crate::archive::parquet::ParquetSink;
+use crate::archive::positions;
 use crate::store::queries::{self, Page, PositionFilter, PositionRecord};
 use crate::store::{Reader, Slot};
 use axum::body::Body;
@@ -193,8 +194,10 @@ fn parquet(
     filter: &PositionFilter,
     out: Chunks,
 ) -> anyhow::Result<()> {
-    let mut sink = ParquetSink::new(out)?;
-    for_each_page(reader, slot, filter, |c, p| sink.push(c, p))?;
+    let mut sink = ParquetSink::<_, positions::Columns>::new(out)?;
+    for_each_page(reader, slot, filter, |c, p| {
+        positions::push(&mut sink, c, p)
+    })?;
     let (_, out) = sink.finish()?;
     finish(out, Ok(()))
 }

@@ -245,6 +245,7 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
         )?;
         let mut count =
             tx.prepare_cached("UPDATE messages SET receivers = receivers + 1 WHERE id = ?1")?;
+        let mut hours = super::hours::HourTally::default();
         for r in &b.receptions {
             rec.execute(params![
                 r.message_id,
@@ -254,13 +255,13 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
                 r.signal,
                 b.seq
             ])?;
+            hours.add("receptions", r.rx_ms, tx.last_insert_rowid());
             count.execute(params![r.message_id])?;
         }
         let mut pos = tx.prepare_cached(
             "INSERT INTO positions (icao, time_ms, lat, lon, alt_baro, alt_geom, gs, track, baro_rate, receivers)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
         )?;
-        let mut hours = super::hours::HourTally::default();
         for p in &b.positions {
             pos.execute(params![
                 p.icao,
@@ -273,7 +274,7 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
                 p.track,
                 p.baro_rate
             ])?;
-            hours.add(p.time_ms, tx.last_insert_rowid());
+            hours.add("positions", p.time_ms, tx.last_insert_rowid());
         }
         hours.save(tx)?;
         let mut ac = tx.prepare_cached(

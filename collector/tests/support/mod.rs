@@ -3,6 +3,7 @@
 //! waiting and Redis come from `cloudradar-test-support`.
 #![allow(dead_code)]
 
+pub mod archive_rows;
 pub mod backfill;
 pub mod file_agent;
 pub mod pki;

@@ -14,14 +14,19 @@ CREATE TABLE archive_parts (
     PRIMARY KEY (tbl, hour, after_rowid)
 ) WITHOUT ROWID;
 
--- Per hour of positions (by their time): the largest rowid and the row
--- count, kept by the writer, so the archive finds hours with new rows
--- without scanning positions. Rowids only grow (retention never deletes
--- the newest row), so rows of an hour past a part's upto_rowid are new.
-CREATE TABLE position_hours (
-    hour      INTEGER PRIMARY KEY, -- Unix time / 3600
+-- Per archived table (positions, receptions) and hour of its rows' time:
+-- the largest rowid and the row count, kept by the writer in the same
+-- transaction as the inserts, so the archive finds hours with new rows
+-- without scanning. Rowids only grow (retention never deletes a table's
+-- newest row), so rows of an hour past a part's upto_rowid are new.
+CREATE TABLE archive_hours (
+    tbl       TEXT    NOT NULL,
+    hour      INTEGER NOT NULL, -- Unix time / 3600
     max_rowid INTEGER NOT NULL,
-    rows      INTEGER NOT NULL
-);
-INSERT INTO position_hours (hour, max_rowid, rows)
-    SELECT time_ms / 3600000, max(rowid), count(*) FROM positions GROUP BY time_ms / 3600000;
+    rows      INTEGER NOT NULL,
+    PRIMARY KEY (tbl, hour)
+) WITHOUT ROWID;
+INSERT INTO archive_hours (tbl, hour, max_rowid, rows)
+    SELECT 'positions', time_ms / 3600000, max(rowid), count(*) FROM positions GROUP BY time_ms / 3600000;
+INSERT INTO archive_hours (tbl, hour, max_rowid, rows)
+    SELECT 'receptions', rx_ms / 3600000, max(rowid), count(*) FROM receptions GROUP BY rx_ms / 3600000;

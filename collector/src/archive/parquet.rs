@@ -1,0 +1,69 @@
+//! Rows as Parquet into any writer (a file, an HTTP body), a record batch
+//! at a time: zstd, row groups of [`CHUNK`] rows, so memory stays bounded
+//! whatever the number of rows. Each archived table gives its columns as
+//! a [`Columns`] builder.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::Schema;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+/// Rows per record batch and per row group.
+pub const CHUNK: usize = 65_536;
+
+/// Column builders of one table.
+pub trait Columns: Default {
+    /// The table's schema.
+    fn schema() -> Arc<Schema>;
+    /// Rows added since the last [`Columns::finish`].
+    fn rows(&self) -> usize;
+    /// The rows added as one record batch; the builders start empty again.
+    fn finish(&mut self) -> anyhow::Result<RecordBatch>;
+}
+
+/// A Parquet writer over `W` filling `C`'s columns.
+#[allow(missing_debug_implementations)] // ArrowWriter has no Debug
+pub struct ParquetSink<W: Write + Send, C: Columns> {
+    writer: ArrowWriter<W>,
+    cols: C,
+    /// Rows written so far.
+    pub rows: i64,
+}
+
+impl<W: Write + Send, C: Columns> ParquetSink<W, C> {
+    /// A sink writing to `out`.
+    pub fn new(out: W) -> anyhow::Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(CHUNK))
+            .build();
+        Ok(Self {
+            writer: ArrowWriter::try_new(out, C::schema(), Some(props))?,
+            cols: C::default(),
+            rows: 0,
+        })
+    }
+
+    /// Adds one row through `add`.
+    pub fn push(&mut self, add: impl FnOnce(&mut C)) -> anyhow::Result<()> {
+        add(&mut self.cols);
+        self.rows += 1;
+        if self.cols.rows() >= CHUNK {
+            self.writer.write(&self.cols.finish()?)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and the footer; returns the rows written and
+    /// the writer.
+    pub fn finish(mut self) -> anyhow::Result<(i64, W)> {
+        if self.cols.rows() > 0 {
+            self.writer.write(&self.cols.finish()?)?;
+        }
+        Ok((self.rows, self.writer.into_inner()?))
+    }
+}

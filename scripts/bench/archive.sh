@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Parquet archive benchmark (issue 20): what archiving costs and what it
+# saves, at the 100,000 frames/s design load.
+#
+# 1. Ingest: the release collector (embedded broker and queue) takes
+#    real frames (long_flight.csv, each virtual receiver its own part of
+#    the recording) from the load generator at RATE frames/s for DURATION s.
+# 2. Archive: the collector is stopped and `cloudradar-collector archive
+#    --all` writes every position to a local S3 server (s3s-fs); its CPU
+#    time (user + system) and the Parquet bytes are measured.
+# 3. Sizes: SQLite bytes per position (the positions table and its three
+#    indexes, from SQLite's dbstat) against Parquet bytes per position.
+# 4. Queries: DuckDB over HOURS hours of positions at the measured
+#    position rate (the archived sample repeated with shifted times,
+#    hive-partitioned, on local disk): "every position of one aircraft
+#    on one day" and "positions per hour over a day", timed, and scaled
+#    linearly to 24 hours (both are scans of the day's files).
+#
+# Prints: positions/s at RATE, archive CPU seconds per million positions,
+# the share of one core archiving takes at RATE (target <= 5 %), bytes
+# per position in SQLite and Parquet (target Parquet <= 25 % of SQLite),
+# and the DuckDB times.
+#
+# Settings (environment): RATE (100000), DURATION (60), RECEIVERS (20),
+# HOURS (2), OUT (target/bench/archive-<time>), BIN (target/release).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+rate=${RATE:-100000}
+duration=${DURATION:-60}
+receivers=${RECEIVERS:-20}
+hours=${HOURS:-2}
+out=${OUT:-target/bench/archive-$(date +%Y%m%d-%H%M%S)}
+bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
+
+if [ ! -x "$bin/cloudradar-collector" ] || [ ! -x "$bin/examples/loadgen" ]; then
+    echo "==> building the collector and the load generator (release)"
+    cargo build --release --locked -p cloudradar-collector --bin cloudradar-collector --example loadgen
+fi
+# shellcheck source=scripts/lib/install.sh
+source scripts/lib/install.sh
+cargo_tool s3s-fs s3s-fs@0.14.1 --features binary
+python_venv duckdb==1.4.4
+# shellcheck source=scripts/lib/stack.sh
+source scripts/lib/stack.sh
+trap stack_stop EXIT INT TERM
+mkdir -p "$out/s3/history"
+out=$(cd "$out" && pwd)
+read -r mqtt_port http_port s3_port < <(free_ports 3)
+
+echo "==> 1. ingest: $rate frames/s for ${duration}s ($out)"
+RUST_LOG=info,rumqttd=warn "$bin/cloudradar-collector" --data-dir "$out/collector" \
+    --http-listen "127.0.0.1:$http_port" --mqtt-listen "127.0.0.1:$mqtt_port" \
+    --allow-anonymous true 2>"$out/collector.log" &
+collector_pid=$!
+stack_pids+=("$collector_pid")
+wait_http "http://127.0.0.1:$http_port/readyz" 150
+per_receiver=$(python3 -c "print($rate / $receivers)")
+"$bin/examples/loadgen" --port "$mqtt_port" --receivers "$receivers" --rate "$per_receiver" \
+    --duration "$duration" --drain 30 --recording "$root/../shared/data/long_flight.csv" \
+    >"$out/loadgen.json" 2>"$out/loadgen.log"
+stored() {
+    curl -fs "http://127.0.0.1:$http_port/metrics" \
+        | awk '/^cloudradar_collector_frames_stored_total/ {s+=$2} END {printf "%d", s}'
+}
+acked=$(python3 -c "import json;print(json.load(open('$out/loadgen.json'))['acked_frames'])")
+for _ in $(seq 1 120); do [ "$(stored)" -ge "$acked" ] && break; sleep 1; done
+frames=$(stored)
+kill -TERM "$collector_pid"; wait "$collector_pid" 2>/dev/null || true
+
+echo "==> 2. archive --all to s3s-fs"
+target/tools/bin/s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key k --secret-key secret-key \
+    "$out/s3" >/dev/null 2>&1 &
+stack_pids+=($!)
+wait_http "http://127.0.0.1:$s3_port/" 50 || true
+python3 - "$bin/cloudradar-collector" "$out" "$s3_port" >"$out/archive.json" <<'PY'
+import json, os, resource, subprocess, sys, time
+collector, out, port = sys.argv[1:]
+env = dict(os.environ, AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="secret-key",
+           AWS_EC2_METADATA_DISABLED="true", RUST_LOG="warn")
+started = time.monotonic()
+p = subprocess.run([collector, "--data-dir", f"{out}/collector", "--backup-bucket", "history",
+                    "--backup-endpoint", f"http://127.0.0.1:{port}", "--backup-path-style", "true",
+                    "--archive", "true", "archive", "--all"],
+                   env=env, capture_output=True, text=True, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+report = json.loads(p.stdout)
+report["wall_s"] = round(time.monotonic() - started, 3)
+report["cpu_s"] = round(r.ru_utime + r.ru_stime, 3)
+print(json.dumps(report))
+PY
+
+echo "==> 3. sizes, 4. DuckDB"
+target/venv/bin/python - "$out" "$rate" "$duration" "$frames" "$hours" <<'PY' | tee "$out/summary.txt"
+import glob, json, os, sqlite3, sys, time
+import duckdb
+out, rate, duration, frames, hours = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+a = json.load(open(f"{out}/archive.json"))
+db = sqlite3.connect(f"{out}/collector/cloudradar.sqlite")
+rows = db.execute("SELECT count(*) FROM positions").fetchone()[0]
+tables = ("positions", "positions_icao_time", "positions_time", "positions_area")
+sq = db.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN {tables}").fetchone()[0]
+rx = db.execute("SELECT count(*) FROM receptions").fetchone()[0]
+rx_bytes = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN ('receptions', 'receptions_message', 'receptions_time')").fetchone()[0]
+pos_per_frame = rows / frames
+pos_rate = pos_per_frame * rate
+cpu_per_pos = a["cpu_s"] / a["rows"]
+w = 52
+print(f"{'frames stored / positions stored':<{w}} {frames:,} / {rows:,} ({pos_per_frame:.3f} per frame)")
+print(f"{'positions/s at ' + format(rate, ',') + ' frames/s':<{w}} {pos_rate:,.0f}")
+print(f"{'archive --all: rows, bytes, CPU s, wall s':<{w}} {a['rows']:,}, {a['bytes']:,}, {a['cpu_s']}, {a['wall_s']}")
+print(f"{'archive CPU per million positions':<{w}} {cpu_per_pos * 1e6:.2f} s")
+print(f"{'archiving share of one core at ' + format(rate, ','):<{w}} {100 * cpu_per_pos * pos_rate:.2f} % (target <= 5 %)")
+sqlite_bp, parquet_bp = sq / rows, a["bytes"] / a["rows"]
+print(f"{'SQLite bytes/position (table + 3 indexes)':<{w}} {sqlite_bp:.1f}")
+print(f"{'Parquet bytes/position':<{w}} {parquet_bp:.1f} ({100 * parquet_bp / sqlite_bp:.1f} % of SQLite; target <= 25 %)")
+print(f"{'SQLite bytes/reception (table + 2 indexes)':<{w}} {rx_bytes / max(rx, 1):.1f}")
+
+# A day at the measured position rate: the sample repeated, times shifted.
+src = glob.glob(f"{out}/s3/history/archive/positions/*/*/*.parquet")
+con = duckdb.connect()
+con.execute(f"CREATE TABLE sample AS SELECT * EXCLUDE (time, time_ms), time_ms - min(time_ms) OVER () AS t FROM read_parquet({src!r})")
+n = con.execute("SELECT count(*) FROM sample").fetchone()[0]
+span_ms = max(1, int(duration * 1000))
+copies = int(3600 * hours / duration)
+day_dir = f"{out}/day"
+started = time.monotonic()
+con.execute(f"""COPY (
+    SELECT s.* EXCLUDE (t), (1798761600000 + c * {span_ms} + s.t) AS time_ms,
+           (1798761600000 + c * {span_ms} + s.t) // 1000 AS time,
+           strftime(to_timestamp((1798761600000 + c * {span_ms} + s.t) / 1000), '%Y-%m-%d') AS date,
+           extract(hour FROM to_timestamp((1798761600000 + c * {span_ms} + s.t) / 1000)) AS hour
+    FROM sample s, range({copies}) r(c) ORDER BY time_ms
+) TO '{day_dir}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), OVERWRITE_OR_IGNORE)""")
+gen_s = time.monotonic() - started
+total = n * copies
+print(f"{'DuckDB data: hours, positions, generated in':<{w}} {hours}, {total:,}, {gen_s:.1f} s")
+icao = con.execute("SELECT icao24 FROM sample GROUP BY icao24 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+glob_day = f"{day_dir}/*/*/*.parquet"
+def timed(sql):
+    best = None
+    for _ in range(3):
+        t = time.monotonic()
+        res = con.execute(sql).fetchall()
+        best = min(best or 1e9, time.monotonic() - t)
+    return best, res
+t1, r1 = timed(f"SELECT count(*) FROM read_parquet('{glob_day}', hive_partitioning = true) WHERE icao24 = '{icao}'")
+t2, r2 = timed(f"SELECT hour, count(*) FROM read_parquet('{glob_day}', hive_partitioning = true) GROUP BY hour ORDER BY hour")
+scale = 24 / hours
+print(f"{'DuckDB: one aircraft, ' + str(hours) + ' h (' + format(r1[0][0], ',') + ' rows)':<{w}} {t1:.3f} s  -> a day: ~{t1 * scale:.1f} s")
+print(f"{'DuckDB: positions per hour, ' + str(hours) + ' h':<{w}} {t2:.3f} s  -> a day: ~{t2 * scale:.1f} s")
+print(f"{'(DuckDB threads, machine cores)':<{w}} {con.execute('SELECT current_setting(' + repr('threads') + ')').fetchone()[0]}, {os.cpu_count()}")
+PY
