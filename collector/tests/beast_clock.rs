@@ -8,15 +8,11 @@ mod support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
 
 use cloudradar_shared::format::{beast, csv};
-use support::scenario::workspace_bin;
-use support::*;
-
-/// A stored position: time (Unix ms), latitude, longitude.
-type Fix = (i64, f64, f64);
+use support::DATA;
+use support::stored::{Fix, backfill};
 
 /// Writes long_flight.csv as a Beast binary file at `path`, its mtime the
 /// time of the last frame (as a receiver recording it would leave it).
@@ -36,59 +32,6 @@ fn write_beast(path: &Path) {
         .expect("open");
     file.set_modified(UNIX_EPOCH + Duration::from_secs_f64(last))
         .expect("set mtime");
-}
-
-/// Back-fills `input` through an agent into a fresh collector in `dir`
-/// and returns the stored positions per aircraft, in time order.
-fn backfill(dir: &Path, input: &str) -> HashMap<i64, Vec<Fix>> {
-    // The recording is from 2023: keep what it stores.
-    let keep = ["--retention-positions-days", "36500"];
-    let keep_msgs = ["--retention-messages-days", "36500"];
-    let c = start_collector(
-        &dir.join("collector"),
-        0,
-        0,
-        &[
-            "--allow-anonymous",
-            "true",
-            keep[0],
-            keep[1],
-            keep_msgs[0],
-            keep_msgs[1],
-        ],
-    );
-    let mut agent = Proc::spawn(
-        "agent",
-        Command::new(workspace_bin("cloudradar-agent"))
-            .args(["--receiver-id", "rx-clock", "--input", input])
-            .arg("--mqtt-url")
-            .arg(format!("mqtt://127.0.0.1:{}", c.mqtt))
-            .args(["--http-listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.join("agent"))
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null()),
-    );
-    agent.wait_for_line("file read to the end", Duration::from_secs(300));
-    // With every batch confirmed stored by the collector, the agent exits.
-    wait_for!(Duration::from_secs(300), || agent.exited().is_some());
-    drop(c);
-    positions(&dir.join("collector").join("cloudradar.sqlite"))
-}
-
-fn positions(db: &Path) -> HashMap<i64, Vec<Fix>> {
-    let conn = rusqlite::Connection::open(db).expect("open db");
-    let mut q = conn
-        .prepare("SELECT icao, time_ms, lat, lon FROM positions ORDER BY icao, time_ms, lat, lon")
-        .expect("query");
-    let mut out: HashMap<i64, Vec<Fix>> = HashMap::new();
-    let rows = q
-        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
-        .expect("rows");
-    for row in rows {
-        let (icao, fix): (i64, Fix) = row.expect("row");
-        out.entry(icao).or_default().push(fix);
-    }
-    out
 }
 
 /// The fastest ground speed (knots) between two consecutive positions of
@@ -153,10 +96,12 @@ fn a_beast_backfill_stores_the_positions_of_its_csv_recording() {
     let csv_rows = backfill(
         &dir.path().join("csv"),
         &format!("file:{DATA}/long_flight.csv:csv"),
+        &[],
     );
     let beast_rows = backfill(
         &dir.path().join("beast"),
         &format!("file:{}:beast", beast_file.display()),
+        &[],
     );
     let (n_csv, n_beast) = (count(&csv_rows), count(&beast_rows));
     let (v_csv, v_beast) = (max_implied_knots(&csv_rows), max_implied_knots(&beast_rows));
