@@ -26,7 +26,13 @@ pub struct Config {
     #[arg(long, env = "CLOUDRADAR_DATA_DIR", default_value = "agent-data")]
     pub data_dir: PathBuf,
     /// Inputs: `tcp:HOST:PORT[:beast|avr]`, `serial:DEVICE[:BAUD][:beast|avr]`,
-    /// `file:PATH[:beast|avr|csv]`.
+    /// `file:PATH[:beast|avr|csv]`. A Beast or AVR file whose frames carry
+    /// the receiver's 12 MHz clock is timed by it, unpaced: a frame's time
+    /// is the file's modification time minus the clock span of the file
+    /// plus the clock time since its first frame (the last frame lands at
+    /// the time the recorder last wrote; set the file's mtime with
+    /// `touch -d` to move a back-fill). The base is kept with the file's
+    /// position in `data_dir/inputs/`, so a resumed back-fill keeps it.
     #[arg(
         long = "input",
         env = "CLOUDRADAR_INPUTS",
@@ -34,12 +40,14 @@ pub struct Config {
         default_value = "tcp:127.0.0.1:30005:beast"
     )]
     pub inputs: Vec<String>,
-    /// Beast and AVR files are replayed at most this many frames a second
-    /// (0: as fast as they can be read). They carry no reception time, so
-    /// they are stamped with the time they are read; faster than the
+    /// Beast and AVR files without a receiver clock (every timestamp 0)
+    /// are replayed at most this many frames a second (0: as fast as they
+    /// can be read). They carry no reception time, so they are stamped
+    /// with the time they are read; faster than the
     /// collector's per-receiver limit (`receiver_max_frames_per_s`, default
     /// 50,000), a back-fill would be dropped there as a flood. CSV
-    /// recordings keep their own times and are never paced.
+    /// recordings and clocked files keep their own times and are never
+    /// paced.
     #[arg(
         long,
         env = "CLOUDRADAR_FILE_MAX_FRAMES_PER_S",

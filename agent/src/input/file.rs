@@ -1,31 +1,36 @@
 //! File input: replays a recording (Beast, AVR or CSV) for testing and
-//! back-filling. CSV frames keep their recorded time and go as fast as the
-//! pipeline takes them; others get the time they are read and are paced to
-//! `max_per_s` (see `pace.rs`). A file is read from
-//! `start` (where a previous run left it, see `position.rs`), and every
-//! frame carries its place in the file.
+//! back-filling. CSV frames keep their recorded time, Beast and AVR frames
+//! with a receiver clock are timed by it (see `clock.rs`); both go as fast
+//! as the pipeline takes them. Frames without a clock get the time they are
+//! read and are paced to `max_per_s` (see `pace.rs`). A file is read from
+//! where a previous run left it (see `position.rs`), and every frame
+//! carries its place in the file.
 
 use std::path::Path;
 
-use cloudradar_shared::format::csv;
+use cloudradar_shared::format::{Scan, avr, beast, csv};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::{Survey, modified_us, survey};
 use super::pace::Pace;
 use super::position::Mark;
-use super::stream::read_frames;
-use super::{Arrival, Format};
+use super::stream::{Timing, detect, read_frames};
+use super::{Arrival, FileInput, Format};
 
 pub async fn run(
     path: &Path,
     format: Format,
-    start: Mark,
-    max_per_s: u64,
+    file: &FileInput,
     label: &str,
     tx: mpsc::Sender<Arrival>,
     cancel: CancellationToken,
 ) {
+    let start = Mark {
+        file: file.index,
+        offset: file.positions.resume(file.index),
+    };
     let csv_like = format == Format::Csv
         || (format == Format::Auto
             && path
@@ -34,10 +39,13 @@ pub async fn run(
     let result = if csv_like {
         replay_csv(path, start, label, &tx, &cancel).await
     } else {
-        match open_at(path, start.offset).await {
-            Ok(f) => tokio::select! {
+        match tokio::try_join!(
+            timing(path, format, start, file, label),
+            open_at(path, start.offset)
+        ) {
+            Ok((timing, f)) => tokio::select! {
                 _ = cancel.cancelled() => Ok(()),
-                r = read_frames(f, format, label, &tx, Some(start), Pace::new(max_per_s)) => r,
+                r = read_frames(f, format, label, &tx, Some(start), timing) => r,
             },
             Err(e) => Err(e),
         }
@@ -46,6 +54,73 @@ pub async fn run(
         Ok(()) => tracing::info!(input = label, "file read to the end"),
         Err(e) => tracing::error!(input = label, error = %e, "file input failed"),
     }
+}
+
+/// How a Beast or AVR file is timed: by its receiver clock if its frames
+/// carry one, from the base kept from an earlier run of it or else its
+/// modification time minus its clock span; paced read times if not.
+async fn timing(
+    path: &Path,
+    format: Format,
+    start: Mark,
+    file: &FileInput,
+    label: &str,
+) -> std::io::Result<Timing> {
+    let owned = path.to_path_buf();
+    let found = tokio::task::spawn_blocking(move || survey_file(&owned, format, start.offset))
+        .await
+        .map_err(std::io::Error::other)??;
+    let Some(found) = found.filter(|s| s.whole.clocked()) else {
+        tracing::info!(
+            input = label,
+            "no receiver clock in the file; paced, read times"
+        );
+        return Ok(Pace::new(file.max_per_s).map_or(Timing::Now, Timing::Paced));
+    };
+    let base_us = match file.positions.clock_base_us(file.index) {
+        Some(base) => base,
+        None => {
+            let base = found.base_for_end(modified_us(path)?);
+            file.positions.set_clock_base_us(file.index, base);
+            base
+        }
+    };
+    let span_s = found.whole.elapsed_us() as f64 / 1e6;
+    tracing::info!(
+        input = label,
+        base_us,
+        span_s,
+        "timing the file by its receiver clock"
+    );
+    if found.resets() > 0 {
+        tracing::warn!(
+            input = label,
+            resets = found.resets(),
+            "the receiver clock restarts in the file; times go on from the frame before each restart"
+        );
+    }
+    Ok(Timing::Clocked(found.at_start.rebased(base_us)))
+}
+
+/// Surveys the clock of the Beast or AVR file at `path` (`None`: no frame
+/// to tell its format by).
+fn survey_file(path: &Path, format: Format, start: u64) -> std::io::Result<Option<Survey>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(4096)
+        .read_to_end(&mut head)?;
+    let format = match format {
+        Format::Auto => detect(&head),
+        f => Some(f),
+    };
+    let scan: fn(&[u8]) -> Scan = match format {
+        Some(Format::Avr) => avr::scan,
+        Some(_) => beast::scan,
+        None => return Ok(None),
+    };
+    let reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    survey(reader, scan, start).map(Some)
 }
 
 async fn open_at(path: &Path, offset: u64) -> std::io::Result<tokio::fs::File> {

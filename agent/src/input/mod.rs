@@ -1,10 +1,12 @@
 //! Receiver inputs: a TCP feed (readsb/dump1090 Beast 30005 or AVR 30002),
 //! a serial receiver, or a recording file. Each input reads bytes, scans
 //! them into frames with the shared stream parsers, and sends them on with
-//! the wall-clock time they arrived. Garbage is counted, never fatal.
+//! their reception time: the wall-clock time they arrived, for a recording
+//! the time it holds (see `file.rs`). Garbage is counted, never fatal.
 //!
 //! Talks to: the receiver (bytes in) and the batcher (frames out).
 
+mod clock;
 mod file;
 mod pace;
 pub mod position;
@@ -25,15 +27,15 @@ use tokio_util::sync::CancellationToken;
 pub struct Arrival {
     /// The frame as received.
     pub rx: Received,
-    /// Wall-clock arrival, Unix ms.
+    /// Reception time, Unix ms.
     pub rx_ms: u64,
     /// Where it was in its file (file inputs only).
     pub mark: Option<position::Mark>,
 }
 
 /// Where a file input is and how fast it may go: file number `index` of
-/// `positions`, started where it was left; Beast and AVR files at most
-/// `max_per_s` frames a second (0: unpaced).
+/// `positions`, started where it was left; Beast and AVR files without a
+/// receiver clock at most `max_per_s` frames a second (0: unpaced).
 #[derive(Debug, Clone)]
 pub struct FileInput {
     pub index: u16,
@@ -56,13 +58,7 @@ pub async fn run(
             baud,
             format,
         } => serial::run(&device, baud, format, &label, tx, cancel).await,
-        Spec::File { path, format } => {
-            let start = position::Mark {
-                file: file.index,
-                offset: file.positions.resume(file.index),
-            };
-            file::run(&path, format, start, file.max_per_s, &label, tx, cancel).await
-        }
+        Spec::File { path, format } => file::run(&path, format, &file, &label, tx, cancel).await,
     }
 }
 

@@ -14,7 +14,9 @@
 //! commit, so a spooled batch cannot have been acknowledged and removed
 //! yet). Positions live in `<data_dir>/inputs/<hash>.pos` with the file's
 //! inode, so a replaced or truncated file is read from the start. Delete
-//! the position file to replay a file.
+//! the position file to replay a file. A file timed by its receiver clock
+//! also keeps its time base there (`clock.rs`), so a resumed back-fill
+//! goes on with the times it started with.
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
@@ -43,37 +45,54 @@ struct Tracked {
     /// The offset last committed (starts at `start`), so a record is
     /// written without reading the previous one back.
     committed: Mutex<u64>,
+    /// Unix µs of the file's first clocked frame, for a file timed by its
+    /// receiver clock; resolved at open like `start`.
+    clock_base_us: Mutex<Option<i64>>,
 }
 
 /// A position record: `inode committed pending_seq pending_offset path`
-/// (`pending_seq` 0 = none; batch numbers are never 0).
+/// (`pending_seq` 0 = none; batch numbers are never 0), and for a file
+/// timed by its clock a second line `clock_base_us BASE` (which readers of
+/// the first four numbers only ignore).
 #[derive(Debug, PartialEq, Eq)]
 struct Record {
     inode: u64,
     committed: u64,
     pending: Option<(u64, u64)>,
+    clock_base_us: Option<i64>,
 }
+
+/// The second line's key.
+const CLOCK_BASE: &str = "clock_base_us";
 
 impl Record {
     fn parse(text: &str) -> Option<Self> {
         let mut parts = text.split_whitespace().map(str::parse::<u64>);
         let mut next = || parts.next()?.ok();
         let (inode, committed, seq, offset) = (next()?, next()?, next()?, next()?);
+        let clock_base_us = text.lines().skip(1).find_map(|l| {
+            let (key, value) = l.split_once(' ')?;
+            (key == CLOCK_BASE).then(|| value.trim().parse().ok())?
+        });
         Some(Self {
             inode,
             committed,
             pending: (seq != 0).then_some((seq, offset)),
+            clock_base_us,
         })
     }
 
     fn write(&self, t: &Tracked) {
         let (seq, offset) = self.pending.unwrap_or((0, 0));
-        let line = format!(
+        let mut line = format!(
             "{} {} {seq} {offset} {}\n",
             self.inode,
             self.committed,
             t.path.display()
         );
+        if let Some(base) = self.clock_base_us {
+            line.push_str(&format!("{CLOCK_BASE} {base}\n"));
+        }
         if let Err(e) = write_synced(&t.store, line.as_bytes()) {
             tracing::warn!(error = %format!("{e:#}"), "cannot save the file position");
         }
@@ -109,9 +128,12 @@ impl Positions {
                 path,
                 start: 0,
                 committed: Mutex::new(0),
+                clock_base_us: Mutex::new(None),
             };
-            t.start = resolve(&t, &spooled);
-            t.committed = Mutex::new(t.start);
+            let (start, clock_base_us) = resolve(&t, &spooled);
+            t.start = start;
+            t.committed = Mutex::new(start);
+            t.clock_base_us = Mutex::new(clock_base_us);
             // What was resolved is the committed position from now on: a
             // pending record left as it was would count only while its
             // batch is spooled, and once that batch is delivered the next
@@ -120,6 +142,7 @@ impl Positions {
                 inode: t.inode,
                 committed: t.start,
                 pending: None,
+                clock_base_us,
             }
             .write(&t);
             tracked.push(t);
@@ -132,6 +155,29 @@ impl Positions {
     /// Where file `index` should be read from.
     pub fn resume(&self, index: u16) -> u64 {
         self.files.get(index as usize).map_or(0, |t| t.start)
+    }
+
+    /// The time base file `index` was read with, if it is timed by its
+    /// clock and resumed (or was read from the start before).
+    pub fn clock_base_us(&self, index: u16) -> Option<i64> {
+        let t = self.files.get(index as usize)?;
+        *t.clock_base_us.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `base_us` as file `index`'s time base (before it sends a frame).
+    pub fn set_clock_base_us(&self, index: u16, base_us: i64) {
+        let Some(t) = self.files.get(index as usize) else {
+            return;
+        };
+        *t.clock_base_us.lock().unwrap_or_else(|e| e.into_inner()) = Some(base_us);
+        let committed = *t.committed.lock().unwrap_or_else(|e| e.into_inner());
+        Record {
+            inode: t.inode,
+            committed,
+            pending: None,
+            clock_base_us: Some(base_us),
+        }
+        .write(t);
     }
 
     /// Before batch `seq` is spooled: its marks, pending.
@@ -158,6 +204,7 @@ impl Positions {
                 inode: t.inode,
                 committed: now,
                 pending,
+                clock_base_us: *t.clock_base_us.lock().unwrap_or_else(|e| e.into_inner()),
             }
             .write(t);
         }
@@ -165,14 +212,15 @@ impl Positions {
 }
 
 /// The start offset for `t`: its committed offset, or the pending one if
-/// that batch made it into the spool; 0 if the file changed.
-fn resolve(t: &Tracked, spooled: &impl Fn(u64) -> bool) -> u64 {
+/// that batch made it into the spool; 0 if the file changed. With it the
+/// file's time base, if it has one and did not change.
+fn resolve(t: &Tracked, spooled: &impl Fn(u64) -> bool) -> (u64, Option<i64>) {
     let Ok(text) = std::fs::read_to_string(&t.store) else {
-        return 0;
+        return (0, None);
     };
     let Some(r) = Record::parse(&text) else {
         tracing::warn!(file = %t.store.display(), "unreadable file position; reading from the start");
-        return 0;
+        return (0, None);
     };
     let offset = match r.pending {
         Some((seq, offset)) if spooled(seq) => offset,
@@ -181,11 +229,11 @@ fn resolve(t: &Tracked, spooled: &impl Fn(u64) -> bool) -> u64 {
     let len = std::fs::metadata(&t.path).map(|m| m.len()).unwrap_or(0);
     if r.inode != t.inode || offset > len {
         tracing::info!(path = %t.path.display(), "the file changed since it was read; reading from the start");
-        return 0;
+        return (0, None);
     }
     tracing::info!(path = %t.path.display(), offset, len, position = %t.store.display(),
         "resuming the file where the last spooled batch ended (delete the position file to replay)");
-    offset
+    (offset, r.clock_base_us)
 }
 
 /// Folds `mark` into the newest marks per file.
@@ -281,14 +329,40 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_base_is_kept_across_restarts_until_the_file_changes() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("rec.beast");
+        std::fs::write(&file, "0123456789").expect("write");
+        let p = reopen(dir.path(), &file, 0);
+        assert_eq!(p.clock_base_us(0), None);
+        p.set_clock_base_us(0, 1_698_140_962_119_813);
+        p.prepare(3, &[Mark { file: 0, offset: 4 }]);
+        p.commit(&[Mark { file: 0, offset: 4 }]);
+        let p = reopen(dir.path(), &file, 0);
+        assert_eq!(
+            (p.resume(0), p.clock_base_us(0)),
+            (4, Some(1_698_140_962_119_813))
+        );
+        std::fs::write(&file, "01").expect("truncate");
+        let p = reopen(dir.path(), &file, 0);
+        assert_eq!((p.resume(0), p.clock_base_us(0)), (0, None));
+    }
+
+    #[test]
     fn records_round_trip_and_garbage_is_refused() {
         let r = Record {
             inode: 42,
             committed: 10,
             pending: Some((7, 12)),
+            clock_base_us: None,
         };
         let text = "42 10 7 12 /a path/with spaces.csv\n";
         assert_eq!(Record::parse(text), Some(r));
+        let clocked = format!("{text}{CLOCK_BASE} -1698140962119813\n");
+        assert_eq!(
+            Record::parse(&clocked).and_then(|r| r.clock_base_us),
+            Some(-1_698_140_962_119_813)
+        );
         assert_eq!(Record::parse("42 10 0 0 /x").map(|r| r.pending), Some(None));
         for bad in ["", "42", "x 1 2 3 /p", "1 2 3"] {
             assert_eq!(Record::parse(bad), None, "{bad:?}");

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tokio_serial::SerialPortBuilderExt;
 use tokio_util::sync::CancellationToken;
 
-use super::stream::read_frames;
+use super::stream::{Timing, read_frames};
 use super::{Arrival, Backoff, Format, reconnecting};
 
 pub async fn run(
@@ -28,7 +28,7 @@ pub async fn run(
                 .open_native_async()
                 .map_err(std::io::Error::other)?;
             tracing::info!(input = label, baud, "serial port open");
-            read_frames(port, format, label, &tx, None, None).await
+            read_frames(port, format, label, &tx, None, Timing::Now).await
         },
     )
     .await;

@@ -9,21 +9,52 @@ use cloudradar_shared::time::now_ms;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
+use super::clock::FileClock;
 use super::pace::Pace;
 use super::position::Mark;
 use super::{Arrival, Format};
 
+/// How frames get their reception time.
+#[derive(Debug)]
+pub enum Timing {
+    /// The time they are read (a live receiver).
+    Now,
+    /// The time they are read, no faster than the pace (a file without a
+    /// clock).
+    Paced(Pace),
+    /// From their receiver clock, as fast as they are taken (a file with one).
+    Clocked(FileClock),
+}
+
+impl Timing {
+    /// The reception time of `rx`, read at `now_ms`.
+    fn rx_ms(&mut self, rx: &cloudradar_shared::format::Received, now_ms: u64) -> u64 {
+        match self {
+            Self::Clocked(c) => u64::try_from(c.time_us(rx.ticks()) / 1000).unwrap_or(0),
+            Self::Now | Self::Paced(_) => now_ms,
+        }
+    }
+
+    /// How long to wait after a frame, if at all.
+    fn wait(&mut self) -> Option<std::time::Duration> {
+        match self {
+            Self::Paced(p) => p.passed(Instant::now()),
+            Self::Now | Self::Clocked(_) => None,
+        }
+    }
+}
+
 /// Reads until EOF or error; returns `Ok(())` on EOF. `Err` on I/O error.
 /// Returns early (Ok) if the receiving side is gone. With `origin` (a file
 /// read from that offset), every frame is marked with the offset after it.
-/// With `pace`, frames go on no faster than it lets them.
+/// `timing` gives the frames their reception time.
 pub async fn read_frames<R: AsyncRead + Unpin>(
     mut reader: R,
     mut format: Format,
     label: &str,
     tx: &mpsc::Sender<Arrival>,
     mut origin: Option<Mark>,
-    mut pace: Option<Pace>,
+    mut timing: Timing,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0usize;
@@ -56,7 +87,7 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
         } else {
             beast::scan
         };
-        let Some(done) = send_frames(&buf[..len], scan, origin, tx, &mut pace).await else {
+        let Some(done) = send_frames(&buf[..len], scan, origin, tx, &mut timing).await else {
             return Ok(());
         };
         if let Some(o) = &mut origin {
@@ -74,7 +105,7 @@ pub async fn read_frames<R: AsyncRead + Unpin>(
 }
 
 /// The format of a stream from its first bytes; `None` until it can tell.
-fn detect(start: &[u8]) -> Option<Format> {
+pub(super) fn detect(start: &[u8]) -> Option<Format> {
     match start.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(0x1a) => Some(Format::Beast),
         Some(b'*' | b'@' | b'<') => Some(Format::Avr),
@@ -91,14 +122,15 @@ struct Scanned {
     garbage: u64,
 }
 
-/// Sends every whole frame in `buf` on, stamped with the time now (after
-/// a pacing wait, the time after it); `None` once nobody takes frames.
+/// Sends every whole frame in `buf` on, stamped as `timing` says (read
+/// time: the time now, after a pacing wait the time after it); `None` once
+/// nobody takes frames.
 async fn send_frames(
     buf: &[u8],
     scan: fn(&[u8]) -> Scan,
     origin: Option<Mark>,
     tx: &mpsc::Sender<Arrival>,
-    pace: &mut Option<Pace>,
+    timing: &mut Timing,
 ) -> Option<Scanned> {
     let mut at = now_ms();
     let mut done = Scanned {
@@ -117,13 +149,13 @@ async fn send_frames(
                 });
                 let arrival = Arrival {
                     rx,
-                    rx_ms: at,
+                    rx_ms: timing.rx_ms(&rx, at),
                     mark,
                 };
                 if tx.send(arrival).await.is_err() {
                     return None;
                 }
-                if let Some(wait) = pace.as_mut().and_then(|p| p.passed(Instant::now())) {
+                if let Some(wait) = timing.wait() {
                     tokio::time::sleep(wait).await;
                     at = now_ms();
                 }
@@ -162,9 +194,16 @@ mod tests {
         }
         let (tx, mut rx) = mpsc::channel(16);
         let origin = Mark { file: 0, offset: 0 };
-        read_frames(&bytes[..], Format::Auto, "test", &tx, Some(origin), None)
-            .await
-            .unwrap();
+        read_frames(
+            &bytes[..],
+            Format::Auto,
+            "test",
+            &tx,
+            Some(origin),
+            Timing::Now,
+        )
+        .await
+        .unwrap();
         drop(tx);
         let mut last = None;
         while let Some(a) = rx.recv().await {

@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::stream::read_frames;
+use super::stream::{Timing, read_frames};
 use super::{Arrival, Backoff, Format, reconnecting};
 
 pub async fn run(
@@ -29,7 +29,7 @@ pub async fn run(
             let stream = TcpStream::connect((host, port)).await?;
             tracing::info!(input = label, "connected");
             connected().set(1.0);
-            let result = read_frames(stream, format, label, &tx, None, None).await;
+            let result = read_frames(stream, format, label, &tx, None, Timing::Now).await;
             connected().set(0.0);
             result
         },

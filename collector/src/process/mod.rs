@@ -212,8 +212,14 @@ impl Processor {
             id
         });
         let rssi = (wf.signal != 0).then(|| signal_dbfs(wf.signal));
-        // Only the first reception of a transmission updates the state.
+        // Only the first reception of a transmission updates the state. A
+        // frame without a receiver clock (timestamp 0: AVR `*hex;`, a file
+        // read at a paced rate) is untimed: its `time` dates it, but its
+        // position is resolved by message order, not by that time.
         let fields = match (&msg, new) {
+            (Some(m), true) if wf.timestamp == 0 => {
+                self.tracker.update_untimed_from(m, time, rssi, b.reference)
+            }
             (Some(m), true) => self.tracker.update_from(m, time, rssi, b.reference),
             _ => None,
         };

@@ -8,6 +8,7 @@ pub mod backfill;
 pub mod file_agent;
 pub mod pki;
 pub mod scenario;
+pub mod stored;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -131,6 +131,18 @@ impl Tracker {
         self.apply(msg, clock_ms, None, rssi, receiver, true)
     }
 
+    /// Like [`Tracker::update_untimed`] for a message heard by a receiver
+    /// at `receiver` (see [`Tracker::update_from`]).
+    pub fn update_untimed_from(
+        &mut self,
+        msg: &Message,
+        clock_ms: u64,
+        rssi: Option<f64>,
+        receiver: Option<Position>,
+    ) -> Option<Fields> {
+        self.apply(msg, clock_ms, None, rssi, receiver, false)
+    }
+
     /// Applies `msg`: `now_ms` dates the fields, `rx_ms` is the reception
     /// time when the input has one (`None`: untimed). `one_receiver`: all
     /// messages come from one receiver, so any aircraft's position tells
