@@ -46,14 +46,7 @@ impl Archiving {
     }
 
     fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("CLOUDRADAR_BACKUP_BUCKET", BUCKET.to_string()),
-            ("CLOUDRADAR_BACKUP_ENDPOINT", self.s3.url()),
-            ("CLOUDRADAR_BACKUP_PATH_STYLE", "true".to_string()),
-            ("AWS_ACCESS_KEY_ID", S3_KEY.to_string()),
-            ("AWS_SECRET_ACCESS_KEY", S3_SECRET.to_string()),
-            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-        ]
+        s3_env(&self.s3, BUCKET, S3_SECRET)
     }
 
     fn start_collector(&mut self) {

@@ -17,18 +17,6 @@ use support::*;
 const BUCKET: &str = "backups";
 const TOKEN: &str = "backup-test-token-0123456789";
 
-/// Environment for the collector's S3 settings.
-fn s3_env(s3: &S3, bucket: &str, secret: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("CLOUDRADAR_BACKUP_BUCKET", bucket.to_string()),
-        ("CLOUDRADAR_BACKUP_ENDPOINT", s3.url()),
-        ("CLOUDRADAR_BACKUP_PATH_STYLE", "true".to_string()),
-        ("AWS_ACCESS_KEY_ID", S3_KEY.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-    ]
-}
-
 /// Runs `cloudradar-collector <args>` for `data_dir` with `env`.
 fn cli(data_dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cloudradar-collector"))

@@ -66,7 +66,8 @@ def with_pyarrow(args, table, key, secret):
     return [normal(r, cols) for r in zip(*(got.column(c).to_pylist() for c in cols))]
 
 
-def with_duckdb(args, table, key, secret):
+def duckdb_on_s3(args, key, secret):
+    """A DuckDB connection reading the endpoint through httpfs (from PyPI)."""
     import duckdb
     from duckdb_extensions import import_extension
     import_extension("httpfs")
@@ -76,10 +77,25 @@ def with_duckdb(args, table, key, secret):
     con.execute(f"""CREATE SECRET archive (TYPE s3, KEY_ID '{key}', SECRET '{secret}',
         ENDPOINT '{url.netloc}', URL_STYLE 'path', USE_SSL {str(url.scheme == 'https').lower()},
         REGION 'us-east-1')""")
+    return con
+
+
+def with_duckdb(args, table, key, secret):
+    con = duckdb_on_s3(args, key, secret)
     cols = COLUMNS[table]
     glob = f"s3://{args.bucket}/{args.prefix}/{table}/*/*/*.parquet"
     q = f"SELECT {', '.join(cols)} FROM read_parquet('{glob}', hive_partitioning = true)"
     return [normal(r, cols) for r in con.execute(q).fetchall()]
+
+
+def transmissions(args, key, secret):
+    """Messages and transmissions (each once across shards) by DuckDB,
+    with scripts/archive/transmissions.sql."""
+    con = duckdb_on_s3(args, key, secret)
+    sql = open(os.path.join(os.path.dirname(__file__), "transmissions.sql")).read()
+    glob = f"s3://{args.bucket}/{args.prefix}/receptions/*/*/*.parquet"
+    messages, count = con.execute(sql, {"receptions": glob}).fetchone()
+    return {"messages": messages, "transmissions": count}
 
 
 def main():
@@ -87,9 +103,14 @@ def main():
     p.add_argument("--endpoint", required=True, help="S3 endpoint URL")
     p.add_argument("--bucket", required=True, help="the archive's bucket")
     p.add_argument("--prefix", required=True, help="the archive's key prefix")
-    p.add_argument("--out", required=True, help="directory for the CSV files")
+    p.add_argument("--out", help="directory for the CSV files")
+    p.add_argument("--transmissions", action="store_true",
+                   help="instead: print messages and transmissions counted once across shards")
     args = p.parse_args()
     key, secret = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+    if args.transmissions:
+        print(json.dumps(transmissions(args, key, secret)))
+        return
     report = {}
     for name, read in [("pyarrow", with_pyarrow), ("duckdb", with_duckdb)]:
         for table in COLUMNS:

@@ -370,6 +370,18 @@ pub const S3_KEY: &str = "cloudradar-test-key";
 /// Secret for [`S3_KEY`].
 pub const S3_SECRET: &str = "cloudradar-test-secret";
 
+/// Environment for the collector's S3 settings (backups and archive).
+pub fn s3_env(s3: &S3, bucket: &str, secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("CLOUDRADAR_BACKUP_BUCKET", bucket.to_string()),
+        ("CLOUDRADAR_BACKUP_ENDPOINT", s3.url()),
+        ("CLOUDRADAR_BACKUP_PATH_STYLE", "true".to_string()),
+        ("AWS_ACCESS_KEY_ID", S3_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ]
+}
+
 impl S3 {
     /// Starts the server with `bucket` created, on a port it binds itself
     /// and reports.
