@@ -4,10 +4,12 @@
 //!
 //! - `fields.rs`: what one message says, named like readsb's aircraft.json.
 //! - `aircraft.rs`: one aircraft's merged state.
+//! - `addrtype.rs`: readsb's rule for the aircraft's `type`.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
 //! - `position.rs`: CPR pairing, local decoding, position checks.
 //! - `comm_b.rs`: ambiguous Comm-B replies resolved with the aircraft's state.
 
+mod addrtype;
 mod aircraft;
 mod comm_b;
 mod fields;

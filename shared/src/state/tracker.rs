@@ -31,6 +31,7 @@
 
 use std::collections::HashMap;
 
+use super::addrtype;
 use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::fields::Fields;
@@ -157,10 +158,10 @@ impl Tracker {
                     .entry(k)
                     .or_insert_with(|| Aircraft::new(msg.address, now_ms));
                 ac.confirmed_ms = now_ms;
-                ac.address = msg.address;
                 ac
             }
         };
+        addrtype::note_message(ac, msg.address.kind, msg.frame.df(), now_ms);
         let msg = &resolve_comm_b(ac, msg);
         if let Some(ft) = reported_altitude(msg) {
             ac.reported_altitude = Some(ft);
@@ -173,13 +174,16 @@ impl Tracker {
                 area: self.area.filter(|_| one_receiver),
             };
             let accepted = position(ac, me, at, refs, self.options.max_range_m, &mut fields);
+            if accepted.is_some() {
+                addrtype::note_position(ac, msg.address.kind, now_ms);
+            }
             if one_receiver && accepted.is_some() {
                 self.area = accepted;
             }
         }
         ac.apply(&fields, now_ms);
-        if rssi.is_some() {
-            ac.rssi = rssi;
+        if let Some(dbfs) = rssi {
+            ac.note_signal(dbfs);
         }
         Some(fields)
     }
