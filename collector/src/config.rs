@@ -102,6 +102,15 @@ pub struct Config {
         default_value_t = 50_000
     )]
     pub receiver_max_frames_per_s: u64,
+    /// Latitude of the site, decimal degrees (with `site_lon`): where
+    /// tar1090 (`/data/receiver.json`) and the dashboard centre the map,
+    /// and whence aircraft.json's `r_dst`/`r_dir` are measured. Unset: the
+    /// centroid of the receivers that reported a position.
+    #[arg(long, env = "CLOUDRADAR_SITE_LAT", allow_negative_numbers = true)]
+    pub site_lat: Option<f64>,
+    /// Longitude of the site, decimal degrees, east positive (with `site_lat`).
+    #[arg(long, env = "CLOUDRADAR_SITE_LON", allow_negative_numbers = true)]
+    pub site_lon: Option<f64>,
     /// A gap longer than this (seconds) starts a new flight.
     #[arg(long, env = "CLOUDRADAR_FLIGHT_GAP_S", default_value_t = 1800)]
     pub flight_gap_s: u64,
@@ -323,10 +332,32 @@ impl Config {
                 Ok(_) => {}
             }
         }
+        self.validate_site()?;
         if self.backup_bucket.as_deref() == Some("") {
             return Err("backup_bucket: empty".into());
         }
         self.validate_archive()
+    }
+
+    fn validate_site(&self) -> Result<(), String> {
+        match (self.site_lat, self.site_lon) {
+            (None, None) => Ok(()),
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
+                Ok(())
+            }
+            (Some(_), Some(_)) => {
+                Err("site_lat/site_lon: latitude -90 to 90, longitude -180 to 180".into())
+            }
+            _ => Err("site_lat/site_lon: set both or neither".into()),
+        }
+    }
+
+    /// The configured site, if both coordinates are set.
+    pub fn site(&self) -> Option<cloudradar_shared::cpr::Position> {
+        let (lat, lon) = (self.site_lat?, self.site_lon?);
+        Some(cloudradar_shared::cpr::Position { lat, lon })
     }
 
     fn validate_archive(&self) -> Result<(), String> {

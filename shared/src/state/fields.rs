@@ -159,6 +159,8 @@ fields! {
     sil_type: &'static str,
     /// Geometric vertical accuracy.
     gva: u8,
+    /// System design assurance (version 2 operational status).
+    sda: u8,
     /// Flight status alert bit.
     alert: u8,
     /// Flight status SPI bit.
@@ -330,6 +332,7 @@ impl Fields {
                 self.nac_p = Some(o.nac_p);
                 self.sil = Some(o.sil);
                 self.sil_type = Some(sil_type(o.sil_per_sample));
+                self.sda = sda(o);
             }
             _ => {}
         }
@@ -360,6 +363,14 @@ impl Fields {
             _ => {}
         }
     }
+}
+
+/// SDA, ME bits 31-32 (operational mode bits 7-8), only in version 2
+/// with operational mode subtype 0 (bits 25-26; DO-260B §2.2.3.2.7.2.4.6,
+/// as readsb's `mode_s.c` reads it).
+fn sda(o: &crate::adsb::OperationalStatus) -> Option<u8> {
+    (o.version == 2 && o.operational_mode >> 14 == 0)
+        .then_some(((o.operational_mode >> 8) & 3) as u8)
 }
 
 fn sil_type(per_sample: bool) -> &'static str {
