@@ -1,7 +1,8 @@
 //! The live view: every current aircraft as readsb's `aircraft.json`
 //! describes it (readsb v3.14 `json_out.c` `sprintAircraftObject` and
 //! `README-json.md`: names, units, decimals), serialised once per refresh
-//! so API reads are a copy of ready bytes.
+//! so API reads are a copy of ready bytes. Listed are the aircraft readsb
+//! lists: with a valid position, or heard twice and in the last minute.
 //!
 //! Not emitted: `true_heading` (readsb derives it from the magnetic
 //! heading with the WMM2020 model, which we do not have), `wd`/`ws`,
@@ -86,7 +87,12 @@ pub(super) struct Inputs<'a> {
 }
 
 pub(super) fn snapshot(i: Inputs<'_>) -> Snapshot {
-    let mut aircraft: Vec<LiveAircraft> = i.tracker.iter().map(|a| live_aircraft(a, &i)).collect();
+    let mut aircraft: Vec<LiveAircraft> = i
+        .tracker
+        .iter()
+        .filter(|a| listed(a, i.now_ms))
+        .map(|a| live_aircraft(a, &i))
+        .collect();
     aircraft.sort_by(|a, b| a.hex.cmp(&b.hex));
     let json = serde_json::to_vec(&AircraftJson {
         now: i.now_ms as f64 / 1000.0,
@@ -102,6 +108,15 @@ pub(super) fn snapshot(i: Inputs<'_>) -> Snapshot {
     }
 }
 
+/// readsb's `includeAircraftJson` (`json_out.c`): an aircraft with a
+/// valid position, or heard in the last 60 s with at least two messages
+/// (one lone message is as likely noise).
+fn listed(a: &Aircraft, now_ms: u64) -> bool {
+    let age = |t: u64| now_ms.saturating_sub(t);
+    a.position().is_some_and(|(_, t)| age(t) <= TRACK_EXPIRE_MS)
+        || (a.messages >= 2 && age(a.last_seen_ms) < TRACK_EXPIRE_MS)
+}
+
 fn round(v: f64, places: i32) -> f64 {
     let p = 10f64.powi(places);
     (v * p).round() / p
@@ -114,10 +129,8 @@ fn age_s(now_ms: u64, t: u64) -> f64 {
 
 fn live_aircraft(a: &Aircraft, i: &Inputs<'_>) -> LiveAircraft {
     let now_ms = i.now_ms;
-    let mut fields = a.fields.clone();
-    // Fields older than readsb's TRACK_EXPIRE are not valid, whether or
-    // not the tracker's expiry has run since.
-    fields.expire(now_ms.saturating_sub(TRACK_EXPIRE_MS), &a.updated);
+    // Whether or not the tracker's expiry has run since.
+    let mut fields = a.valid_fields(now_ms);
     // Internal supplements are not part of readsb's schema.
     fields.nic_a = None;
     fields.nic_c = None;

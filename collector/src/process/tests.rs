@@ -150,7 +150,8 @@ mod live {
         // Real frame (lax-messages.txt): version 2, ME bits 31-32 = 0b10.
         let frame = Frame::from_hex("8DAC259FF8132006005AB8DFA302").expect("hex");
         send(&mut p, 0, frame, T0, 128);
-        assert_eq!(aircraft(&p, T0, "ac259f")["sda"], 2);
+        send(&mut p, 1, frame, T0 + 2_000, 128);
+        assert_eq!(aircraft(&p, T0 + 2_000, "ac259f")["sda"], 2);
     }
 
     #[test]
@@ -163,5 +164,61 @@ mod live {
         };
         let p = processor().with_site(Some(configured));
         assert_eq!(p.snapshot(T0).site, Some(configured));
+    }
+
+    fn listed(p: &Processor, now_ms: u64, hex: &str) -> bool {
+        p.snapshot(now_ms).aircraft.iter().any(|a| a.hex == hex)
+    }
+
+    #[test]
+    fn aircraft_are_listed_as_readsb_lists_them() {
+        let mut p = processor();
+        send(&mut p, 0, df11(ICAO, 5, 0), T0, 128);
+        assert!(!listed(&p, T0, "4840d6"), "one message without a position");
+        send(&mut p, 1, df11(ICAO, 5, 0), T0 + 2_000, 128);
+        assert!(listed(&p, T0 + 2_000, "4840d6"), "two messages");
+        assert!(listed(&p, T0 + 61_999, "4840d6"), "heard 59.999 s ago");
+        assert!(
+            !listed(&p, T0 + 62_000, "4840d6"),
+            "heard 60 s ago, no position"
+        );
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        assert!(listed(&p, T0, "4840d6"), "one message with a position");
+    }
+
+    #[test]
+    fn the_callsign_lasts_180_s_and_the_version_longer_than_60_s() {
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        send(
+            &mut p,
+            1,
+            df17(ICAO, 5, me::identification("A3", "KLM1302")),
+            T0 + 1_000,
+            128,
+        );
+        let status = me::operational_status(false, 2, true, 9, 3);
+        send(&mut p, 2, df17(ICAO, 5, status), T0 + 1_000, 128);
+        // Positions at most 60 s apart keep the type adsb_icao: in readsb
+        // a lapse to mode_s would reset the version.
+        send(&mut p, 3, position(1.006), T0 + 60_000, 128);
+        p.expire(T0 + 62_000);
+        let a = aircraft(&p, T0 + 62_000, "4840d6");
+        assert_eq!(
+            (&a["flight"], &a["version"]),
+            (&"KLM1302 ".into(), &2.into()),
+            "{a}"
+        );
+        assert!(a.get("nac_p").is_none(), "nac_p lasts 60 s: {a}");
+        send(&mut p, 4, position(1.012), T0 + 120_000, 128);
+        send(&mut p, 5, position(1.017), T0 + 170_000, 128);
+        p.expire(T0 + 181_000);
+        let a = aircraft(&p, T0 + 181_000, "4840d6");
+        assert_eq!(a["flight"], "KLM1302 ", "180 s old: {a}");
+        p.expire(T0 + 181_001);
+        let a = aircraft(&p, T0 + 181_001, "4840d6");
+        assert!(a.get("flight").is_none(), "180.001 s old: {a}");
+        assert_eq!(a["version"], 2, "{a}");
     }
 }

@@ -1,10 +1,14 @@
 //! One aircraft's merged state: the latest value of every field with when
 //! it was set, and the CPR messages waiting to be paired into a position.
 
+use super::addrtype::TRACK_EXPIRE_MS;
 use super::fields::{AltBaro, Fields, Updated};
 use crate::adsb::CprRaw;
 use crate::cpr::Position;
 use crate::decode::{Address, AddressKind};
+
+/// readsb's `TRACK_EXPIRE_LONG` (`track.h`): how long a callsign lasts.
+const TRACK_EXPIRE_LONG_MS: u64 = 180_000;
 
 /// A CPR message kept until its even/odd partner arrives.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,6 +128,23 @@ impl Aircraft {
         }
         self.signal_next += 1;
         self.rssi = Some(dbfs);
+    }
+
+    /// The fields still valid at `now_ms` by readsb's expiry
+    /// (`track.c` `updateValidities`): `TRACK_EXPIRE` (60 s) for most,
+    /// `TRACK_EXPIRE_LONG` (180 s) for the callsign; the category, ADS-B
+    /// version and SIL type last as long as the aircraft (readsb only
+    /// replaces or resets them).
+    pub fn valid_fields(&self, now_ms: u64) -> Fields {
+        let mut f = self.fields.clone();
+        f.expire(now_ms.saturating_sub(TRACK_EXPIRE_MS), &self.updated);
+        if now_ms.saturating_sub(self.updated.flight) <= TRACK_EXPIRE_LONG_MS {
+            f.flight = self.fields.flight;
+        }
+        f.category = self.fields.category;
+        f.version = self.fields.version;
+        f.sil_type = self.fields.sil_type;
+        f
     }
 
     /// `true` when the latest altitude says the aircraft is on the ground.

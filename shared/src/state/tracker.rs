@@ -217,13 +217,13 @@ impl Tracker {
         self.aircraft.is_empty()
     }
 
-    /// Drops aircraft not heard since `expire_ms` and fields older than a minute.
+    /// Drops aircraft not heard since `expire_ms` and fields no longer
+    /// valid ([`Aircraft::valid_fields`]).
     pub fn expire(&mut self, now_ms: u64) {
         let cutoff = now_ms.saturating_sub(self.options.expire_ms);
         self.aircraft.retain(|_, a| a.last_seen_ms >= cutoff);
-        let stale = now_ms.saturating_sub(60_000);
         for a in self.aircraft.values_mut() {
-            a.fields.expire(stale, &a.updated);
+            a.fields = a.valid_fields(now_ms);
         }
     }
 }
