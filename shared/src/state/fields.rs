@@ -327,7 +327,8 @@ impl Fields {
                     self.nic_c = Some(o.nic_c);
                 } else {
                     self.nic_baro = Some(u8::from(o.nic_baro));
-                    self.gva = Some(o.gva);
+                    // GVA is a version 2 field (readsb mode_s.c reads it there only).
+                    self.gva = (o.version == 2).then_some(o.gva);
                 }
                 self.nac_p = Some(o.nac_p);
                 self.sil = Some(o.sil);

@@ -36,6 +36,7 @@ use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::fields::Fields;
 use super::position::{Arrival, Refs, position};
+use super::version;
 use crate::cpr::Position;
 use crate::decode::{CrcStatus, Message};
 
@@ -167,6 +168,7 @@ impl Tracker {
             ac.reported_altitude = Some(ft);
         }
         let mut fields = Fields::from_message(msg);
+        version::assume_v0(ac, msg, &mut fields);
         if let Some(me) = msg.me() {
             let at = Arrival { now_ms, rx_ms };
             let refs = Refs {
