@@ -43,6 +43,9 @@ scripts/check-deploy.sh
 echo "==> dashboard in headless Chromium against a live collector, simulator and agents"
 scripts/check-dashboard.sh
 
+echo "==> tar1090 in headless Chromium: centred on the site, ADS-B aircraft not shown as Mode S"
+scripts/check-tar1090.sh
+
 echo "==> soak: memory and file descriptors of every process must not keep growing"
 scripts/soak.sh --minutes "${SOAK_MINUTES:-3}"
 

@@ -107,7 +107,8 @@ pub async fn start(
     .await?;
     let processor = Processor::new(startup.last_message_id, config.dedup_window_ms, positions)
         .with_applied(startup.recently_applied)
-        .with_clocks(clocks);
+        .with_clocks(clocks)
+        .with_site(config.site());
     let pipeline = Pipeline {
         confirmer,
         processor,

@@ -102,6 +102,15 @@ pub struct Config {
         default_value_t = 50_000
     )]
     pub receiver_max_frames_per_s: u64,
+    /// Latitude of the site, decimal degrees (with `site_lon`): where
+    /// tar1090 (`/data/receiver.json`) and the dashboard centre the map,
+    /// and whence aircraft.json's `r_dst`/`r_dir` are measured. Unset: the
+    /// centroid of the receivers that reported a position.
+    #[arg(long, env = "CLOUDRADAR_SITE_LAT", allow_negative_numbers = true)]
+    pub site_lat: Option<f64>,
+    /// Longitude of the site, decimal degrees, east positive (with `site_lat`).
+    #[arg(long, env = "CLOUDRADAR_SITE_LON", allow_negative_numbers = true)]
+    pub site_lon: Option<f64>,
     /// A gap longer than this (seconds) starts a new flight.
     #[arg(long, env = "CLOUDRADAR_FLIGHT_GAP_S", default_value_t = 1800)]
     pub flight_gap_s: u64,
@@ -323,36 +332,17 @@ impl Config {
                 Ok(_) => {}
             }
         }
+        self.validate_site()?;
         if self.backup_bucket.as_deref() == Some("") {
             return Err("backup_bucket: empty".into());
         }
         self.validate_archive()
     }
 
-    fn validate_archive(&self) -> Result<(), String> {
-        if !self.archive {
-            return Ok(());
-        }
-        if self.backup_bucket.is_none() {
-            return Err(
-                "archive: needs backup_bucket (the archive goes to the same bucket)".into(),
-            );
-        }
-        let p = &self.archive_prefix;
-        if p.is_empty() || p.starts_with('/') || p.ends_with('/') || *p == self.backup_prefix {
-            return Err(
-                "archive_prefix: not empty, no leading or trailing '/', not backup_prefix".into(),
-            );
-        }
-        let shard = &self.archive_shard;
-        let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-        if shard.is_empty() || !shard.chars().all(plain) {
-            return Err("archive_shard: letters, digits, '_' and '.' only".into());
-        }
-        if self.archive_interval_s == 0 {
-            return Err("archive_interval_s: at least 1".into());
-        }
-        Ok(())
+    /// The configured site, if both coordinates are set.
+    pub fn site(&self) -> Option<cloudradar_shared::cpr::Position> {
+        let (lat, lon) = (self.site_lat?, self.site_lon?);
+        Some(cloudradar_shared::cpr::Position { lat, lon })
     }
 
     /// The SQLite database path.
@@ -383,6 +373,9 @@ impl Config {
         toml::to_string(&c).unwrap_or_default()
     }
 }
+
+#[path = "config_checks.rs"]
+mod checks;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]

@@ -137,3 +137,16 @@ fn credentials_in_the_mqtt_url_are_refused_without_showing_them() {
         "{err}"
     );
 }
+
+#[test]
+fn site_takes_negative_coordinates_and_needs_both() {
+    let c = load(&["--site-lat", "40.64", "--site-lon", "-73.78"]).unwrap();
+    let site = c.site().expect("a site");
+    assert_eq!((site.lat, site.lon), (40.64, -73.78));
+    let err = load(&["--site-lat", "40.64"]).unwrap_err().to_string();
+    assert!(err.contains("site_lat/site_lon"), "{err}");
+    let err = load(&["--site-lat", "91", "--site-lon", "0"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("latitude -90 to 90"), "{err}");
+}

@@ -4,7 +4,8 @@
 //   node scripts/web/browser-test.mjs <base-url> [screenshot-dir] [receiver-ids]
 //   e.g. node scripts/web/browser-test.mjs http://127.0.0.1:8080 /tmp/shots sim-1,sim-2
 //
-// Checks: aircraft drawn on the map; rows in the table; clicking an
+// Checks: the map centred on the site of data/receiver.json; aircraft
+// drawn on the map; rows in the table; clicking an
 // aircraft on the map and a table row opens the details panel with its
 // hex; the receivers page lists every expected receiver; history search
 // and replay; a 390×844 phone layout without horizontal overflow; no
@@ -127,6 +128,15 @@ try {
     if (!/CloudRadar/.test(title)) throw new Error(`unexpected title ${JSON.stringify(title)}`);
   });
   if (!loaded) throw new Error(`the dashboard did not load from ${base}/; later checks skipped`);
+
+  await step('the map is centred on the site of receiver.json', async () => {
+    const rx = await (await fetch(`${base}/data/receiver.json`)).json();
+    if (typeof rx.lat !== 'number') throw new Error(`receiver.json has no site: ${JSON.stringify(rx)}`);
+    await page.waitForFunction(() => document.getElementById('map')?.dataset.site, null, { timeout: STEP_TIMEOUT });
+    const site = await page.$eval('#map', (el) => el.dataset.site);
+    if (site !== `${rx.lat},${rx.lon}`) throw new Error(`dashboard site ${site}, receiver.json ${rx.lat},${rx.lon}`);
+    log(`site ${site}`);
+  });
 
   await step('aircraft are drawn on the map', async () => {
     await page.waitForFunction(() => Number(document.getElementById('map')?.dataset.aircraftDrawn) > 0, null, { timeout: STEP_TIMEOUT });

@@ -171,6 +171,7 @@ function json(res, code, body) {
 function syntheticApi(syn, url, req, res) {
   const p = url.pathname;
   if (p === '/api/v1/aircraft' || p === '/data/aircraft.json') return json(res, 200, syn.state()), true;
+  if (p === '/data/receiver.json') return json(res, 200, { version: 'synthetic', refresh: 1000, history: 0, lat: 52.3086, lon: 4.7639 }), true;
   if (p === '/api/v1/stream') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = () => res.write(`event: aircraft\ndata: ${JSON.stringify(syn.state())}\n\n`);

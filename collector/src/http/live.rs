@@ -103,13 +103,23 @@ pub fn current_json(s: &AppState) -> bytes::Bytes {
     }
 }
 
-/// `GET /data/receiver.json` in readsb's shape.
-pub async fn receiver_json() -> Json<Value> {
-    Json(json!({
+/// `GET /data/receiver.json` in readsb's shape (`json_out.c`
+/// `generateReceiverJson`): with the site known, its `lat`/`lon` to six
+/// decimals (readsb's default `--json-location-accuracy 2`), where
+/// tar1090 centres the map and draws the site marker.
+pub async fn receiver_json(State(s): State<AppState>) -> Json<Value> {
+    let site = s.shared.snapshot.read().ok().and_then(|snap| snap.site);
+    let mut body = json!({
         "version": concat!("cloudradar ", env!("CARGO_PKG_VERSION")),
         "refresh": 1000,
         "history": 0,
-    }))
+    });
+    if let (Some(site), Some(obj)) = (site, body.as_object_mut()) {
+        let six = |v: f64| (v * 1e6).round() / 1e6;
+        obj.insert("lat".into(), json!(six(site.lat)));
+        obj.insert("lon".into(), json!(six(site.lon)));
+    }
+    Json(body)
 }
 
 /// Parses six hex digits (optionally `~`-prefixed).

@@ -15,11 +15,19 @@ use crate::store::{Reader, fixture};
 
 /// The router over a freshly filled database, and the fixture's times.
 async fn app(dir: &std::path::Path) -> (axum::Router, fixture::Fixture) {
+    app_with(dir, Default::default()).await
+}
+
+/// Like [`app`], with `snapshot` as the live view.
+async fn app_with(
+    dir: &std::path::Path,
+    snapshot: crate::process::Snapshot,
+) -> (axum::Router, fixture::Fixture) {
     let path = dir.join("db.sqlite");
     let f = fixture::fill(&path).await;
     let state = AppState {
         shared: Shared {
-            snapshot: Default::default(),
+            snapshot: Arc::new(std::sync::RwLock::new(snapshot)),
             health: Health::default(),
         },
         reader: Reader::new(path, 2),
@@ -251,4 +259,32 @@ async fn an_aircraft_answers_with_its_last_hour_of_track() {
         ("/api/v1/aircraft/4840d6", 200, r#"{"hex":"4840d6","live":null,"track":[[{b},52.25,4.5,35000,450.5,90.25],[{p2},52.5,4.75,null,null,null]],"track_fields":["time_ms","lat","lon","alt_baro","gs","track"]}"#),
         ("/api/v1/aircraft/abcdef", 404, r#"{"code":"not_found","message":"aircraft abcdef not seen in the last hour"}"#),
     ]).await;
+}
+
+/// tar1090 centres on `receiver.json`'s `lat`/`lon` (script.js reads
+/// `receiverJson.lat`); readsb prints them to six decimals.
+#[tokio::test]
+async fn receiver_json_carries_the_site() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (app, _) = app(dir.path()).await;
+    let (_, body) = get(&app, "/data/receiver.json").await;
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(v.get("lat").is_none(), "no site, no lat: {body}");
+    let snapshot = crate::process::Snapshot {
+        site: Some(cloudradar_shared::cpr::Position {
+            lat: 40.639_751_3,
+            lon: -73.778_925_2,
+        }),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let (app, _) = app_with(dir.path(), snapshot).await;
+    let (_, body) = get(&app, "/data/receiver.json").await;
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (v["lat"].as_f64(), v["lon"].as_f64()),
+        (Some(40.639751), Some(-73.778925)),
+        "{body}"
+    );
+    assert_eq!(v["refresh"], 1000);
 }

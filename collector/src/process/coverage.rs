@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use cloudradar_shared::cpr::{Position, bearing_deg, distance_m};
 
-use crate::store::CoverageRow;
+use cloudradar_shared::state::Tracker;
+
+use crate::store::{CoverageRow, WriteBatch};
 
 /// Sectors around the receiver.
 pub const SECTORS: usize = 36;
@@ -68,6 +70,28 @@ impl Coverage {
             time_ms: time_ms as i64,
         })
     }
+}
+
+/// A position older than this does not place an aircraft for coverage.
+const COVERAGE_POSITION_AGE_MS: u64 = 5_000;
+
+/// Range of a reception from its receiver, where the aircraft's position
+/// is fresh; adds a coverage record when it is a new furthest.
+pub(super) fn observe_range(
+    (tracker, coverage): (&Tracker, &mut Coverage),
+    receiver: &str,
+    at: Option<(Position, u32)>,
+    time: u64,
+    out: &mut WriteBatch,
+) -> Option<f64> {
+    let (rx, icao) = at?;
+    let (pos, _) = tracker
+        .get(icao, false)
+        .and_then(|a| a.position())
+        .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS)?;
+    let (range, record) = coverage.observe(receiver, rx, pos, time)?;
+    out.coverage.extend(record);
+    Some(range)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod coverage;
 mod dedup;
 mod live;
 mod minutes;
+mod site;
 
 pub use clock::Clocks;
 pub use coverage::{SECTOR_DEGREES, SECTORS};
@@ -31,7 +32,7 @@ use cloudradar_shared::state::{AltBaro, Fields, Tracker, TrackerOptions};
 use cloudradar_shared::wire::{Batch, WireFrame};
 
 use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
-use coverage::Coverage;
+use coverage::{Coverage, observe_range};
 use dedup::Dedup;
 use minutes::{MinuteAircraft, MinuteStats, Observation};
 
@@ -86,10 +87,9 @@ pub struct Processor {
     total_messages: u64,
     coverage: Coverage,
     minute_aircraft: HashMap<String, MinuteAircraft>,
+    /// The configured site (`site_lat`/`site_lon`).
+    site: Option<Position>,
 }
-
-/// A position older than this does not place an aircraft for coverage.
-const COVERAGE_POSITION_AGE_MS: u64 = 5_000;
 
 /// Batch sequence numbers remembered per receiver to skip re-sent batches
 /// without touching the state (the database is the authority across restarts).
@@ -112,7 +112,15 @@ impl Processor {
             total_messages: 0,
             coverage: Coverage::default(),
             minute_aircraft: HashMap::new(),
+            site: None,
         }
+    }
+
+    /// Measures `r_dst`/`r_dir` from, and centres maps on, `site`
+    /// instead of the receivers' centroid.
+    pub fn with_site(mut self, site: Option<Position>) -> Self {
+        self.site = site;
+        self
     }
 
     /// Takes the batches in `applied` (receiver and seq, already in the
@@ -290,27 +298,15 @@ impl Processor {
 
     /// The live view for the HTTP API.
     pub fn snapshot(&self, now_ms: u64) -> Snapshot {
-        live::snapshot(&self.tracker, &self.heard_by, now_ms, self.total_messages)
+        let site = (self.positions.read()).map_or(self.site, |p| site::site(self.site, &p));
+        live::snapshot(live::Inputs {
+            tracker: &self.tracker,
+            heard_by: &self.heard_by,
+            now_ms,
+            messages: self.total_messages,
+            site,
+        })
     }
-}
-
-/// Range of a reception from its receiver, where the aircraft's position
-/// is fresh; adds a coverage record when it is a new furthest.
-fn observe_range(
-    (tracker, coverage): (&Tracker, &mut Coverage),
-    receiver: &str,
-    at: Option<(Position, u32)>,
-    time: u64,
-    out: &mut WriteBatch,
-) -> Option<f64> {
-    let (rx, icao) = at?;
-    let (pos, _) = tracker
-        .get(icao, false)
-        .and_then(|a| a.position())
-        .filter(|(_, t)| time.saturating_sub(*t) <= COVERAGE_POSITION_AGE_MS)?;
-    let (range, record) = coverage.observe(receiver, rx, pos, time)?;
-    out.coverage.extend(record);
-    Some(range)
 }
 
 /// Remembers that `receiver` heard `icao` at `time`.

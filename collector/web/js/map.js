@@ -54,7 +54,8 @@ function loadWorld() {
 
 export function initMap() {
   map = createBaseMap('map');
-  map.setView([52.3, 4.76], 8);
+  map.setView([20, 0], 3); // the world, until the site is known
+  centreOnSite();
   layer = new AircraftLayer().addTo(map);
   receiverLayer = L.layerGroup().addTo(map);
   renderLegend(document.getElementById('alt-legend'));
@@ -97,6 +98,25 @@ export function initMap() {
       requestAnimationFrame(() => keepClearOfPanel(hex));
     }
   });
+}
+
+/**
+ * Centres on the collector's site, the one tar1090 gets from the same
+ * data/receiver.json (site_lat/site_lon, else the receivers' centroid),
+ * as tar1090 does; without a site the first aircraft positions fit the view.
+ * The site is left in the map element's data-site for tests.
+ */
+async function centreOnSite() {
+  try {
+    const r = await apiFetch('data/receiver.json');
+    const rx = r.ok ? await r.json() : null;
+    if (typeof rx?.lat !== 'number' || typeof rx?.lon !== 'number') return;
+    fitted = true;
+    map.setView([rx.lat, rx.lon], 8);
+    map.getContainer().dataset.site = `${rx.lat},${rx.lon}`;
+  } catch {
+    /* no site: the first aircraft fit the view */
+  }
 }
 
 /** Pans so the selected aircraft is not hidden under the details panel (the bottom sheet on phones). */

@@ -1,10 +1,14 @@
 //! One aircraft's merged state: the latest value of every field with when
 //! it was set, and the CPR messages waiting to be paired into a position.
 
+use super::addrtype::TRACK_EXPIRE_MS;
 use super::fields::{AltBaro, Fields, Updated};
 use crate::adsb::CprRaw;
 use crate::cpr::Position;
-use crate::decode::Address;
+use crate::decode::{Address, AddressKind};
+
+/// readsb's `TRACK_EXPIRE_LONG` (`track.h`): how long a callsign lasts.
+const TRACK_EXPIRE_LONG_MS: u64 = 180_000;
 
 /// A CPR message kept until its even/odd partner arrives.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +25,8 @@ pub(crate) struct PendingCpr {
 /// The state of one aircraft, merged from every message heard from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aircraft {
-    /// Address and its kind (from the most trusted message seen).
+    /// Address and its kind: readsb's `type`, kept by readsb's rule
+    /// (see `addrtype.rs`), not simply the latest message's.
     pub address: Address,
     /// When the first message arrived (Unix ms).
     pub first_seen_ms: u64,
@@ -35,6 +40,14 @@ pub struct Aircraft {
     pub updated: Updated,
     /// Latest signal level, dBFS.
     pub rssi: Option<f64>,
+    /// Linear power of the last eight messages with a signal level
+    /// (a ring, `signal_next` counts them), for [`Aircraft::rssi_average`].
+    pub(crate) signal: [f64; 8],
+    pub(crate) signal_next: u64,
+    /// When `address.kind` was last set; `None` before any message.
+    pub(crate) kind_updated_ms: Option<u64>,
+    /// The kind of the message that gave the last accepted position.
+    pub(crate) position_kind: Option<AddressKind>,
     /// When the address was last confirmed by a CRC-checked DF11/17/18.
     pub(crate) confirmed_ms: u64,
     pub(crate) even: Option<PendingCpr>,
@@ -68,6 +81,10 @@ impl Aircraft {
             fields: Fields::default(),
             updated: Updated::default(),
             rssi: None,
+            signal: [0.0; 8],
+            signal_next: 0,
+            kind_updated_ms: None,
+            position_kind: None,
             confirmed_ms: 0,
             even: None,
             odd: None,
@@ -84,6 +101,50 @@ impl Aircraft {
     /// message, the clock the caller passed along with it).
     pub fn position(&self) -> Option<(Position, u64)> {
         self.position
+    }
+
+    /// The kind of message that gave the last accepted position.
+    pub fn position_kind(&self) -> Option<AddressKind> {
+        self.position_kind
+    }
+
+    /// readsb's `rssi` (`json_out.c` `getSignal`), dBFS: the mean linear
+    /// power of the last eight messages; with four to seven it still
+    /// divides by eight, with fewer it is the floor, −49.5 dBFS.
+    pub fn rssi_average(&self) -> f64 {
+        let n = self.signal_next.min(8) as usize;
+        let sum: f64 = match n {
+            4.. => self.signal.iter().take(n).sum(),
+            _ => 0.0,
+        };
+        10.0 * (sum / 8.0 + 1.125e-5).log10()
+    }
+
+    /// Records a message's signal level (dBFS) for [`Aircraft::rssi_average`].
+    pub(crate) fn note_signal(&mut self, dbfs: f64) {
+        let slot = (self.signal_next % 8) as usize;
+        if let Some(s) = self.signal.get_mut(slot) {
+            *s = 10f64.powf(dbfs / 10.0);
+        }
+        self.signal_next += 1;
+        self.rssi = Some(dbfs);
+    }
+
+    /// The fields still valid at `now_ms` by readsb's expiry
+    /// (`track.c` `updateValidities`): `TRACK_EXPIRE` (60 s) for most,
+    /// `TRACK_EXPIRE_LONG` (180 s) for the callsign; the category, ADS-B
+    /// version and SIL type last as long as the aircraft (readsb only
+    /// replaces or resets them).
+    pub fn valid_fields(&self, now_ms: u64) -> Fields {
+        let mut f = self.fields.clone();
+        f.expire(now_ms.saturating_sub(TRACK_EXPIRE_MS), &self.updated);
+        if now_ms.saturating_sub(self.updated.flight) <= TRACK_EXPIRE_LONG_MS {
+            f.flight = self.fields.flight;
+        }
+        f.category = self.fields.category;
+        f.version = self.fields.version;
+        f.sil_type = self.fields.sil_type;
+        f
     }
 
     /// `true` when the latest altitude says the aircraft is on the ground.

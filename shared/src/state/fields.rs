@@ -159,6 +159,8 @@ fields! {
     sil_type: &'static str,
     /// Geometric vertical accuracy.
     gva: u8,
+    /// System design assurance (version 2 operational status).
+    sda: u8,
     /// Flight status alert bit.
     alert: u8,
     /// Flight status SPI bit.
@@ -325,11 +327,13 @@ impl Fields {
                     self.nic_c = Some(o.nic_c);
                 } else {
                     self.nic_baro = Some(u8::from(o.nic_baro));
-                    self.gva = Some(o.gva);
+                    // GVA is a version 2 field (readsb mode_s.c reads it there only).
+                    self.gva = (o.version == 2).then_some(o.gva);
                 }
                 self.nac_p = Some(o.nac_p);
                 self.sil = Some(o.sil);
                 self.sil_type = Some(sil_type(o.sil_per_sample));
+                self.sda = sda(o);
             }
             _ => {}
         }
@@ -360,6 +364,14 @@ impl Fields {
             _ => {}
         }
     }
+}
+
+/// SDA, ME bits 31-32 (operational mode bits 7-8), only in version 2
+/// with operational mode subtype 0 (bits 25-26; DO-260B §2.2.3.2.7.2.4.6,
+/// as readsb's `mode_s.c` reads it).
+fn sda(o: &crate::adsb::OperationalStatus) -> Option<u8> {
+    (o.version == 2 && o.operational_mode >> 14 == 0)
+        .then_some(((o.operational_mode >> 8) & 3) as u8)
 }
 
 fn sil_type(per_sample: bool) -> &'static str {

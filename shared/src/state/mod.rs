@@ -4,15 +4,19 @@
 //!
 //! - `fields.rs`: what one message says, named like readsb's aircraft.json.
 //! - `aircraft.rs`: one aircraft's merged state.
+//! - `addrtype.rs`: readsb's rule for the aircraft's `type`.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
 //! - `position.rs`: CPR pairing, local decoding, position checks.
+//! - `version.rs`: ADS-B version 0 assumed, its NACp and SIL, as readsb.
 //! - `comm_b.rs`: ambiguous Comm-B replies resolved with the aircraft's state.
 
+mod addrtype;
 mod aircraft;
 mod comm_b;
 mod fields;
 mod position;
 mod tracker;
+mod version;
 
 pub use aircraft::Aircraft;
 pub use fields::{AltBaro, Callsign, Category, Fields, Squawk, Updated};

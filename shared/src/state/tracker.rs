@@ -31,10 +31,12 @@
 
 use std::collections::HashMap;
 
+use super::addrtype;
 use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::fields::Fields;
 use super::position::{Arrival, Refs, position};
+use super::version;
 use crate::cpr::Position;
 use crate::decode::{CrcStatus, Message};
 
@@ -169,15 +171,16 @@ impl Tracker {
                     .entry(k)
                     .or_insert_with(|| Aircraft::new(msg.address, now_ms));
                 ac.confirmed_ms = now_ms;
-                ac.address = msg.address;
                 ac
             }
         };
+        addrtype::note_message(ac, msg.address.kind, msg.frame.df(), now_ms);
         let msg = &resolve_comm_b(ac, msg);
         if let Some(ft) = reported_altitude(msg) {
             ac.reported_altitude = Some(ft);
         }
         let mut fields = Fields::from_message(msg);
+        version::assume_v0(ac, msg, &mut fields);
         if let Some(me) = msg.me() {
             let at = Arrival { now_ms, rx_ms };
             let refs = Refs {
@@ -185,13 +188,16 @@ impl Tracker {
                 area: self.area.filter(|_| one_receiver),
             };
             let accepted = position(ac, me, at, refs, self.options.max_range_m, &mut fields);
+            if accepted.is_some() {
+                addrtype::note_position(ac, msg.address.kind, now_ms);
+            }
             if one_receiver && accepted.is_some() {
                 self.area = accepted;
             }
         }
         ac.apply(&fields, now_ms);
-        if rssi.is_some() {
-            ac.rssi = rssi;
+        if let Some(dbfs) = rssi {
+            ac.note_signal(dbfs);
         }
         Some(fields)
     }
@@ -225,13 +231,13 @@ impl Tracker {
         self.aircraft.is_empty()
     }
 
-    /// Drops aircraft not heard since `expire_ms` and fields older than a minute.
+    /// Drops aircraft not heard since `expire_ms` and fields no longer
+    /// valid ([`Aircraft::valid_fields`]).
     pub fn expire(&mut self, now_ms: u64) {
         let cutoff = now_ms.saturating_sub(self.options.expire_ms);
         self.aircraft.retain(|_, a| a.last_seen_ms >= cutoff);
-        let stale = now_ms.saturating_sub(60_000);
         for a in self.aircraft.values_mut() {
-            a.fields.expire(stale, &a.updated);
+            a.fields = a.valid_fields(now_ms);
         }
     }
 }
