@@ -30,6 +30,8 @@ def cell(v):
         return ""
     if isinstance(v, float):
         return repr(v)
+    if isinstance(v, (bytes, bytearray)):
+        return v.hex()
     return str(v)
 
 

@@ -1,7 +1,8 @@
 //! The receptions table of the archive: every reception of every message,
 //! with the message it heard (one row per receiver that heard a
 //! transmission), so multilateration, coverage and receiver studies need
-//! no join. The rows of one part are read in message order.
+//! no join. The rows of one part are read in the order they were stored
+//! (rowid: no sort), which is message order within each batch.
 //!
 //! | column | type | unit / meaning |
 //! |---|---|---|
@@ -11,7 +12,7 @@
 //! | `time_ms` | int64 | message time (its first reception), Unix ms |
 //! | `icao24` | string | address, 6 lowercase hex digits (null if none) |
 //! | `df` | int32 | downlink format |
-//! | `raw` | string | the Mode S message, lowercase hex |
+//! | `raw` | binary | the Mode S message (7 or 14 bytes) |
 //! | `receiver` | string | receiver id |
 //! | `rx_ms` | int64 | when that receiver heard it, Unix ms |
 //! | `timestamp` | int64 | the receiver's 12 MHz clock at reception |
@@ -25,7 +26,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::builder::{Int32Builder, Int64Builder, StringBuilder};
+use arrow_array::builder::{BinaryBuilder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use rusqlite::{Connection, params};
@@ -42,7 +43,7 @@ pub struct Columns {
     time_ms: Int64Builder,
     icao24: StringBuilder,
     df: Int32Builder,
-    raw: StringBuilder,
+    raw: BinaryBuilder,
     receiver: StringBuilder,
     rx_ms: Int64Builder,
     timestamp: Int64Builder,
@@ -56,44 +57,49 @@ impl std::fmt::Debug for Columns {
     }
 }
 
-/// One reception with its message, as read from SQLite.
-struct Reception {
-    message_id: i64,
-    time_ms: Option<i64>,
-    icao: Option<i64>,
-    df: Option<i64>,
-    raw: Option<Vec<u8>>,
-    receiver: String,
-    rx_ms: i64,
-    timestamp: i64,
-    signal: i64,
-}
-
 impl Columns {
-    fn push(&mut self, shard: &str, r: &Reception) {
+    /// Adds the reception in `r` (the columns of [`write`]'s query),
+    /// borrowing its text and bytes from SQLite rather than copying them.
+    fn push(&mut self, shard: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        let time_ms: Option<i64> = r.get(1)?;
+        let icao: Option<i64> = r.get(2)?;
+        let df: Option<i64> = r.get(3)?;
         self.shard.append_value(shard);
-        self.message_id.append_value(r.message_id);
-        self.time
-            .append_option(r.time_ms.map(|t| t.div_euclid(1000)));
-        self.time_ms.append_option(r.time_ms);
-        self.icao24
-            .append_option(r.icao.map(|a| format!("{a:06x}")));
-        self.df.append_option(r.df.map(|d| d as i32));
-        self.raw.append_option(r.raw.as_ref().map(|b| hex(b)));
-        self.receiver.append_value(&r.receiver);
-        self.rx_ms.append_value(r.rx_ms);
-        self.timestamp.append_value(r.timestamp);
-        self.signal.append_value(r.signal as i32);
+        self.message_id.append_value(r.get(0)?);
+        self.time.append_option(time_ms.map(|t| t.div_euclid(1000)));
+        self.time_ms.append_option(time_ms);
+        match icao {
+            Some(a) => self.icao24.append_value(hex24(a)),
+            None => self.icao24.append_null(),
+        }
+        self.df.append_option(df.map(|d| d as i32));
+        self.raw.append_option(r.get_ref(4)?.as_blob_or_null()?);
+        self.receiver.append_value(r.get_ref(5)?.as_str()?);
+        self.rx_ms.append_value(r.get(6)?);
+        self.timestamp.append_value(r.get(7)?);
+        self.signal.append_value(r.get::<_, i64>(8)? as i32);
         self.len += 1;
+        Ok(())
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+/// An address as 6 lowercase hex digits, without an allocation.
+fn hex24(address: i64) -> Hex24 {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 6];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = DIGITS[((address >> (20 - 4 * i)) & 0xf) as usize];
+    }
+    Hex24(out)
+}
+
+/// What [`hex24`] gives: ASCII hex digits.
+struct Hex24([u8; 6]);
+
+impl AsRef<str> for Hex24 {
+    fn as_ref(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("000000")
+    }
 }
 
 impl parquet::Columns for Columns {
@@ -106,7 +112,7 @@ impl parquet::Columns for Columns {
             f("time_ms", DataType::Int64, true),
             f("icao24", DataType::Utf8, true),
             f("df", DataType::Int32, true),
-            f("raw", DataType::Utf8, true),
+            f("raw", DataType::Binary, true),
             f("receiver", DataType::Utf8, false),
             f("rx_ms", DataType::Int64, false),
             f("timestamp", DataType::Int64, false),
@@ -148,24 +154,15 @@ pub fn write(conn: &Connection, part: &Part, shard: &str, path: &Path) -> anyhow
     let mut q = conn.prepare(
         "SELECT r.message_id, m.time_ms, m.icao, m.df, m.raw, r.receiver, r.rx_ms, r.timestamp, r.signal
          FROM receptions r LEFT JOIN messages m ON m.id = r.message_id
-         WHERE r.rx_ms >= ?1 AND r.rx_ms < ?2 AND r.rowid > ?3 AND r.rowid <= ?4
-         ORDER BY r.message_id, r.rx_ms",
+         WHERE r.rowid > ?3 AND r.rowid <= ?4 AND +r.rx_ms >= ?1 AND +r.rx_ms < ?2
+         ORDER BY r.rowid",
     )?;
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
     while let Some(r) = rows.next()? {
-        let rec = Reception {
-            message_id: r.get(0)?,
-            time_ms: r.get(1)?,
-            icao: r.get(2)?,
-            df: r.get(3)?,
-            raw: r.get(4)?,
-            receiver: r.get(5)?,
-            rx_ms: r.get(6)?,
-            timestamp: r.get(7)?,
-            signal: r.get(8)?,
-        };
-        sink.push(|c| c.push(shard, &rec))?;
+        let mut pushed = Ok(());
+        sink.push(|c| pushed = c.push(shard, r))?;
+        pushed?;
     }
     let (rows, file) = sink.finish()?;
     file.sync_all()?;
