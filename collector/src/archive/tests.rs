@@ -24,16 +24,22 @@ fn plan_all(conn: &mut Connection) -> Vec<Part> {
     ledger::plan(conn, i64::MAX, "archive", "eu1").unwrap()
 }
 
-#[tokio::test]
-async fn a_part_holds_its_hours_rows_in_opensky_units() {
+/// The fixture's database with every part planned; the parts of `table`.
+async fn planned(table: Table) -> (tempfile::TempDir, fixture::Fixture, Connection, Vec<Part>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let fx = fixture::fill(&db).await;
     let mut conn = crate::store::open(&db).unwrap();
-    let parts: Vec<Part> = plan_all(&mut conn)
+    let parts = plan_all(&mut conn)
         .into_iter()
-        .filter(|p| p.table == Table::Positions)
+        .filter(|p| p.table == table)
         .collect();
+    (dir, fx, conn, parts)
+}
+
+#[tokio::test]
+async fn a_part_holds_its_hours_rows_in_opensky_units() {
+    let (dir, fx, conn, parts) = planned(Table::Positions).await;
     let total: i64 = parts
         .iter()
         .map(|p| {
@@ -78,14 +84,7 @@ async fn a_part_holds_its_hours_rows_in_opensky_units() {
 
 #[tokio::test]
 async fn a_reception_is_archived_with_its_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite");
-    let fx = fixture::fill(&db).await;
-    let mut conn = crate::store::open(&db).unwrap();
-    let parts: Vec<Part> = plan_all(&mut conn)
-        .into_iter()
-        .filter(|p| p.table == Table::Receptions)
-        .collect();
+    let (dir, fx, conn, parts) = planned(Table::Receptions).await;
     assert_eq!(parts.len(), 1, "{parts:?}");
     assert!(parts[0].key.starts_with("archive/receptions/date="));
     let path = dir.path().join("r.parquet");

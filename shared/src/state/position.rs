@@ -129,6 +129,22 @@ fn resolve(
     }
 }
 
+/// The global decode of the pair `e`, `o` (the position of the odd one
+/// when `odd`); a surface pair needs `quadrant` to pick its 90° quadrant.
+fn pair(
+    e: PendingCpr,
+    o: PendingCpr,
+    odd: bool,
+    surface: bool,
+    quadrant: Option<Position>,
+) -> Option<Position> {
+    if surface {
+        quadrant.and_then(|r| cpr::surface_global(e.cpr, o.cpr, odd, r).ok())
+    } else {
+        cpr::airborne_global(e.cpr, o.cpr, odd).ok()
+    }
+}
+
 /// Global decode when a pair within the time window exists, else local
 /// against the aircraft's recent position or the receiver.
 fn resolve_timed(
@@ -151,12 +167,7 @@ fn resolve_timed(
         && let (Some(te), Some(to)) = (e.at_ms, o.at_ms)
         && te.abs_diff(to) <= window
     {
-        let decoded = if surface {
-            refs.quadrant(own)
-                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
-        } else {
-            cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
-        };
+        let decoded = pair(e, o, cpr.odd, surface, refs.quadrant(own));
         if let Some(p) = decoded {
             return Some((p, true));
         }
@@ -205,12 +216,7 @@ fn resolve_untimed(
         && o.surface == surface
         && e.seq.abs_diff(o.seq) == 1
     {
-        let decoded = if surface {
-            refs.quadrant(own)
-                .and_then(|r| cpr::surface_global(e.cpr, o.cpr, cpr.odd, r).ok())
-        } else {
-            cpr::airborne_global(e.cpr, o.cpr, cpr.odd).ok()
-        };
+        let decoded = pair(e, o, cpr.odd, surface, refs.quadrant(own));
         if let Some(p) = decoded {
             let anchors = [own, ac.last_pair, receiver];
             ac.last_pair = Some(p);
