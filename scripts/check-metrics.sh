@@ -38,14 +38,17 @@ wait_http "http://127.0.0.1:$http/readyz"
 start_sim_and_agents "$bin" "$work" 40 1 "$beast" "$mqtt" --http-listen "127.0.0.1:$agent_http"
 wait_http "http://127.0.0.1:$agent_http/metrics"
 
-# A Beast recording back-filled with the agent's pacing off: stamped as
-# read, 40,000 frames land in a second or two of reception time and the
-# collector drops what is over its rate limit.
+# A Beast recording without its receiver clock (timestamps zeroed: a
+# clocked file is timed by its clock, not stamped as read), back-filled
+# with the agent's pacing off: stamped as read, 40,000 frames land in a
+# second or two of reception time and the collector drops what is over
+# its rate limit.
 python3 - "$work/flood.beast" <<'EOF'
 import sys
 with open("../shared/data/long_flight.csv") as f, open(sys.argv[1], "wb") as out:
     for i, line in zip(range(40_000), f):
         raw = bytes.fromhex(line.strip().split(",")[1])
+        raw = raw[:2] + bytes(6) + raw[8:]
         out.write(raw[:1] + raw[1:].replace(b"\x1a", b"\x1a\x1a"))
 EOF
 "$bin/cloudradar-agent" --receiver-id flood-1 --data-dir "$work/agent-flood" \
