@@ -6,17 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{DATA, agent, mosquitto, subscriber, wait_for, whole_recording_arrives};
-
-/// The offset saved for the (only) file input, if any.
-fn saved_offset(inputs: &std::path::Path) -> Option<u64> {
-    let entry = std::fs::read_dir(inputs)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().ends_with(".pos"))?;
-    let text = std::fs::read_to_string(entry.path()).ok()?;
-    text.split_whitespace().nth(1)?.parse().ok()
-}
+use common::{DATA, agent, mosquitto, saved_offset, subscriber, wait_for, whole_recording_arrives};
 
 #[test]
 fn a_recording_killed_midway_and_restarted_arrives_exactly_once() {

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use cloudradar_shared::format::{beast, csv};
-use common::{DATA, LONG_FLIGHT_ACCEPTED, agent, mosquitto, subscriber_with, wait_for};
+use common::{
+    DATA, LONG_FLIGHT_ACCEPTED, agent, mosquitto, saved_offset, subscriber_with, wait_for,
+};
 
 /// Writes long_flight.csv as a Beast file at `path`, its mtime the time
 /// of the last frame; returns every frame's timestamp.
@@ -43,16 +45,6 @@ fn mtime_us(path: &Path) -> i64 {
     t.duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_micros() as i64
-}
-
-/// The offset saved for the (only) file input, if any.
-fn saved_offset(inputs: &Path) -> Option<u64> {
-    let entry = std::fs::read_dir(inputs)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().ends_with(".pos"))?;
-    let text = std::fs::read_to_string(entry.path()).ok()?;
-    text.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[test]

@@ -19,6 +19,16 @@ pub const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")
 
 /// Mosquitto on a port of its own, anyone allowed unless `extra` says
 /// otherwise; `extra` follows its listener line.
+/// The offset saved for the (only) file input, if any.
+pub fn saved_offset(inputs: &Path) -> Option<u64> {
+    let entry = std::fs::read_dir(inputs)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with(".pos"))?;
+    let text = std::fs::read_to_string(entry.path()).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
 pub fn mosquitto(dir: &Path, extra: &str) -> Mosquitto {
     Mosquitto::start(dir, extra)
 }
