@@ -191,13 +191,22 @@ try {
   });
 
   await step('clicking a table row opens its details', async () => {
+    // Rows are pooled and re-sorted on every snapshot, so a row found by its
+    // hex may show another aircraft by the time the mouse lands. Filtering to
+    // one aircraft keeps the row under the pointer.
     const hex = await page.$eval('[data-testid=aircraft-row]', (r) => r.dataset.hex);
+    await page.fill('[data-testid=table-filter]', hex);
+    await page.waitForFunction((h) => {
+      const rows = [...document.querySelectorAll('[data-testid=aircraft-row]')];
+      return rows.some((r) => r.dataset.hex === h) && rows.every((r) => r.textContent.toLowerCase().includes(h));
+    }, hex);
     await page.click(`[data-testid=aircraft-row][data-hex="${hex}"]`);
     await page.waitForSelector('[data-testid=details-panel]:not([hidden])');
     await page.waitForFunction((h) => document.querySelector('[data-testid=details-hex]').textContent.trim() === h, hex);
     log(`row ${hex} -> details`);
     await shot(page, 'table-details.png');
     await page.click('[data-testid=details-close]');
+    await page.fill('[data-testid=table-filter]', '');
   });
 
   await step('the receivers page lists the receivers', async () => {
