@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::archive_rows::{Row, expected_positions, expected_receptions};
+use support::archive_rows::{Row, expected_flights, expected_positions, expected_receptions};
 use support::scenario::scrape;
 use support::*;
 
@@ -60,6 +60,9 @@ impl Archiving {
             PREFIX,
             "--archive-delay-minutes",
             "0",
+            // Flights are due a minute after their hour.
+            "--flight-gap-s",
+            "60",
             "--archive-interval-s",
             "1",
             // The recording is from 2023.
@@ -113,15 +116,27 @@ impl Archiving {
         self.query("SELECT count(*) FROM archive_parts WHERE done = 0")
     }
 
-    /// Waits until every position and reception is in a part marked done.
+    /// Waits until every position and reception, and every flight ended
+    /// more than the flight gap before the current hour, is in a part
+    /// marked done.
     fn wait_archived(&self) {
         wait_for!(Duration::from_secs(120), || {
             let total = self.query(
                 "SELECT (SELECT count(*) FROM positions) + (SELECT count(*) FROM receptions)",
             );
-            let archived =
-                self.query("SELECT coalesce(sum(rows), 0) FROM archive_parts WHERE done = 1");
-            total > 0 && archived == total && self.pending() == 0
+            let archived = self.query(
+                "SELECT coalesce(sum(rows), 0) FROM archive_parts
+                 WHERE done = 1 AND tbl IN ('positions', 'receptions')",
+            );
+            let due_ms =
+                (cloudradar_shared::time::now_ms() as i64 - 60_000) / 3_600_000 * 3_600_000;
+            let flights_left = self.query(&format!(
+                "SELECT count(*) FROM flights f WHERE f.last_seen_ms < {due_ms}
+                   AND NOT EXISTS (SELECT 1 FROM archive_parts p WHERE p.tbl = 'flights'
+                     AND p.done = 1 AND p.hour = f.last_seen_ms / 3600000
+                     AND f.id > p.after_rowid AND f.id <= p.upto_rowid)"
+            ));
+            total > 0 && archived == total && flights_left == 0 && self.pending() == 0
         });
     }
 
@@ -142,9 +157,9 @@ impl Archiving {
         out
     }
 
-    /// What pyarrow and DuckDB read, each as sorted positions and
-    /// reception lines.
-    fn read_back(&self) -> BTreeMap<String, (Vec<Row>, Vec<String>)> {
+    /// What pyarrow and DuckDB read, each as sorted positions, reception
+    /// lines and flight lines.
+    fn read_back(&self) -> BTreeMap<String, Tables> {
         let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/venv/bin/python");
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -177,10 +192,17 @@ impl Archiving {
                 };
                 let mut rows: Vec<Row> = read("positions").lines().map(Row::parse).collect();
                 rows.sort_by(Row::cmp);
-                let mut lines: Vec<String> =
-                    read("receptions").lines().map(str::to_string).collect();
-                lines.sort();
-                (engine.to_string(), (rows, lines))
+                let lines = |table| {
+                    let mut lines: Vec<String> = read(table).lines().map(str::to_string).collect();
+                    lines.sort();
+                    lines
+                };
+                let tables = Tables {
+                    positions: rows,
+                    receptions: lines("receptions"),
+                    flights: lines("flights"),
+                };
+                (engine.to_string(), tables)
             })
             .collect()
     }
@@ -225,19 +247,36 @@ impl Archiving {
     }
 }
 
-/// Every engine read exactly SQLite's positions and receptions, and
-/// every done part is one object.
+/// What one engine read.
+struct Tables {
+    positions: Vec<Row>,
+    receptions: Vec<String>,
+    flights: Vec<String>,
+}
+
+/// Every engine read exactly SQLite's positions, receptions and archived
+/// flights, and every done part is one object.
 fn assert_archive_matches(a: &Archiving) {
     let positions = expected_positions(&a.db());
     let receptions = expected_receptions(&a.db(), "collector");
+    let flights = expected_flights(&a.db(), "collector");
     assert!(positions.len() > 1_000, "{} positions", positions.len());
-    for (engine, (rows, lines)) in a.read_back() {
-        assert_eq!(rows.len(), positions.len(), "{engine}: positions");
-        let first_bad = rows.iter().zip(&positions).find(|(r, e)| r != e);
+    assert!(!flights.is_empty(), "no flight archived");
+    let archived =
+        a.query("SELECT sum(rows) FROM archive_parts WHERE done = 1 AND tbl = 'flights'");
+    assert_eq!(flights.len() as i64, archived, "each archived flight once");
+    for (engine, read) in a.read_back() {
+        assert_eq!(read.positions.len(), positions.len(), "{engine}: positions");
+        let first_bad = read.positions.iter().zip(&positions).find(|(r, e)| r != e);
         assert!(first_bad.is_none(), "{engine}: {first_bad:?}");
-        assert_eq!(lines.len(), receptions.len(), "{engine}: receptions");
-        let first_bad = lines.iter().zip(&receptions).find(|(r, e)| r != e);
-        assert!(first_bad.is_none(), "{engine}: {first_bad:?}");
+        for (table, got, want) in [
+            ("receptions", &read.receptions, &receptions),
+            ("flights", &read.flights, &flights),
+        ] {
+            assert_eq!(got.len(), want.len(), "{engine}: {table}");
+            let first_bad = got.iter().zip(want).find(|(r, e)| r != e);
+            assert!(first_bad.is_none(), "{engine}: {table}: {first_bad:?}");
+        }
     }
     let parts = a.query("SELECT count(*) FROM archive_parts WHERE done = 1 AND rows > 0");
     assert_eq!(a.objects().len() as i64, parts, "one object per part");

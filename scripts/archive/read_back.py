@@ -3,7 +3,7 @@
 pyarrow (its S3 filesystem with an endpoint override) and DuckDB (its httpfs
 extension), and writes what each read as CSV, one row a line, sorted, for
 the archive tests to compare with SQLite: <engine>-positions.csv and
-<engine>-receptions.csv.
+<engine>-receptions.csv and <engine>-flights.csv.
 
 Usage: read_back.py --endpoint http://127.0.0.1:PORT --bucket B --prefix P --out DIR
 Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
@@ -22,6 +22,8 @@ COLUMNS = {
                   "date", "hour"],
     "receptions": ["shard", "message_id", "time_ms", "icao24", "df", "raw", "receiver",
                    "rx_ms", "timestamp", "signal", "date", "hour"],
+    "flights": ["shard", "flight_id", "icao24", "callsign", "firstseen", "lastseen",
+                "firstseen_ms", "lastseen_ms", "date", "hour"],
 }
 
 

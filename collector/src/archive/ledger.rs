@@ -16,17 +16,20 @@ pub enum Table {
     Positions,
     /// Receptions with their messages ([`super::receptions`]).
     Receptions,
+    /// Flights, by the hour they ended ([`super::flights`]).
+    Flights,
 }
 
 impl Table {
     /// Every archived table.
-    pub const ALL: [Table; 2] = [Table::Positions, Table::Receptions];
+    pub const ALL: [Table; 3] = [Table::Positions, Table::Receptions, Table::Flights];
 
     /// Its name in SQLite, in the ledger and in the archive's keys.
     pub fn name(self) -> &'static str {
         match self {
             Self::Positions => "positions",
             Self::Receptions => "receptions",
+            Self::Flights => "flights",
         }
     }
 
@@ -102,11 +105,29 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<Vec<Part>> {
     Ok(parts)
 }
 
-/// Records a new part for every table and hour before `before_hour` that
-/// has rows past its last part, and returns them.
+/// Where [`plan`] stops: hours before these are due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// For positions and receptions (rows only ever added).
+    pub rows_before_hour: i64,
+    /// For flights: an hour of flights is due once the flight gap has
+    /// passed after its end, when none of its flights can grow any more.
+    pub flights_before_hour: i64,
+}
+
+impl Due {
+    /// Every hour, those not yet complete included.
+    pub const ALL: Due = Due {
+        rows_before_hour: i64::MAX,
+        flights_before_hour: i64::MAX,
+    };
+}
+
+/// Records a new part for every table and due hour that has rows past its
+/// last part, and returns them.
 pub fn plan(
     conn: &mut Connection,
-    before_hour: i64,
+    due: Due,
     prefix: &str,
     shard: &str,
 ) -> rusqlite::Result<Vec<Part>> {
@@ -115,22 +136,11 @@ pub fn plan(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut parts = Vec::new();
     for table in Table::ALL {
-        let mut q = tx.prepare_cached(
-            "SELECT hour, after, max_rowid FROM (
-               SELECT h.hour, h.max_rowid, coalesce((SELECT max(p.upto_rowid) FROM archive_parts p
-                 WHERE p.tbl = h.tbl AND p.hour = h.hour), 0) AS after
-               FROM archive_hours h WHERE h.tbl = ?1 AND h.hour < ?2)
-             WHERE max_rowid > after ORDER BY hour",
-        )?;
-        let found = q.query_map(params![table.name(), before_hour], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in found {
-            let (hour, after, upto) = row?;
+        let found = match table {
+            Table::Flights => flight_hours(&tx, due.flights_before_hour)?,
+            _ => row_hours(&tx, table, due.rows_before_hour)?,
+        };
+        for (hour, after, upto) in found {
             let key = key(prefix, table, shard, hour, after, upto);
             parts.push(Part {
                 table,
@@ -152,6 +162,55 @@ pub fn plan(
     }
     tx.commit()?;
     Ok(parts)
+}
+
+/// (hour, after, upto) of every hour of `table` before `before_hour` with
+/// rows past its last part, from the writer's tally.
+fn row_hours(
+    tx: &Connection,
+    table: Table,
+    before_hour: i64,
+) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    let mut q = tx.prepare_cached(
+        "SELECT hour, after, max_rowid FROM (
+           SELECT h.hour, h.max_rowid, coalesce((SELECT max(p.upto_rowid) FROM archive_parts p
+             WHERE p.tbl = h.tbl AND p.hour = h.hour), 0) AS after
+           FROM archive_hours h WHERE h.tbl = ?1 AND h.hour < ?2)
+         WHERE max_rowid > after ORDER BY hour",
+    )?;
+    q.query_map(params![table.name(), before_hour], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?
+    .collect()
+}
+
+/// (hour, after, upto) of every hour before `before_hour` with flights
+/// (by the hour of their end) past its last part. A flight in a part is
+/// closed (the writer starts a new one rather than extend it), so only
+/// flights newer than every part, or ending after the last archived hour,
+/// can be new to the archive.
+fn flight_hours(tx: &Connection, before_hour: i64) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    let (newest, last_hour): (i64, i64) = tx.query_row(
+        "SELECT coalesce(max(upto_rowid), 0), coalesce(max(hour), -1) FROM archive_parts WHERE tbl = 'flights'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut q = tx.prepare_cached(
+        "SELECT hour, after, upto FROM (
+           SELECT f.last_seen_ms / 3600000 AS hour, max(f.id) AS upto,
+             coalesce((SELECT max(p.upto_rowid) FROM archive_parts p
+               WHERE p.tbl = 'flights' AND p.hour = f.last_seen_ms / 3600000), 0) AS after
+           FROM flights f
+           WHERE (f.id > ?1 OR f.last_seen_ms >= ?2) AND f.last_seen_ms < ?3
+           GROUP BY f.last_seen_ms / 3600000)
+         WHERE upto > after ORDER BY hour",
+    )?;
+    let before_ms = before_hour.saturating_mul(3_600_000);
+    q.query_map(
+        params![newest, (last_hour + 1) * 3_600_000, before_ms],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?
+    .collect()
 }
 
 /// Marks `part` uploaded with `rows` rows in `bytes` bytes.

@@ -1,6 +1,6 @@
 //! The Parquet archive: history written to S3 (the backup bucket) as
 //! hour-partitioned Parquet files, one dataset per table
-//! ([`positions`], [`receptions`] with their messages), that DuckDB, Trino and pyarrow query in
+//! ([`positions`], [`receptions`] with their messages, [`flights`]), that DuckDB, Trino and pyarrow query in
 //! place, so SQLite only needs to keep recent days.
 //!
 //! Exactly once: an hour's rows are written in parts, each the rows of
@@ -13,7 +13,9 @@
 //! Talks to: the database file (its own connection, beside the writer)
 //! and S3.
 
+pub mod flights;
 pub mod ledger;
+mod messages;
 pub mod parquet;
 pub mod positions;
 pub mod receptions;
@@ -29,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backup::s3::{self, Object, Target};
 use crate::component::{Component, Tasks};
 use crate::config::Config;
-use ledger::{Part, Table};
+use ledger::{Due, Part, Table};
 
 /// The Parquet media type (IANA, 2024).
 const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
@@ -44,6 +46,7 @@ pub struct Archive {
     prefix: String,
     shard: String,
     delay: Duration,
+    flight_gap: Duration,
     every: Duration,
 }
 
@@ -73,6 +76,7 @@ impl Archive {
             prefix: config.archive_prefix.clone(),
             shard: config.archive_shard.clone(),
             delay: Duration::from_secs(config.archive_delay_minutes * 60),
+            flight_gap: Duration::from_secs(config.flight_gap_s),
             every: Duration::from_secs(config.archive_interval_s),
         })
     }
@@ -82,16 +86,21 @@ impl Archive {
     /// `delay` ago. Stops at the first failure (the rest wait for the
     /// next pass, in order).
     pub async fn pass(&self) -> anyhow::Result<Pass> {
-        let before_hour = (time::now_ms() as i64 - self.delay.as_millis() as i64) / 3_600_000;
-        self.pass_before(before_hour).await
+        let done_ms = time::now_ms() as i64 - self.delay.as_millis() as i64;
+        self.pass_before(Due {
+            rows_before_hour: done_ms / 3_600_000,
+            flights_before_hour: (done_ms - self.flight_gap.as_millis() as i64) / 3_600_000,
+        })
+        .await
     }
 
-    /// [`Archive::pass`] for every hour, those not yet due included.
+    /// [`Archive::pass`] for every hour, those not yet due included (open
+    /// flights are archived as they are, and closed).
     pub async fn pass_all(&self) -> anyhow::Result<Pass> {
-        self.pass_before(i64::MAX).await
+        self.pass_before(Due::ALL).await
     }
 
-    async fn pass_before(&self, before_hour: i64) -> anyhow::Result<Pass> {
+    async fn pass_before(&self, due: Due) -> anyhow::Result<Pass> {
         let (db, prefix, shard) = (
             self.database.clone(),
             self.prefix.clone(),
@@ -100,7 +109,7 @@ impl Archive {
         let parts = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Part>> {
             let mut conn = crate::store::open(&db)?;
             let mut parts = ledger::pending(&conn)?;
-            parts.extend(ledger::plan(&mut conn, before_hour, &prefix, &shard)?);
+            parts.extend(ledger::plan(&mut conn, due, &prefix, &shard)?);
             Ok(parts)
         })
         .await
@@ -135,6 +144,7 @@ impl Archive {
             match p.table {
                 Table::Positions => positions::write(&conn, &p, &path),
                 Table::Receptions => receptions::write(&conn, &p, &shard, &path),
+                Table::Flights => flights::write(&conn, &p, &shard, &path),
             }
         })
         .await

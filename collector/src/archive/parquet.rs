@@ -9,8 +9,9 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 /// Rows per record batch and per row group.
 pub const CHUNK: usize = 65_536;
@@ -19,6 +20,12 @@ pub const CHUNK: usize = 65_536;
 pub trait Columns: Default {
     /// The table's schema.
     fn schema() -> Arc<Schema>;
+    /// Columns written without a dictionary, in the given encoding: those
+    /// with (nearly) a distinct value per row, where building a dictionary
+    /// costs CPU only to be thrown away.
+    fn encodings() -> &'static [(&'static str, Encoding)] {
+        &[]
+    }
     /// Rows added since the last [`Columns::finish`].
     fn rows(&self) -> usize;
     /// The rows added as one record batch; the builders start empty again.
@@ -37,10 +44,16 @@ pub struct ParquetSink<W: Write + Send, C: Columns> {
 impl<W: Write + Send, C: Columns> ParquetSink<W, C> {
     /// A sink writing to `out`.
     pub fn new(out: W) -> anyhow::Result<Self> {
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(CHUNK))
-            .build();
+            .set_max_row_group_row_count(Some(CHUNK));
+        for &(column, encoding) in C::encodings() {
+            let path = ColumnPath::from(column);
+            props = props
+                .set_column_dictionary_enabled(path.clone(), false)
+                .set_column_encoding(path, encoding);
+        }
+        let props = props.build();
         Ok(Self {
             writer: ArrowWriter::try_new(out, C::schema(), Some(props))?,
             cols: C::default(),

@@ -26,12 +26,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use ::parquet::basic::Encoding;
 use arrow_array::builder::{BinaryBuilder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use rusqlite::{Connection, params};
 
 use super::ledger::Part;
+use super::messages::{Message, Messages, Statements};
 use super::parquet::{self, ParquetSink};
 
 /// Column builders for one record batch.
@@ -58,26 +60,29 @@ impl std::fmt::Debug for Columns {
 }
 
 impl Columns {
-    /// Adds the reception in `r` (the columns of [`write`]'s query),
-    /// borrowing its text and bytes from SQLite rather than copying them.
-    fn push(&mut self, shard: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
-        let time_ms: Option<i64> = r.get(1)?;
-        let icao: Option<i64> = r.get(2)?;
-        let df: Option<i64> = r.get(3)?;
+    /// Adds the reception in `r` (the columns of [`write`]'s query) with
+    /// the message it heard, borrowing the receiver's text from SQLite.
+    fn push(
+        &mut self,
+        shard: &str,
+        r: &rusqlite::Row<'_>,
+        m: Option<&Message>,
+    ) -> rusqlite::Result<()> {
         self.shard.append_value(shard);
         self.message_id.append_value(r.get(0)?);
-        self.time.append_option(time_ms.map(|t| t.div_euclid(1000)));
-        self.time_ms.append_option(time_ms);
-        match icao {
+        self.time
+            .append_option(m.map(|m| m.time_ms.div_euclid(1000)));
+        self.time_ms.append_option(m.map(|m| m.time_ms));
+        match m.and_then(|m| m.icao) {
             Some(a) => self.icao24.append_value(hex24(a)),
             None => self.icao24.append_null(),
         }
-        self.df.append_option(df.map(|d| d as i32));
-        self.raw.append_option(r.get_ref(4)?.as_blob_or_null()?);
-        self.receiver.append_value(r.get_ref(5)?.as_str()?);
-        self.rx_ms.append_value(r.get(6)?);
-        self.timestamp.append_value(r.get(7)?);
-        self.signal.append_value(r.get::<_, i64>(8)? as i32);
+        self.df.append_option(m.map(|m| m.df as i32));
+        self.raw.append_option(m.map(Message::raw));
+        self.receiver.append_value(r.get_ref(1)?.as_str()?);
+        self.rx_ms.append_value(r.get(2)?);
+        self.timestamp.append_value(r.get(3)?);
+        self.signal.append_value(r.get::<_, i64>(4)? as i32);
         self.len += 1;
         Ok(())
     }
@@ -120,6 +125,16 @@ impl parquet::Columns for Columns {
         ]))
     }
 
+    fn encodings() -> &'static [(&'static str, Encoding)] {
+        &[
+            ("message_id", Encoding::DELTA_BINARY_PACKED),
+            ("time_ms", Encoding::DELTA_BINARY_PACKED),
+            ("rx_ms", Encoding::DELTA_BINARY_PACKED),
+            ("timestamp", Encoding::PLAIN),
+            ("raw", Encoding::PLAIN),
+        ]
+    }
+
     fn rows(&self) -> usize {
         self.len
     }
@@ -148,21 +163,31 @@ impl parquet::Columns for Columns {
 
 /// Writes `part`'s receptions (and their messages) from `conn` to the
 /// Parquet file `path`; returns the rows written. A reception whose
-/// message retention already deleted keeps its own columns.
+/// message retention already deleted keeps its own columns. Receptions
+/// and messages are two forward scans (see [`Messages`]).
 pub fn write(conn: &Connection, part: &Part, shard: &str, path: &Path) -> anyhow::Result<i64> {
     let mut sink = ParquetSink::<_, Columns>::new(std::fs::File::create(path)?)?;
     let mut q = conn.prepare(
-        "SELECT r.message_id, m.time_ms, m.icao, m.df, m.raw, r.receiver, r.rx_ms, r.timestamp, r.signal
-         FROM receptions r LEFT JOIN messages m ON m.id = r.message_id
-         WHERE r.rowid > ?3 AND r.rowid <= ?4 AND +r.rx_ms >= ?1 AND +r.rx_ms < ?2
-         ORDER BY r.rowid",
+        "SELECT message_id, receiver, rx_ms, timestamp, signal FROM receptions
+         WHERE rowid > ?3 AND rowid <= ?4 AND +rx_ms >= ?1 AND +rx_ms < ?2
+         ORDER BY rowid",
     )?;
+    let mut statements = Statements::prepare(conn)?;
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
-    while let Some(r) = rows.next()? {
-        let mut pushed = Ok(());
-        sink.push(|c| pushed = c.push(shard, r))?;
-        pushed?;
+    if let Some(first) = rows.next()? {
+        let mut messages = Messages::new(&mut statements, first.get(0)?)?;
+        let mut r = first;
+        loop {
+            let m = messages.get(r.get(0)?)?;
+            let mut pushed = Ok(());
+            sink.push(|c| pushed = c.push(shard, r, m.as_ref()))?;
+            pushed?;
+            match rows.next()? {
+                Some(next) => r = next,
+                None => break,
+            }
+        }
     }
     let (rows, file) = sink.finish()?;
     file.sync_all()?;

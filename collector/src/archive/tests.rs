@@ -7,7 +7,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rusqlite::Connection;
 
 use super::ledger::{self, Part, Table};
-use super::{positions, receptions};
+use super::{flights, positions, receptions};
 use crate::store::fixture::{self, KLM};
 
 fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
@@ -21,7 +21,7 @@ fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
 }
 
 fn plan_all(conn: &mut Connection) -> Vec<Part> {
-    ledger::plan(conn, i64::MAX, "archive", "eu1").unwrap()
+    ledger::plan(conn, ledger::Due::ALL, "archive", "eu1").unwrap()
 }
 
 /// The fixture's database with every part planned; the parts of `table`.
@@ -122,12 +122,13 @@ async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     let db = dir.path().join("db.sqlite");
     fixture::fill(&db).await;
     let mut conn = crate::store::open(&db).unwrap();
-    let first = plan_all(&mut conn);
+    let mut first = plan_all(&mut conn);
     assert!(!first.is_empty());
+    first.sort_by_key(|p| (p.hour, p.table.name(), p.after));
     assert_eq!(
         ledger::pending(&conn).unwrap(),
         first,
-        "recorded before upload"
+        "recorded before upload (in hour and table order)"
     );
     assert!(plan_all(&mut conn).is_empty(), "no new rows, no new part");
     for p in &first {
@@ -148,7 +149,11 @@ async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     )
     .unwrap();
     let next = plan_all(&mut conn);
-    let upto = first.iter().find(|p| p.hour == hour).unwrap().upto;
+    let upto = first
+        .iter()
+        .find(|p| p.hour == hour && p.table == Table::Positions)
+        .unwrap()
+        .upto;
     assert_eq!(next.len(), 1);
     assert_eq!(
         (next[0].hour, next[0].after, next[0].upto),
@@ -156,4 +161,42 @@ async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     );
     let path = dir.path().join("late.parquet");
     assert_eq!(positions::write(&conn, &next[0], &path).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn flights_are_archived_by_their_end_and_new_ones_become_the_next_part() {
+    let (dir, fx, mut conn, parts) = planned(Table::Flights).await;
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert!(parts[0].key.starts_with("archive/flights/date="));
+    let path = dir.path().join("f.parquet");
+    assert_eq!(flights::write(&conn, &parts[0], "eu1", &path).unwrap(), 2);
+    let batch = &read(&path)[0];
+    let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+    assert_eq!(
+        col("icao24").as_string::<i32>().value(0),
+        format!("{KLM:06x}")
+    );
+    assert_eq!(col("callsign").as_string::<i32>().value(1), "DLH4AB");
+    assert_eq!(col("shard").as_string::<i32>().value(1), "eu1");
+    let int = |name: &str, row| col(name).as_primitive::<Int64Type>().value(row);
+    assert_eq!(
+        (int("firstseen_ms", 1), int("lastseen", 1)),
+        (fx.base + 5_000, fx.base / 1000 + 5)
+    );
+    assert!(
+        plan_all(&mut conn).is_empty(),
+        "nothing new, nothing planned"
+    );
+    // A new flight ending in the same hour.
+    conn.execute(
+        "INSERT INTO flights (icao, callsign, first_seen_ms, last_seen_ms) VALUES (7, 'X', ?1, ?1)",
+        [fx.base + 6_000],
+    )
+    .unwrap();
+    let next = plan_all(&mut conn);
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        (next[0].table, next[0].after, next[0].upto),
+        (Table::Flights, 2, 3)
+    );
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_receiver_minutes_span.sql"),
     include_str!("migrations/0005_applied_batches_time.sql"),
     include_str!("migrations/0006_archive_parts.sql"),
+    include_str!("migrations/0007_flights_by_end.sql"),
 ];
 
 /// The schema version this build writes.

@@ -347,8 +347,10 @@ fn status(tx: &Transaction<'_>, s: &StatusRow) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Extends the aircraft's latest flight with this callsign if it was seen
-/// within the gap, else starts a new flight.
+/// Extends the aircraft's latest flight not yet in the archive if it has
+/// this callsign and was seen within the gap, else starts a new flight.
+/// (A flight in an archive part is closed: extending it would move it to
+/// another hour of the archive and store it twice.)
 fn upsert_flight(
     tx: &Transaction<'_>,
     icao: i64,
@@ -357,7 +359,13 @@ fn upsert_flight(
     gap_ms: i64,
 ) -> anyhow::Result<()> {
     let latest: Option<(i64, String, i64)> = tx
-        .prepare_cached("SELECT id, callsign, last_seen_ms FROM flights WHERE icao = ?1 ORDER BY last_seen_ms DESC LIMIT 1")?
+        .prepare_cached(
+            "SELECT f.id, f.callsign, f.last_seen_ms FROM flights f WHERE f.icao = ?1
+               AND NOT EXISTS (SELECT 1 FROM archive_parts p
+                 WHERE p.tbl = 'flights' AND p.hour = f.last_seen_ms / 3600000
+                   AND p.after_rowid < f.id AND p.upto_rowid >= f.id)
+             ORDER BY f.last_seen_ms DESC LIMIT 1",
+        )?
         .query_row(params![icao], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match latest {

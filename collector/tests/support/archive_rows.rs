@@ -105,3 +105,27 @@ pub fn expected_receptions(db: &Connection, shard: &str) -> Vec<String> {
     lines.sort();
     lines
 }
+
+/// The flights in a done archive part, as `read_back.py` writes them,
+/// sorted.
+pub fn expected_flights(db: &Connection, shard: &str) -> Vec<String> {
+    let mut q = db
+        .prepare(
+            "SELECT ?1 || ',' || f.id || ',' || printf('%06x', f.icao) || ',' || f.callsign || ','
+                    || (f.first_seen_ms / 1000) || ',' || (f.last_seen_ms / 1000) || ','
+                    || f.first_seen_ms || ',' || f.last_seen_ms || ','
+                    || strftime('%Y-%m-%d', f.last_seen_ms / 1000, 'unixepoch') || ','
+                    || CAST(strftime('%H', f.last_seen_ms / 1000, 'unixepoch') AS INTEGER)
+             FROM flights f WHERE EXISTS (SELECT 1 FROM archive_parts p
+               WHERE p.tbl = 'flights' AND p.done = 1 AND p.hour = f.last_seen_ms / 3600000
+                 AND f.id > p.after_rowid AND f.id <= p.upto_rowid)",
+        )
+        .expect("prepare");
+    let mut lines: Vec<String> = q
+        .query_map([shard], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    lines.sort();
+    lines
+}
