@@ -6,6 +6,7 @@
 //! - `aircraft.rs`: one aircraft's merged state.
 //! - `addrtype.rs`: readsb's rule for the aircraft's `type`.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
+//! - `expiry.rs`: fields and aircraft expire on the data's own time.
 //! - `position.rs`: CPR pairing, local decoding, position checks.
 //! - `version.rs`: ADS-B version 0 assumed, its NACp and SIL, as readsb.
 //! - `comm_b.rs`: ambiguous Comm-B replies resolved with the aircraft's state.
@@ -13,6 +14,7 @@
 mod addrtype;
 mod aircraft;
 mod comm_b;
+mod expiry;
 mod fields;
 mod position;
 mod tracker;
