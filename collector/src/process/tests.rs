@@ -166,6 +166,54 @@ mod live {
         assert_eq!((a["nic"].as_u64(), a["rc"].as_u64()), (Some(8), Some(186)));
     }
 
+    /// readsb's `true_heading`: BDS 6,0's magnetic heading plus the
+    /// WMM2020 declination at the aircraft, unless it is 45° or more off
+    /// the track.
+    #[test]
+    fn true_heading_is_the_bds60_heading_plus_the_declination_there() {
+        use cloudradar_shared::encode::{bds60, df20};
+        use cloudradar_shared::geomag;
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        let velocity = me::velocity(450.0, 90.0, 0, true, None);
+        send(&mut p, 1, df17(ICAO, 5, velocity), T0 + 500, 128);
+        send(
+            &mut p,
+            2,
+            df20(ICAO, 0, 35_000, bds60(85.0, 250, 0.78, 0)),
+            T0 + 1_000,
+            128,
+        );
+        let a = aircraft(&p, T0 + 1_000, "4840d6");
+        let (mag, lat, lon) = (&a["mag_heading"], &a["lat"], &a["lon"]);
+        let (Some(mag), Some(lat), Some(lon)) = (mag.as_f64(), lat.as_f64(), lon.as_f64()) else {
+            panic!("heading and position: {a}");
+        };
+        let year = geomag::decimal_year(T0 + 1_000);
+        let dec = geomag::declination(lat, lon, 35_000.0 * 0.0003048, year).expect("declination");
+        let true_heading = a["true_heading"].as_f64().expect("true_heading");
+        assert!(
+            (true_heading - (mag + dec)).abs() <= 0.005,
+            "{mag} + {dec} vs {a}"
+        );
+        // 180° against a 90° track: more crab than any aircraft flies.
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        send(&mut p, 1, df17(ICAO, 5, velocity), T0 + 500, 128);
+        send(
+            &mut p,
+            2,
+            df20(ICAO, 0, 35_000, bds60(180.0, 250, 0.78, 0)),
+            T0 + 1_000,
+            128,
+        );
+        let a = aircraft(&p, T0 + 1_000, "4840d6");
+        assert!(
+            a.get("mag_heading").is_some() && a.get("true_heading").is_none(),
+            "{a}"
+        );
+    }
+
     #[test]
     fn rssi_with_fewer_than_four_levels_is_readsbs_floor() {
         let mut p = processor();

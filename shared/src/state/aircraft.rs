@@ -74,6 +74,9 @@ pub struct Aircraft {
     pub(crate) swept_messages: u64,
     /// Wall time of the first sweep after the latest message (Unix ms).
     pub(crate) heard_wall_ms: u64,
+    /// The magnetic declination at the aircraft and when it was computed
+    /// (data time), reused for 5 s as readsb does.
+    pub(crate) declination: Option<(f64, u64)>,
 }
 
 impl Aircraft {
@@ -101,6 +104,7 @@ impl Aircraft {
             reported_altitude: None,
             swept_messages: 0,
             heard_wall_ms: 0,
+            declination: None,
         }
     }
 

@@ -36,6 +36,7 @@ use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::expiry;
 use super::fields::Fields;
+use super::heading;
 use super::position::{Arrival, Refs, position};
 use super::version;
 use crate::cpr::Position;
@@ -212,6 +213,7 @@ impl Tracker {
                 self.area = accepted;
             }
         }
+        heading::derive_true_heading(ac, &mut fields, now_ms);
         ac.apply(&fields, now_ms);
         if let Some(dbfs) = rssi {
             ac.note_signal(dbfs);
