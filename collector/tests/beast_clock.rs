@@ -89,12 +89,6 @@ fn unmatched(beast: &HashMap<i64, Vec<Fix>>, csv: &HashMap<i64, Vec<Fix>>) -> Ve
 }
 
 #[test]
-// Flaky under load (a clean-clone CI run stored 11,172 positions from the
-// CSV back-fill against 11,433 from Beast): the collector expires aircraft
-// by its own wall clock between batches, so a back-fill of 2023 traffic
-// loses state whenever batches come slowly. Run by hand until expiry
-// follows the data's time: cargo test -p cloudradar-collector --test beast_clock -- --ignored
-#[ignore = "flaky until aircraft expiry follows the data's time; run by hand"]
 fn a_beast_backfill_stores_the_positions_of_its_csv_recording() {
     let dir = tempfile::tempdir().expect("tmp");
     let beast_file: PathBuf = dir.path().join("long_flight.beast");
@@ -126,8 +120,6 @@ fn a_beast_backfill_stores_the_positions_of_its_csv_recording() {
         missing.len(),
         extra.len()
     );
-    // A few positions differ run to run in both back-fills alike (the
-    // collector expires 2023 aircraft on its own clock between batches).
     eprintln!(
         "beast only (first 10): {:?}\ncsv only (first 10): {:?}",
         &missing[..missing.len().min(10)],

@@ -14,6 +14,7 @@
 //! - [`encode`]: bit-exact frames from physical values (for the simulator).
 //! - [`format`]: receiver stream formats (Beast, AVR, CSV recordings).
 //! - [`state`]: per-aircraft state merged from all messages, with positions.
+//! - [`geomag`]: magnetic declination from the World Magnetic Model (WMM2020).
 //! - [`wire`]: the versioned, compressed agent → collector batch format and MQTT topics.
 //! - [`redact`]: masking secrets (passwords in URLs) in printed configuration and logs.
 //! - `settings` (feature `settings`): the binaries' configuration layers
@@ -33,6 +34,7 @@ pub mod decode;
 pub mod encode;
 pub mod format;
 pub mod frame;
+pub mod geomag;
 pub mod mqtt_url;
 pub mod random;
 pub mod redact;

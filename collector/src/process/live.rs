@@ -4,9 +4,8 @@
 //! so API reads are a copy of ready bytes. Listed are the aircraft readsb
 //! lists: with a valid position, or heard twice and in the last minute.
 //!
-//! Not emitted: `true_heading` (readsb derives it from the magnetic
-//! heading with the WMM2020 model, which we do not have), `wd`/`ws`,
-//! `oat`/`tat`, `nav_modes`, `calc_track`, `lastPosition`, `rr_lat`.
+//! Not emitted: `wd`/`ws`, `oat`/`tat`, `nav_modes`, `calc_track`,
+//! `lastPosition`, `rr_lat`.
 
 use std::collections::HashMap;
 

@@ -280,7 +280,10 @@ impl Processor {
         }
     }
 
-    /// Drops aircraft and receptions that have gone quiet.
+    /// Bounds memory at wall time `now_ms`: drops aircraft quiet in data
+    /// and in wall time (state follows the data's own time, see
+    /// `cloudradar_shared::state`), and "heard by" receptions older than
+    /// the live view shows.
     pub fn expire(&mut self, now_ms: u64) {
         self.tracker.expire(now_ms);
         metrics::gauge!("cloudradar_collector_dedup_entries").set(self.dedup.len() as f64);

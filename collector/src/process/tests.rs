@@ -38,6 +38,56 @@ fn batches_already_in_the_database_are_repeats_from_the_start() {
     );
 }
 
+/// Regression: the pipeline's sweep at the wall clock dropped aircraft
+/// whose data time was behind it, so a back-fill (or a feed delivered
+/// after a pause) lost its CPR state by how fast batches came. The same
+/// frames now give the same positions however long the wall pause.
+#[test]
+fn a_wall_clock_pause_between_batches_changes_no_stored_position() {
+    use cloudradar_shared::encode::{df17, me};
+    const T0: u64 = 1_700_000_000_000;
+    let at = |i: u64| {
+        let pos = Position {
+            lat: 52.0 + i as f64 * 0.001,
+            lon: 4.0,
+        };
+        let frame = df17(
+            0x4840D6,
+            5,
+            me::airborne_position(11, pos, 35_000, i % 2 == 1),
+        );
+        Batch {
+            receiver_id: "rx-a".into(),
+            seq: i,
+            created_ms: T0 + i * 1_000,
+            frames: vec![WireFrame {
+                rx_ms: T0 + i * 1_000,
+                // Timed, by a receiver's 12 MHz clock.
+                timestamp: 1 + i * 12_000_000,
+                signal: 0,
+                frame,
+            }],
+        }
+    };
+    // Live (wall = data time) and a back-fill three years on.
+    for wall in [T0, T0 + 3 * 365 * 86_400_000] {
+        let run = |pause_ms: u64| {
+            // No receiver position: a position needs an even/odd pair.
+            let mut p = Processor::new(0, 1_000, Arc::default());
+            let mut positions = Vec::new();
+            for i in 0..6 {
+                let now = wall + i * 1_000 + if i >= 3 { pause_ms } else { 0 };
+                p.expire(now);
+                positions.extend(p.process(&at(i), now).positions);
+            }
+            positions
+        };
+        let (steady, paused) = (run(0), run(600_000));
+        assert_eq!(steady.len(), 5, "every message after the first pairs");
+        assert_eq!(paused, steady, "wall clock {wall}");
+    }
+}
+
 mod live {
     //! The live snapshot against readsb's aircraft.json rules (`json_out.c`
     //! `sprintAircraftObject`, `README-json.md`); expected values come from
@@ -114,6 +164,54 @@ mod live {
         assert_eq!(a["mlat"], Value::Array(vec![]));
         assert_eq!(a["tisb"], Value::Array(vec![]));
         assert_eq!((a["nic"].as_u64(), a["rc"].as_u64()), (Some(8), Some(186)));
+    }
+
+    /// readsb's `true_heading`: BDS 6,0's magnetic heading plus the
+    /// WMM2020 declination at the aircraft, unless it is 45° or more off
+    /// the track.
+    #[test]
+    fn true_heading_is_the_bds60_heading_plus_the_declination_there() {
+        use cloudradar_shared::encode::{bds60, df20};
+        use cloudradar_shared::geomag;
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        let velocity = me::velocity(450.0, 90.0, 0, true, None);
+        send(&mut p, 1, df17(ICAO, 5, velocity), T0 + 500, 128);
+        send(
+            &mut p,
+            2,
+            df20(ICAO, 0, 35_000, bds60(85.0, 250, 0.78, 0)),
+            T0 + 1_000,
+            128,
+        );
+        let a = aircraft(&p, T0 + 1_000, "4840d6");
+        let (mag, lat, lon) = (&a["mag_heading"], &a["lat"], &a["lon"]);
+        let (Some(mag), Some(lat), Some(lon)) = (mag.as_f64(), lat.as_f64(), lon.as_f64()) else {
+            panic!("heading and position: {a}");
+        };
+        let year = geomag::decimal_year(T0 + 1_000);
+        let dec = geomag::declination(lat, lon, 35_000.0 * 0.0003048, year).expect("declination");
+        let true_heading = a["true_heading"].as_f64().expect("true_heading");
+        assert!(
+            (true_heading - (mag + dec)).abs() <= 0.005,
+            "{mag} + {dec} vs {a}"
+        );
+        // 180° against a 90° track: more crab than any aircraft flies.
+        let mut p = processor();
+        send(&mut p, 0, position(1.0), T0, 128);
+        send(&mut p, 1, df17(ICAO, 5, velocity), T0 + 500, 128);
+        send(
+            &mut p,
+            2,
+            df20(ICAO, 0, 35_000, bds60(180.0, 250, 0.78, 0)),
+            T0 + 1_000,
+            128,
+        );
+        let a = aircraft(&p, T0 + 1_000, "4840d6");
+        assert!(
+            a.get("mag_heading").is_some() && a.get("true_heading").is_none(),
+            "{a}"
+        );
     }
 
     #[test]

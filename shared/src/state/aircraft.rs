@@ -69,6 +69,14 @@ pub struct Aircraft {
     /// the aircraft is on the ground (where `alt_baro` says `ground`): the
     /// altitude from which Comm-B inference derives airspeeds.
     pub(crate) reported_altitude: Option<i32>,
+    /// `messages` at the latest sweep ([`super::Tracker::expire`]), which
+    /// tells it whether a message arrived since.
+    pub(crate) swept_messages: u64,
+    /// Wall time of the first sweep after the latest message (Unix ms).
+    pub(crate) heard_wall_ms: u64,
+    /// The magnetic declination at the aircraft and when it was computed
+    /// (data time), reused for 5 s as readsb does.
+    pub(crate) declination: Option<(f64, u64)>,
 }
 
 impl Aircraft {
@@ -94,6 +102,9 @@ impl Aircraft {
             last_pair: None,
             rejected_positions: 0,
             reported_altitude: None,
+            swept_messages: 0,
+            heard_wall_ms: 0,
+            declination: None,
         }
     }
 

@@ -127,6 +127,9 @@ fields! {
     roll: f64,
     /// Magnetic heading, degrees.
     mag_heading: f64,
+    /// True heading, degrees: the magnetic heading plus the WMM2020
+    /// declination at the aircraft (readsb's derivation, `heading.rs`).
+    true_heading: f64,
     /// Barometric vertical rate, ft/min.
     baro_rate: i32,
     /// Geometric vertical rate, ft/min.

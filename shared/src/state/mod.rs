@@ -6,6 +6,8 @@
 //! - `aircraft.rs`: one aircraft's merged state.
 //! - `addrtype.rs`: readsb's rule for the aircraft's `type`.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
+//! - `heading.rs`: the true heading from the magnetic one, as readsb.
+//! - `expiry.rs`: fields and aircraft expire on the data's own time.
 //! - `position.rs`: CPR pairing, local decoding, position checks.
 //! - `version.rs`: ADS-B version 0 assumed, its NACp and SIL, as readsb.
 //! - `comm_b.rs`: ambiguous Comm-B replies resolved with the aircraft's state.
@@ -13,7 +15,9 @@
 mod addrtype;
 mod aircraft;
 mod comm_b;
+mod expiry;
 mod fields;
+mod heading;
 mod position;
 mod tracker;
 mod version;

@@ -34,7 +34,9 @@ use std::collections::HashMap;
 use super::addrtype;
 use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
+use super::expiry;
 use super::fields::Fields;
+use super::heading;
 use super::position::{Arrival, Refs, position};
 use super::version;
 use crate::cpr::Position;
@@ -50,7 +52,8 @@ pub struct TrackerOptions {
     pub max_range_m: f64,
     /// How long a confirmed address keeps address/parity replies trusted.
     pub trust_window_ms: u64,
-    /// Aircraft not heard for this long are dropped by [`Tracker::expire`].
+    /// An aircraft not heard for this long (in data time) expires: a later
+    /// message starts it afresh, and [`Tracker::expire`] drops it.
     pub expire_ms: u64,
 }
 
@@ -74,6 +77,9 @@ pub struct Tracker {
     /// The latest position of any aircraft heard through
     /// [`Tracker::update`]/[`Tracker::update_untimed`] (one receiver).
     area: Option<Position>,
+    /// The latest data time of any message applied: the "now" of the
+    /// data, against which the sweep measures quiet aircraft.
+    clock_ms: u64,
 }
 
 fn key(msg: &Message) -> u32 {
@@ -87,6 +93,7 @@ impl Tracker {
             aircraft: HashMap::new(),
             options,
             area: None,
+            clock_ms: 0,
         }
     }
 
@@ -159,7 +166,16 @@ impl Tracker {
         one_receiver: bool,
     ) -> Option<Fields> {
         let k = key(msg);
-        let trust_window = self.options.trust_window_ms;
+        let (trust_window, expire_ms) = (self.options.trust_window_ms, self.options.expire_ms);
+        // An aircraft quiet for `expire_ms` of data time is gone, however
+        // recently (in wall time) the sweep last looked at it.
+        if self
+            .aircraft
+            .get(&k)
+            .is_some_and(|ac| expiry::expired_before(ac, now_ms, expire_ms))
+        {
+            self.aircraft.remove(&k);
+        }
         let ac = match msg.crc {
             CrcStatus::AddressParity => match self.aircraft.get_mut(&k) {
                 Some(ac) if now_ms.saturating_sub(ac.confirmed_ms) <= trust_window => ac,
@@ -174,6 +190,8 @@ impl Tracker {
                 ac
             }
         };
+        self.clock_ms = self.clock_ms.max(now_ms);
+        expiry::expire_fields(ac, now_ms);
         addrtype::note_message(ac, msg.address.kind, msg.frame.df(), now_ms);
         let msg = &resolve_comm_b(ac, msg);
         if let Some(ft) = reported_altitude(msg) {
@@ -195,6 +213,7 @@ impl Tracker {
                 self.area = accepted;
             }
         }
+        heading::derive_true_heading(ac, &mut fields, now_ms);
         ac.apply(&fields, now_ms);
         if let Some(dbfs) = rssi {
             ac.note_signal(dbfs);
@@ -231,14 +250,20 @@ impl Tracker {
         self.aircraft.is_empty()
     }
 
-    /// Drops aircraft not heard since `expire_ms` and fields no longer
-    /// valid ([`Aircraft::valid_fields`]).
-    pub fn expire(&mut self, now_ms: u64) {
-        let cutoff = now_ms.saturating_sub(self.options.expire_ms);
-        self.aircraft.retain(|_, a| a.last_seen_ms >= cutoff);
-        for a in self.aircraft.values_mut() {
-            a.fields = a.valid_fields(now_ms);
-        }
+    /// Bounds memory at wall time `wall_ms`: drops aircraft quiet for
+    /// `expire_ms` both in data time and in wall time (see `expiry.rs`).
+    /// Fields expire on the data's time as messages arrive, and the live
+    /// view applies [`Aircraft::valid_fields`] at its own clock, so this
+    /// changes no output.
+    pub fn expire(&mut self, wall_ms: u64) {
+        let (clock, expire_ms) = (self.clock_ms, self.options.expire_ms);
+        self.aircraft
+            .retain(|_, a| expiry::keep(a, clock, wall_ms, expire_ms));
+    }
+
+    /// The latest data time of any message applied (Unix ms; 0 before any).
+    pub fn clock_ms(&self) -> u64 {
+        self.clock_ms
     }
 }
 
