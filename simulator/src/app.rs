@@ -56,10 +56,16 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     }
     let _ = std::io::stdout().flush();
     let mut truth = match &config.truth {
-        Some(p) => Some(BufWriter::new(
-            std::fs::File::create(p)
-                .with_context(|| format!("creating ground truth {}", p.display()))?,
-        )),
+        Some(p) => {
+            let mut w = BufWriter::new(
+                std::fs::File::create(p)
+                    .with_context(|| format!("creating ground truth {}", p.display()))?,
+            );
+            for r in &engine.receivers {
+                writeln!(w, "{}", receiver_truth(r))?;
+            }
+            Some(w)
+        }
         None => None,
     };
     let mut replay = match &config.replay {
@@ -106,6 +112,17 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     }
     fleet.stop().await;
     Ok(())
+}
+
+/// The ground truth line of receiver `r`: its true and reported site
+/// and its clock class.
+fn receiver_truth(r: &Receiver) -> serde_json::Value {
+    json!({
+        "type": "receiver", "t": 0.0, "id": r.id,
+        "lat": r.site.position.lat, "lon": r.site.position.lon, "alt_m": r.site.alt_m,
+        "reported_lat": r.site.reported.lat, "reported_lon": r.site.reported.lon,
+        "reported_alt_m": r.site.reported_alt_m, "clock": r.clock.params().kind,
+    })
 }
 
 /// The virtual agents (agent fleet mode), one per receiver; none without
@@ -204,13 +221,14 @@ impl Outputs {
         Ok(Self { beast, avr, serial })
     }
 
-    /// Prints where receiver `r` can be reached (one line).
+    /// Prints where receiver `r` can be reached (one line), at the
+    /// position it reports (what its owner would give its agent).
     fn print(&self, r: &Receiver) {
         println!(
-            "receiver {} at {:.4},{:.4}: beast {} avr {}{}",
+            "receiver {} at {:.6},{:.6}: beast {} avr {}{}",
             r.id,
-            r.position.lat,
-            r.position.lon,
+            r.site.reported.lat,
+            r.site.reported.lon,
             self.beast
                 .as_ref()
                 .map(|s| s.addr.to_string())
@@ -288,9 +306,9 @@ impl Clock {
                     beast::write(&rec.rx, &mut out.beast[rec.receiver]);
                     avr::write(&rec.rx, &mut out.avr[rec.receiver]);
                     if let Some(batch) = out.fleet.get_mut(rec.receiver) {
-                        // Wall-clock reception time: the simulated time on
-                        // the 12 MHz clock, scaled back.
-                        let sim_ms = rec.rx.timestamp as f64 / 12_000.0;
+                        // Wall-clock reception time: the true time of
+                        // arrival, scaled back.
+                        let sim_ms = rec.t * 1000.0;
                         batch.push(WireFrame {
                             rx_ms: start_ms + (sim_ms / config.speed) as u64,
                             timestamp: rec.rx.timestamp,
@@ -301,7 +319,12 @@ impl Clock {
                 },
                 |tf, _| {
                     if with_truth {
-                        out.truth.push(json!({"type": "frame", "t": tf.t, "icao": tf.icao, "raw": tf.raw, "heard": tf.heard}));
+                        out.truth.push(json!({
+                            "type": "frame", "t": tf.t, "icao": tf.icao,
+                            "mode_s_only": tf.mode_s_only, "lat": tf.lat, "lon": tf.lon,
+                            "alt_ft": tf.alt_ft, "alt_geom_m": tf.alt_geom_m,
+                            "raw": tf.raw, "heard": tf.heard,
+                        }));
                     }
                 },
             );
