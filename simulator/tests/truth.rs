@@ -118,6 +118,28 @@ fn truth_at(states: &[(f64, HashMap<String, Truth>)], icao: &str, t: f64) -> Opt
     })
 }
 
+/// Where the frame line says its aircraft was agrees with the states
+/// around it (interpolated over a second: within the sagitta of a
+/// standard turn, 1.6 m; the state at the end of the 0.1 s step would be
+/// up to 25 m off).
+fn frame_line_agrees(at: &Truth, truth: &Truth, icao: &str, t: f64) {
+    let off = distance_m(
+        Position {
+            lat: at.lat,
+            lon: at.lon,
+        },
+        Position {
+            lat: truth.lat,
+            lon: truth.lon,
+        },
+    );
+    assert!(
+        off < 5.0,
+        "{icao} at t={t}: frame line {off:.1} m from the states"
+    );
+    assert!((at.alt - truth.alt).abs() < 10.0, "{icao} at t={t}");
+}
+
 #[test]
 fn decoded_frames_reproduce_the_recorded_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,25 +181,7 @@ fn decoded_frames_reproduce_the_recorded_truth() {
         let icao = format!("{:06x}", m.address.icao);
         let truth = truth_at(&states, &icao, *t).filter(|x| x.airborne);
         if let Some(truth) = truth {
-            // Where the frame line says its aircraft was agrees with the
-            // states around it (interpolated over a second: within the
-            // sagitta of a standard turn, 1.6 m; the state at the end of
-            // the 0.1 s step would be up to 25 m off).
-            let off = distance_m(
-                Position {
-                    lat: at.lat,
-                    lon: at.lon,
-                },
-                Position {
-                    lat: truth.lat,
-                    lon: truth.lon,
-                },
-            );
-            assert!(
-                off < 5.0,
-                "{icao} at t={t}: frame line {off:.1} m from the states"
-            );
-            assert!((at.alt - truth.alt).abs() < 10.0, "{icao} at t={t}");
+            frame_line_agrees(at, &truth, &icao, *t);
             sources += 1;
         }
         let Some(fields) = tracker.update(&m, 1_000_000 + (t * 1000.0) as u64, None) else {
