@@ -64,6 +64,10 @@ pub struct Engine {
     noise: Noise,
     rng: Rng,
     pending: Vec<Transmission>,
+    /// Transmissions due after the step that produced them (the end of a
+    /// beam dwell), sent in the next one so every receiver's stream
+    /// stays in time order.
+    carried: Vec<Transmission>,
     /// Each aircraft's address, position and altitude at the start of the step.
     before: Vec<(u32, Position, f64)>,
 }
@@ -89,6 +93,7 @@ impl Engine {
             noise: config.noise,
             rng: Rng::new(config.seed.wrapping_mul(31).wrapping_add(7)),
             pending: Vec::new(),
+            carried: Vec::new(),
             before: Vec::new(),
         }
     }
@@ -115,6 +120,7 @@ impl Engine {
         self.traffic.step(dt);
         let t1 = self.traffic.elapsed();
         self.pending.clear();
+        self.pending.append(&mut self.carried);
         self.schedule.emit(
             &self.traffic.aircraft,
             t0,
@@ -122,8 +128,15 @@ impl Engine {
             &mut self.rng,
             &mut self.pending,
         );
+        let due = self.pending.partition_point(|tx| tx.t <= t1);
+        self.carried.extend(self.pending.drain(due..));
         for tx in &self.pending {
-            let Some(a) = self.traffic.aircraft.get(tx.index) else {
+            let Some(a) = self
+                .traffic
+                .aircraft
+                .get(tx.index)
+                .filter(|a| a.icao == tx.icao)
+            else {
                 continue;
             };
             let src = source_at(a, self.before.get(tx.index), tx.t, t0, t1);
@@ -163,8 +176,7 @@ impl Engine {
 
 /// Where aircraft `a` was at `t` in the step from `t0` to `t1`: along the
 /// line from its state at `t0` (`before`, if the slot held the same
-/// aircraft then) to its state now, extended a little past `t1` for the
-/// later replies of a beam dwell.
+/// aircraft then) to its state now.
 fn source_at(
     a: &Aircraft,
     before: Option<&(u32, Position, f64)>,

@@ -9,8 +9,8 @@
 //!   and where it says it is; `geo.rs`: WGS84 ECEF distances.
 //! - `engine.rs`: ties them together, no I/O.
 //! - `output/`: Beast and AVR TCP servers per receiver.
-//! - `app.rs`: the real-time loop and ground truth file; `replay.rs`: a
-//!   recording played instead of simulated traffic.
+//! - `app.rs`: the real-time loop; `truth.rs`: the ground truth file;
+//!   `replay.rs`: a recording played instead of simulated traffic.
 //! - `config/`: the scenario; `cli.rs`: the command line over it;
 //!   `rng.rs`: the deterministic generator.
 
@@ -28,3 +28,4 @@ pub mod rng;
 pub mod schedule;
 pub mod site;
 pub mod traffic;
+pub mod truth;

@@ -21,6 +21,8 @@ pub struct Transmission {
     pub t: f64,
     /// Index of the aircraft in the traffic list.
     pub index: usize,
+    /// Its address (a later aircraft may take the slot).
+    pub icao: u32,
     /// The frame.
     pub frame: Frame,
 }
@@ -58,7 +60,9 @@ impl Schedule {
         }
     }
 
-    /// Appends every transmission due in `(t0, t1]` to `out`.
+    /// Appends every transmission due in `(t0, t1]` to `out` and sorts it
+    /// by time; the later replies of a beam dwell starting by `t1` may
+    /// fall a few ms after it.
     pub fn emit(
         &mut self,
         traffic: &[Aircraft],
@@ -116,6 +120,7 @@ impl Emitter<'_> {
         self.out.push(Transmission {
             t,
             index: self.index,
+            icao: self.a.icao,
             frame,
         });
     }

@@ -143,6 +143,8 @@ fn receptions_arrive_from_where_the_truth_says_the_aircraft_was() {
         }
     }
     assert!(checked > 20_000, "{checked}");
+    // In order of transmission, beam dwells across steps included.
+    assert!(sent.windows(2).all(|w| w[0].0.t <= w[1].0.t));
 }
 
 /// The default clocks: each receiver's timestamps are a line in true
