@@ -3,16 +3,18 @@
 //! (ADS-B or not) reply with DF4/5/20/21, which is all a receiver hears
 //! from an aircraft without ADS-B besides its DF11 squitters.
 //!
-//! Rates: terminal SSRs rotate in 4–5 s, en-route SSRs in 8–12 s (ICAO
-//! Doc 9684, Manual on the SSR Systems, §3); in the Netherlands an
-//! aircraft is in the beam of several at once. Each time a beam sweeps an
-//! aircraft the radar takes a surveillance reply (DF4 altitude or DF5
-//! identity) and, under the European enhanced surveillance mandate
-//! (Regulation (EU) No 1207/2011, Annex II: BDS 4,0, 5,0 and 6,0 every
-//! scan, elementary BDS 2,0 on change), Comm-B replies with BDS 4,0 and
-//! 6,0, plus BDS 2,0 every fourth scan. (BDS 5,0 is not encoded here.)
-//! Four radars give about two replies a second over the central area, a
-//! few a second with bursts of three or four replies per beam dwell.
+//! What the rates rest on: terminal SSRs turn in about 4–5 s, en-route
+//! SSRs in 8–12 s (ICAO Doc 9684, Manual on the Secondary Surveillance
+//! Radar Systems), and in European airspace an aircraft is usually in the
+//! cover of several at once. Each time a beam sweeps an aircraft the radar
+//! takes a surveillance reply (DF4 altitude, DF5 identity every third
+//! scan) and the Comm-B registers enhanced surveillance radars extract
+//! each scan, BDS 4,0 and 6,0 (EUROCONTROL's EHS set, which Regulation
+//! (EU) No 1207/2011 requires of transponders, also has BDS 5,0, not
+//! encoded here), plus BDS 2,0 (identification) every fourth scan. Four
+//! radars: 3.25 replies a sweep × (2/4.8 + 1/8 + 1/10) sweeps a second ≈
+//! 2.1 replies a second where all four cover, in bursts a few ms apart;
+//! `tests/mlat.rs` measures 1.3 a second averaged over a 200 km area.
 
 use cloudradar_shared::Frame;
 use cloudradar_shared::cpr::{Position, distance_m};
@@ -110,4 +112,80 @@ pub fn replies(a: &Aircraft, alt: i32, scan: u32) -> Vec<Frame> {
         out.push(encode::df20(a.icao, fs, alt, encode::bds20(&a.callsign)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traffic::{Equipment, Phase};
+    use cloudradar_shared::decode::{DecodeOptions, decode};
+
+    fn plane(at: Position, alt_ft: f64) -> Aircraft {
+        Aircraft {
+            icao: 0x48_4CB8,
+            callsign: "KLM1234".into(),
+            squawk: 0x1234,
+            category: "A3",
+            equipment: Equipment::ModeS,
+            phase: Phase::Overflight,
+            lat: at.lat,
+            lon: at.lon,
+            alt_ft,
+            gs: 450.0,
+            track: 90.0,
+            vrate: 0.0,
+            target_track: 90.0,
+            target_alt: alt_ft,
+            target_gs: 450.0,
+            transmitting: true,
+        }
+    }
+
+    const EHAM: Position = Position {
+        lat: 52.3086,
+        lon: 4.7639,
+    };
+
+    #[test]
+    fn the_beam_reaches_an_aircraft_when_it_points_at_its_azimuth() {
+        let r = Radar::around(EHAM)[0];
+        // Due east of the radar: a quarter turn after the beam points north.
+        let a = plane(destination(EHAM, 90.0, 50_000.0), 30_000.0);
+        let first = r.next_sweep(&a, 0.0);
+        assert!((first - r.period_s / 4.0).abs() < 0.01, "{first}");
+        let next = r.next_sweep(&a, first + 1e-9);
+        assert!((next - first - r.period_s).abs() < 1e-9, "{next}");
+    }
+
+    #[test]
+    fn cover_ends_at_the_range_and_below_the_horizon() {
+        let r = Radar::around(EHAM)[0];
+        assert!(r.covers(&plane(destination(EHAM, 10.0, 100_000.0), 30_000.0)));
+        // Past its 80 NM.
+        assert!(!r.covers(&plane(destination(EHAM, 10.0, 160_000.0), 30_000.0)));
+        // 100 km out at 500 ft: under the horizon (about 71 km).
+        assert!(!r.covers(&plane(destination(EHAM, 10.0, 100_000.0), 500.0)));
+    }
+
+    #[test]
+    fn replies_are_valid_frames_from_the_aircraft() {
+        let a = plane(EHAM, 30_000.0);
+        let opts = DecodeOptions::default();
+        let dfs: Vec<Vec<u8>> = (0..4)
+            .map(|scan| replies(&a, 30_000, scan).iter().map(|f| f.df()).collect())
+            .collect();
+        assert_eq!(
+            dfs,
+            [
+                vec![5, 20, 21, 20],
+                vec![4, 20, 20],
+                vec![4, 20, 21],
+                vec![5, 20, 20]
+            ]
+        );
+        for f in replies(&a, 30_000, 0) {
+            let m = decode(&f, &opts).expect("reply decodes");
+            assert_eq!(m.address.icao, a.icao);
+        }
+    }
 }

@@ -66,6 +66,7 @@ pub struct Source {
     pub ecef: Ecef,
 }
 
+/// What one receiver made of one transmission.
 #[derive(Debug, Clone, Copy)]
 pub struct Heard {
     /// The frame as received (possibly damaged).
