@@ -3,14 +3,16 @@
 # broker; Redis if redis-server is installed, else the embedded buffer;
 # SQLite in ./.demo), a simulator with several receivers and a few hundred
 # aircraft, and one agent per receiver. Prints the URLs; Ctrl-C stops all.
+# The four default receivers (one at the airport, three on a 60 km ring)
+# all hear the central area, as multilateration needs.
 #
-# Settings (environment): DEMO_AIRCRAFT (300), DEMO_RECEIVERS (3),
+# Settings (environment): DEMO_AIRCRAFT (300), DEMO_RECEIVERS (4),
 # DEMO_HTTP (127.0.0.1:8080), DEMO_MQTT_PORT (1883), DEMO_BEAST_BASE (30005).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 aircraft=${DEMO_AIRCRAFT:-300}
-receivers=${DEMO_RECEIVERS:-3}
+receivers=${DEMO_RECEIVERS:-4}
 http=${DEMO_HTTP:-127.0.0.1:8080}
 mqtt_port=${DEMO_MQTT_PORT:-1883}
 beast_base=${DEMO_BEAST_BASE:-30005}

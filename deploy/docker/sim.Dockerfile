@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# cloudradar-sim: simulated receivers serving Beast on 30005-30007 (deploy/docker/sim.toml).
+# cloudradar-sim: simulated receivers serving Beast on 30005-30008 (deploy/docker/sim.toml).
 # Build from the repository root: docker build -f deploy/docker/sim.Dockerfile -t cloudradar-sim .
 
 FROM rust:1-bookworm AS builder
@@ -22,7 +22,7 @@ COPY deploy/docker/sim.toml /etc/cloudradar/sim.toml
 ENV CLOUDRADAR_SIM_CONFIG=/etc/cloudradar/sim.toml
 VOLUME ["/data"]
 USER 10001:10001
-EXPOSE 30005 30006 30007
+EXPOSE 30005 30006 30007 30008
 # The simulator has no HTTP endpoint; healthy means the first Beast port
 # accepts connections (bash's /dev/tcp, no extra packages).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

@@ -9,18 +9,18 @@ use std::time::Duration;
 use anyhow::Context;
 use cloudradar_shared::format::{avr, beast};
 use cloudradar_shared::time::now_ms;
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use cloudradar_shared::wire::WireFrame;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, SerialFormat};
-use crate::engine::Engine;
+use crate::engine::{Engine, Reception};
 use crate::output::fleet::{FleetSettings, VirtualAgent};
 use crate::output::{SerialOutput, StreamServer, WireFormat};
 use crate::receiver::Receiver;
 use crate::replay::Replay;
+use crate::truth;
 
 /// Servers of one receiver.
 #[derive(Debug)]
@@ -56,10 +56,7 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
     }
     let _ = std::io::stdout().flush();
     let mut truth = match &config.truth {
-        Some(p) => Some(BufWriter::new(
-            std::fs::File::create(p)
-                .with_context(|| format!("creating ground truth {}", p.display()))?,
-        )),
+        Some(p) => Some(truth::create(p, &engine.receivers)?),
         None => None,
     };
     let mut replay = match &config.replay {
@@ -70,6 +67,7 @@ pub async fn run(config: Config, cancel: CancellationToken) -> anyhow::Result<()
         start_ms,
         replayed: 0.0,
         next_state: 0.0,
+        held: Vec::new(),
     };
     let tick = Duration::from_millis(100);
     let mut interval = tokio::time::interval(tick);
@@ -204,13 +202,14 @@ impl Outputs {
         Ok(Self { beast, avr, serial })
     }
 
-    /// Prints where receiver `r` can be reached (one line).
+    /// Prints where receiver `r` can be reached (one line), at the
+    /// position it reports (what its owner would give its agent).
     fn print(&self, r: &Receiver) {
         println!(
-            "receiver {} at {:.4},{:.4}: beast {} avr {}{}",
+            "receiver {} at {:.6},{:.6}: beast {} avr {}{}",
             r.id,
-            r.position.lat,
-            r.position.lon,
+            r.site.reported.lat,
+            r.site.reported.lon,
             self.beast
                 .as_ref()
                 .map(|s| s.addr.to_string())
@@ -235,6 +234,8 @@ struct Clock {
     replayed: f64,
     /// Simulated time of the next ground-truth state line.
     next_state: f64,
+    /// Per receiver: receptions arriving after the last tick's end.
+    held: Vec<Vec<Reception>>,
 }
 
 /// What one tick produced, per receiver (by index) and for the truth file.
@@ -280,28 +281,19 @@ impl Clock {
     ) {
         let steps = (total / MAX_STEP_S).ceil().max(1.0) as usize;
         let dt = total / steps as f64;
-        let start_ms = self.start_ms;
+        let mut heard = std::mem::take(&mut self.held);
+        heard.resize_with(out.beast.len(), Vec::new);
         for _ in 0..steps {
             engine.advance(
                 dt,
                 |rec| {
-                    beast::write(&rec.rx, &mut out.beast[rec.receiver]);
-                    avr::write(&rec.rx, &mut out.avr[rec.receiver]);
-                    if let Some(batch) = out.fleet.get_mut(rec.receiver) {
-                        // Wall-clock reception time: the simulated time on
-                        // the 12 MHz clock, scaled back.
-                        let sim_ms = rec.rx.timestamp as f64 / 12_000.0;
-                        batch.push(WireFrame {
-                            rx_ms: start_ms + (sim_ms / config.speed) as u64,
-                            timestamp: rec.rx.timestamp,
-                            signal: rec.rx.signal,
-                            frame: rec.rx.frame,
-                        });
+                    if let Some(h) = heard.get_mut(rec.receiver) {
+                        h.push(rec);
                     }
                 },
                 |tf, _| {
                     if with_truth {
-                        out.truth.push(json!({"type": "frame", "t": tf.t, "icao": tf.icao, "raw": tf.raw, "heard": tf.heard}));
+                        out.truth.push(truth::frame_line(tf));
                     }
                 },
             );
@@ -310,13 +302,44 @@ impl Clock {
             if with_truth && now + 1e-6 >= self.next_state {
                 self.next_state = (now + 1e-6).floor() + 1.0;
                 out.truth
-                    .push(json!({"type": "state", "t": now, "aircraft": engine.traffic.aircraft}));
+                    .push(truth::state_line(now, &engine.traffic.aircraft));
             }
+        }
+        // A receiver sends what it hears in order of arrival; the engine
+        // goes in order of transmission. What arrives after this tick's
+        // end (up to 1.3 ms of propagation) waits for the next tick, when
+        // nothing can arrive before it any more.
+        let end = engine.traffic.elapsed();
+        for (i, mut list) in heard.into_iter().enumerate() {
+            list.sort_by(|a, b| a.t.total_cmp(&b.t));
+            let later = list.split_off(list.partition_point(|r| r.t <= end));
+            for rec in &list {
+                out.write(i, rec, self.start_ms, config.speed);
+            }
+            self.held.push(later);
         }
     }
 }
 
 impl TickOutput {
+    /// Receiver `i`'s reception `rec`, on its servers and to its virtual
+    /// agent; the agent's wall-clock reception time is the true arrival,
+    /// scaled back from the simulation's speed.
+    fn write(&mut self, i: usize, rec: &Reception, start_ms: u64, speed: f64) {
+        if let (Some(b), Some(a)) = (self.beast.get_mut(i), self.avr.get_mut(i)) {
+            beast::write(&rec.rx, b);
+            avr::write(&rec.rx, a);
+        }
+        if let Some(batch) = self.fleet.get_mut(i) {
+            batch.push(WireFrame {
+                rx_ms: start_ms + (rec.t * 1000.0 / speed) as u64,
+                timestamp: rec.rx.timestamp,
+                signal: rec.rx.signal,
+                frame: rec.rx.frame,
+            });
+        }
+    }
+
     fn new(receivers: usize, agents: usize) -> Self {
         Self {
             beast: vec![Vec::new(); receivers],

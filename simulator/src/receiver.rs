@@ -4,16 +4,21 @@
 //! Reception needs line of sight: the aircraft must be inside the radio
 //! horizon (4/3-earth model, 4.12 km·(√h₁ + √h₂) with heights in metres).
 //! Frames are lost more often towards the horizon; signal falls with
-//! distance; the timestamp includes the propagation delay, so receivers at
-//! different places stamp the same transmission differently. Noise: some
-//! frames get one flipped bit (repairable), some three (not repairable).
+//! distance; the timestamp is the receiver's own clock (`clock.rs`) at the
+//! time of arrival (straight-line ECEF distance at the speed of light), so
+//! receivers at different places stamp the same transmission differently.
+//! Noise: some frames get one flipped bit (repairable), some three (not
+//! repairable).
 
 use cloudradar_shared::Frame;
 use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::crc::flip;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::ReceiverClock;
+use crate::geo::{self, Ecef, FT};
 use crate::rng::Rng;
+use crate::site::Site;
 
 /// Noise settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,10 +47,23 @@ impl Default for Noise {
 pub struct Receiver {
     /// Id (also the agent's receiver id in the demo).
     pub id: String,
-    /// Antenna position.
+    /// Where the antenna is and where the receiver says it is.
+    pub site: Site,
+    /// Its 12 MHz counter.
+    pub clock: ReceiverClock,
+}
+
+/// A transmitter at one moment: the aircraft where the frame left it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// True time the frame left the antenna, seconds.
+    pub t: f64,
+    /// Position.
     pub position: Position,
-    /// Antenna height above ground, metres.
-    pub antenna_m: f64,
+    /// Barometric altitude, feet (for the radio horizon).
+    pub alt_ft: f64,
+    /// The antenna in ECEF metres (for the propagation delay).
+    pub ecef: Ecef,
 }
 
 /// What one receiver made of one transmission.
@@ -53,34 +71,33 @@ pub struct Receiver {
 pub struct Heard {
     /// The frame as received (possibly damaged).
     pub frame: Frame,
-    /// 12 MHz timestamp.
+    /// 12 MHz timestamp, on the receiver's clock.
     pub timestamp: u64,
+    /// True time of arrival, seconds.
+    pub t: f64,
     /// Beast signal level.
     pub signal: u8,
     /// Bits flipped by noise.
     pub flipped: u8,
 }
 
-const C: f64 = 299_792_458.0;
-
 impl Receiver {
     /// Radio horizon for an aircraft at `alt_ft`, metres.
     pub fn horizon_m(&self, alt_ft: f64) -> f64 {
-        4_120.0 * (self.antenna_m.sqrt() + (alt_ft.max(0.0) * 0.3048).sqrt())
+        4_120.0 * (self.site.alt_m.max(1.0).sqrt() + (alt_ft.max(0.0) * FT).sqrt())
     }
 
-    /// Whether and how this receiver hears `frame` sent at `t` seconds from `pos`.
+    /// Whether and how this receiver hears `frame` sent from `src`: heard
+    /// at its true site, stamped by its own clock.
     pub fn hear(
-        &self,
+        &mut self,
         frame: Frame,
-        t: f64,
-        pos: Position,
-        alt_ft: f64,
+        src: &Source,
         noise: &Noise,
         rng: &mut Rng,
     ) -> Option<Heard> {
-        let ground = distance_m(self.position, pos);
-        let horizon = self.horizon_m(alt_ft).max(3_000.0);
+        let ground = distance_m(self.site.position, src.position);
+        let horizon = self.horizon_m(src.alt_ft).max(3_000.0);
         if ground > horizon {
             return None;
         }
@@ -88,8 +105,9 @@ impl Receiver {
         if rng.chance(noise.drop_rate + edge) {
             return None;
         }
-        let slant = (ground * ground + (alt_ft * 0.3048).powi(2)).sqrt();
-        let timestamp = (((t + slant / C) * 12e6) as u64) & 0xFFFF_FFFF_FFFF;
+        let slant = geo::distance(self.site.ecef, src.ecef);
+        let t = src.t + slant / geo::C;
+        let timestamp = self.clock.stamp(t);
         let signal = (255.0 * (10_000.0 / slant.max(1.0)).sqrt()).clamp(12.0, 255.0) as u8;
         let mut frame = frame;
         let bits = frame.bits();
@@ -112,6 +130,7 @@ impl Receiver {
         Some(Heard {
             frame,
             timestamp,
+            t,
             signal,
             flipped: flipped as u8,
         })

@@ -3,14 +3,16 @@
 //! alternating even/odd CPR), identification every 5 s, operational status
 //! every 2.5 s, target state every 1.25 s (version 2), aircraft status
 //! each second while squawking an emergency, surface position once a
-//! second while moving, DF11 acquisition squitters each second, and
-//! DF4/5/20/21 replies each time a ground radar (4.8 s rotation) sweeps.
+//! second while moving, DF11 acquisition squitters about each second,
+//! and DF4/5/20/21 replies each time a ground radar's beam sweeps it
+//! (`radar.rs`). Aircraft without ADS-B send only the last two.
 
 use cloudradar_shared::Frame;
 use cloudradar_shared::encode::{self, me};
 
+use crate::radar::{REPLY_SPACING_S, Radar, replies};
 use crate::rng::Rng;
-use crate::traffic::{Aircraft, Equipment};
+use crate::traffic::{Aircraft, Equipment, GNSS_BARO_DIFF_FT};
 
 /// One transmission.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +21,8 @@ pub struct Transmission {
     pub t: f64,
     /// Index of the aircraft in the traffic list.
     pub index: usize,
+    /// Its address (a later aircraft may take the slot).
+    pub icao: u32,
     /// The frame.
     pub frame: Frame,
 }
@@ -33,21 +37,32 @@ struct Due {
     target: f64,
     emergency: f64,
     squitter: f64,
-    radar: f64,
+    /// Next sweep of each radar's beam over the aircraft.
+    sweeps: Vec<f64>,
+    /// Scans of each radar so far (which registers it extracts).
+    scans: Vec<u32>,
     odd: bool,
-    reply: u32,
 }
 
-/// Per-aircraft timers.
+/// Per-aircraft timers, and the radars that interrogate them.
 #[derive(Debug, Default)]
 pub struct Schedule {
     due: Vec<Due>,
+    radars: Vec<Radar>,
 }
 
-const RADAR_PERIOD: f64 = 4.8;
-
 impl Schedule {
-    /// Appends every transmission due in `(t0, t1]` to `out`.
+    /// A schedule for traffic interrogated by `radars`.
+    pub fn new(radars: Vec<Radar>) -> Self {
+        Self {
+            due: Vec::new(),
+            radars,
+        }
+    }
+
+    /// Appends every transmission due in `(t0, t1]` to `out` and sorts it
+    /// by time; the later replies of a beam dwell starting by `t1` may
+    /// fall a few ms after it.
     pub fn emit(
         &mut self,
         traffic: &[Aircraft],
@@ -60,7 +75,7 @@ impl Schedule {
         for (index, a) in traffic.iter().enumerate() {
             let d = &mut self.due[index];
             if d.icao != a.icao {
-                *d = Due::staggered(a.icao, t0, rng);
+                *d = Due::staggered(a, t0, &self.radars, rng);
             }
             if !a.transmitting {
                 continue;
@@ -82,7 +97,7 @@ impl Schedule {
                 }
                 Equipment::ModeS => {}
             }
-            d.mode_s(&mut e, rng);
+            d.mode_s(&mut e, &self.radars, rng);
         }
         out.sort_by(|a, b| a.t.total_cmp(&b.t));
     }
@@ -105,6 +120,7 @@ impl Emitter<'_> {
         self.out.push(Transmission {
             t,
             index: self.index,
+            icao: self.a.icao,
             frame,
         });
     }
@@ -118,10 +134,11 @@ impl Emitter<'_> {
 
 impl Due {
     /// Timers of an aircraft new in its slot, staggered so that aircraft
-    /// appearing together do not transmit in step.
-    fn staggered(icao: u32, t0: f64, rng: &mut Rng) -> Self {
+    /// appearing together do not transmit in step; each radar's beam
+    /// reaches it when it points at its azimuth.
+    fn staggered(a: &Aircraft, t0: f64, radars: &[Radar], rng: &mut Rng) -> Self {
         Self {
-            icao,
+            icao: a.icao,
             position: t0 + rng.range(0.0, 0.5),
             velocity: t0 + rng.range(0.0, 0.5),
             ident: t0 + rng.range(0.0, 5.0),
@@ -129,9 +146,9 @@ impl Due {
             target: t0 + rng.range(0.0, 1.25),
             emergency: t0,
             squitter: t0 + rng.range(0.0, 1.0),
-            radar: t0 + rng.range(0.0, RADAR_PERIOD),
+            sweeps: radars.iter().map(|r| r.next_sweep(a, t0)).collect(),
+            scans: vec![0; radars.len()],
             odd: rng.chance(0.5),
-            reply: 0,
         }
     }
 
@@ -155,7 +172,7 @@ impl Due {
                 let vrate = a.vrate.round() as i32;
                 e.df17(
                     self.velocity,
-                    me::velocity(a.gs, a.track, vrate, false, Some(125)),
+                    me::velocity(a.gs, a.track, vrate, false, Some(GNSS_BARO_DIFF_FT)),
                 );
             }
             self.velocity += 0.5 + rng.range(-0.05, 0.05);
@@ -205,45 +222,29 @@ impl Due {
         }
     }
 
-    /// Mode S: acquisition squitters (DF11) each second, and a reply each
-    /// radar sweep, cycling through DF4, DF5 and Comm-B BDS 2,0/4,0/6,0.
-    fn mode_s(&mut self, e: &mut Emitter<'_>, rng: &mut Rng) {
+    /// Mode S: acquisition squitters (DF11) at random intervals of 0.8 to
+    /// 1.2 s (ICAO Annex 10 Vol IV §3.1.2.8.5.2), and the replies to each
+    /// sweep of a radar that covers the aircraft, a few ms apart in the
+    /// beam dwell.
+    fn mode_s(&mut self, e: &mut Emitter<'_>, radars: &[Radar], rng: &mut Rng) {
         let a = e.a;
         while self.squitter <= e.t1 {
             e.push(self.squitter, encode::df11(a.icao, e.ca, 0));
-            self.squitter += 1.0 + rng.range(-0.1, 0.1);
+            self.squitter += rng.range(0.8, 1.2);
         }
-        while self.radar <= e.t1 {
-            self.reply = self.reply.wrapping_add(1);
-            e.push(self.radar, reply(a, e.alt, self.reply));
-            self.radar += RADAR_PERIOD;
+        for (i, radar) in radars.iter().enumerate() {
+            let (Some(sweep), Some(scan)) = (self.sweeps.get_mut(i), self.scans.get_mut(i)) else {
+                continue;
+            };
+            while *sweep <= e.t1 {
+                if radar.covers(a) {
+                    for (k, f) in replies(a, e.alt, *scan).into_iter().enumerate() {
+                        e.push(*sweep + k as f64 * REPLY_SPACING_S, f);
+                    }
+                }
+                *scan = scan.wrapping_add(1);
+                *sweep += radar.period_s;
+            }
         }
-    }
-}
-
-/// Reply number `n` to a radar interrogation.
-fn reply(a: &Aircraft, alt: i32, n: u32) -> Frame {
-    let fs = u8::from(a.on_ground());
-    match n % 5 {
-        0 => encode::df4(a.icao, fs, alt),
-        1 => encode::df5(a.icao, fs, a.squawk),
-        2 => encode::df20(a.icao, fs, alt, encode::bds20(&a.callsign)),
-        3 => encode::df20(
-            a.icao,
-            fs,
-            alt,
-            encode::bds40(((a.target_alt / 100.0).round() * 100.0) as i32, 1013.2),
-        ),
-        _ => encode::df21(
-            a.icao,
-            fs,
-            a.squawk,
-            encode::bds60(
-                a.track,
-                (a.gs * 0.6) as u32,
-                a.gs / 600.0 * 0.8,
-                a.vrate.round() as i32,
-            ),
-        ),
     }
 }

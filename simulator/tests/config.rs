@@ -49,3 +49,16 @@ fn no_password_is_printed_from_flags_or_environment() {
     assert!(out.status.success(), "{text}");
     assert!(!text.contains(PASSWORD), "{text}");
 }
+
+/// The scenarios in `deploy/docker/` load and pass validation; the
+/// image's has the four receivers multilateration needs at least.
+#[test]
+fn the_shipped_scenarios_load() {
+    for (file, receivers) in [("sim.toml", 4), ("sim-mlat.toml", 6)] {
+        let path = format!("{}/../deploy/docker/{file}", env!("CARGO_MANIFEST_DIR"));
+        let (out, text) = sim(&["--config", &path, "--check-config"], &[]);
+        assert!(out.status.success(), "{file}: {text}");
+        let n = text.matches("[[receivers]]").count();
+        assert_eq!(n, receivers, "{file}: {text}");
+    }
+}

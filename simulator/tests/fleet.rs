@@ -2,7 +2,8 @@
 //! three agents publishes batches a collector would accept — topic and
 //! receiver id agree, sequence numbers increase by one, frames pass the
 //! CRC, a retained online status with position and version comes first
-//! and a retained offline status last. The broker's ACL only lets a
+//! and a retained offline status last. The status carries the position
+//! the receiver reports (here 500 m from its true site), not its site. The broker's ACL only lets a
 //! client write under its own username, so a wrong login loses the data.
 
 mod common;
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::decode::{CrcStatus, DecodeOptions, decode};
 use cloudradar_shared::wire::{self, Batch, Limits, ReceiverStatus, State, parse_topic};
 use cloudradar_test_support::Mosquitto;
@@ -81,6 +83,8 @@ async fn three_virtual_agents_publish_batches_the_collector_accepts() {
         &url,
         "--duration-s",
         "4",
+        "--position-error-m",
+        "500",
     ]);
     let started_ms = cloudradar_shared::time::now_ms();
 
@@ -166,6 +170,19 @@ async fn three_virtual_agents_publish_batches_the_collector_accepts() {
         let online = list.first().unwrap_or_else(|| panic!("{id}: no status"));
         assert_eq!(online.state, State::Online, "{id}: {list:?}");
         assert!(online.lat.is_some() && online.lon.is_some() && online.version.is_some());
+        if id == "sim-1" {
+            // The first generated receiver stands at the airport.
+            let (lat, lon) = online.position().expect("a position on Earth");
+            let airport = Position {
+                lat: 52.3086,
+                lon: 4.7639,
+            };
+            let d = distance_m(Position { lat, lon }, airport);
+            assert!(
+                (d - 500.0).abs() < 1.0,
+                "{id} reports {lat},{lon}, {d} m away"
+            );
+        }
         assert_eq!(list.last().unwrap().state, State::Offline, "{id}");
     }
 }

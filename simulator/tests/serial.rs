@@ -95,6 +95,19 @@ async fn beast_on_the_serial_pty_carries_valid_frames_from_many_aircraft() {
         frames.iter().all(|f| f.timestamp != 0 && f.signal != 0),
         "Beast frames carry a 12 MHz timestamp and a signal level"
     );
+    // In order of arrival, as a receiver sends them: the receiver's clock
+    // never goes back but by its jitter (the first receiver's is Beast
+    // class: 83 ns, a tick).
+    for w in frames.windows(2) {
+        let back = w[0].timestamp.wrapping_sub(w[1].timestamp) & 0xFFFF_FFFF_FFFF;
+        let ahead = w[1].timestamp.wrapping_sub(w[0].timestamp) & 0xFFFF_FFFF_FFFF;
+        assert!(
+            ahead < 12_000_000 || back <= 12,
+            "timestamp {} after {}",
+            w[1].timestamp,
+            w[0].timestamp
+        );
+    }
     assert!(sim.terminate(Duration::from_secs(5)), "no clean exit");
     assert!(
         std::fs::symlink_metadata(&link).is_err(),

@@ -27,10 +27,14 @@ struct Truth {
 /// State lines: time and every aircraft by hex address.
 type States = Vec<(f64, HashMap<String, Truth>)>;
 
-/// Per-second states and the frames, from a truth file.
-fn read_truth(path: &std::path::Path) -> (States, Vec<(f64, Frame)>) {
+/// A frame line: time, the frame, and where its aircraft was then.
+type Sent = (f64, Frame, Truth);
+
+/// Per-second states and the frames, from a truth file (its receiver
+/// lines counted).
+fn read_truth(path: &std::path::Path) -> (States, Vec<Sent>, usize) {
     let text = std::fs::read_to_string(path).expect("truth file");
-    let (mut states, mut frames) = (Vec::new(), Vec::new());
+    let (mut states, mut frames, mut receivers) = (Vec::new(), Vec::new(), 0);
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).expect("JSON line");
         let t = v["t"].as_f64().expect("t");
@@ -57,14 +61,32 @@ fn read_truth(path: &std::path::Path) -> (States, Vec<(f64, Frame)>) {
                 }
                 states.push((t, map));
             }
-            Some("frame") => frames.push((
-                t,
-                Frame::from_hex(v["raw"].as_str().expect("raw")).expect("frame hex"),
-            )),
+            Some("frame") => {
+                let frame = Frame::from_hex(v["raw"].as_str().expect("raw")).expect("frame hex");
+                let alt = v["alt_ft"].as_f64().expect("alt_ft");
+                let geom = v["alt_geom_m"].as_f64().expect("alt_geom_m");
+                assert!(geom == 0.0 || (geom - (alt + 125.0) * 0.3048).abs() < 1e-6);
+                let mode_s_only = v["mode_s_only"].as_bool().expect("mode_s_only");
+                assert!(
+                    !(mode_s_only && frame.df() == 17),
+                    "DF17 from a Mode S-only aircraft"
+                );
+                let at = Truth {
+                    lat: v["lat"].as_f64().expect("lat"),
+                    lon: v["lon"].as_f64().expect("lon"),
+                    alt,
+                    airborne: geom > 0.0,
+                };
+                frames.push((t, frame, at));
+            }
+            Some("receiver") => {
+                assert!(v["id"].is_string() && v["reported_lat"].is_f64() && v["alt_m"].is_f64());
+                receivers += 1;
+            }
             other => panic!("unknown record type {other:?}"),
         }
     }
-    (states, frames)
+    (states, frames, receivers)
 }
 
 /// The truth of `icao` at `t`, interpolated between the states around it.
@@ -96,6 +118,28 @@ fn truth_at(states: &[(f64, HashMap<String, Truth>)], icao: &str, t: f64) -> Opt
     })
 }
 
+/// Where the frame line says its aircraft was agrees with the states
+/// around it (interpolated over a second: within the sagitta of a
+/// standard turn, 1.6 m; the state at the end of the 0.1 s step would be
+/// up to 25 m off).
+fn frame_line_agrees(at: &Truth, truth: &Truth, icao: &str, t: f64) {
+    let off = distance_m(
+        Position {
+            lat: at.lat,
+            lon: at.lon,
+        },
+        Position {
+            lat: truth.lat,
+            lon: truth.lon,
+        },
+    );
+    assert!(
+        off < 5.0,
+        "{icao} at t={t}: frame line {off:.1} m from the states"
+    );
+    assert!((at.alt - truth.alt).abs() < 10.0, "{icao} at t={t}");
+}
+
 #[test]
 fn decoded_frames_reproduce_the_recorded_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,7 +160,8 @@ fn decoded_frames_reproduce_the_recorded_truth() {
         common::wait_until(Duration::from_secs(60), || sim.0.exited().is_some()),
         "simulator did not finish"
     );
-    let (states, frames) = read_truth(&path);
+    let (states, frames, receivers) = read_truth(&path);
+    assert_eq!(receivers, 1);
     // One state line per simulated second (the run ends on a 5 s tick).
     assert!(
         (120..=126).contains(&states.len()),
@@ -130,19 +175,21 @@ fn decoded_frames_reproduce_the_recorded_truth() {
     );
     let mut tracker = Tracker::new(TrackerOptions::default());
     let opts = DecodeOptions::default();
-    let (mut positions, mut altitudes) = (0, 0);
-    for (t, frame) in &frames {
+    let (mut positions, mut altitudes, mut sources) = (0, 0, 0);
+    for (t, frame, at) in &frames {
         let m = decode(frame, &opts).expect("frames are recorded as sent");
+        let icao = format!("{:06x}", m.address.icao);
+        let truth = truth_at(&states, &icao, *t).filter(|x| x.airborne);
+        if let Some(truth) = truth {
+            frame_line_agrees(at, &truth, &icao, *t);
+            sources += 1;
+        }
         let Some(fields) = tracker.update(&m, 1_000_000 + (t * 1000.0) as u64, None) else {
             continue;
         };
-        let icao = format!("{:06x}", m.address.icao);
-        let Some(truth) = truth_at(&states, &icao, *t) else {
+        let Some(truth) = truth else {
             continue;
         };
-        if !truth.airborne {
-            continue;
-        }
         if let (Some(lat), Some(lon)) = (fields.lat, fields.lon) {
             let d = distance_m(
                 Position { lat, lon },
@@ -169,4 +216,5 @@ fn decoded_frames_reproduce_the_recorded_truth() {
     }
     assert!(positions > 2_000, "{positions} positions compared");
     assert!(altitudes > 2_000, "{altitudes} altitudes compared");
+    assert!(sources > 10_000, "{sources} frame positions compared");
 }

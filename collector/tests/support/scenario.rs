@@ -354,6 +354,9 @@ impl Sim {
             .args(["--receivers", &receivers.to_string()])
             .args(["--speed", &speed.to_string()])
             .args(["--beast-port-base", "0"])
+            // Check (c) reads a reception's send time from its timestamp:
+            // the perfect shared clock, not per-receiver counters.
+            .args(["--clock", "ideal"])
             // A bound in case the test dies without killing it.
             .args(["--duration-s", "3600"])
             .arg("--truth")

@@ -109,7 +109,8 @@ impl VirtualAgent {
         let agent = Agent {
             settings: settings.clone(),
             id: receiver.id.clone(),
-            position: (receiver.position.lat, receiver.position.lon),
+            // What the receiver reports, not where it is.
+            position: (receiver.site.reported.lat, receiver.site.reported.lon),
             seq: now_us().max(1),
             current: Vec::new(),
             filter: DecodeOptions::default(),

@@ -10,6 +10,11 @@ use serde::Serialize;
 const EARTH_RADIUS_M: f64 = 6_371_000.0;
 const KT: f64 = 0.514_444;
 
+/// Geometric (GNSS) height above the barometric altitude, feet: what the
+/// velocity messages report as the GNSS–baro difference, and what the
+/// propagation delays are computed from.
+pub const GNSS_BARO_DIFF_FT: i32 = 125;
+
 /// What the aircraft is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,6 +101,17 @@ impl Aircraft {
         }
     }
 
+    /// Height above the WGS84 ellipsoid, metres: the barometric altitude
+    /// plus [`GNSS_BARO_DIFF_FT`] (on the ground: the field, at 0 m).
+    pub fn geometric_alt_m(&self) -> f64 {
+        geometric_alt_m(self.alt_ft, self.on_ground())
+    }
+
+    /// Without ADS-B out: seen only through DF11 and interrogation replies.
+    pub fn mode_s_only(&self) -> bool {
+        self.equipment == Equipment::ModeS
+    }
+
     /// On the ground.
     pub fn on_ground(&self) -> bool {
         self.phase == Phase::Taxi
@@ -135,6 +151,16 @@ impl Aircraft {
             lon1 + (brg.sin() * d.sin() * lat1.cos()).atan2(d.cos() - lat1.sin() * lat2.sin());
         self.lat = lat2.to_degrees();
         self.lon = (lon2.to_degrees() + 540.0).rem_euclid(360.0) - 180.0;
+    }
+}
+
+/// Height above the WGS84 ellipsoid, metres, of an aircraft at
+/// barometric `alt_ft` (the field is at 0 m).
+pub fn geometric_alt_m(alt_ft: f64, on_ground: bool) -> f64 {
+    if on_ground {
+        0.0
+    } else {
+        (alt_ft + f64::from(GNSS_BARO_DIFF_FT)) * 0.3048
     }
 }
 

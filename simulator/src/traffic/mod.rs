@@ -5,35 +5,18 @@
 //! leave the area are replaced by new ones entering it.
 
 mod aircraft;
+mod start;
 
-pub use aircraft::{Aircraft, Equipment, Phase, bearing};
+pub use aircraft::{Aircraft, Equipment, GNSS_BARO_DIFF_FT, Phase, bearing, geometric_alt_m};
 
 use cloudradar_shared::cpr::{Position, distance_m};
 
 use crate::rng::Rng;
+use start::{address_block, motion, random_squawk, start_point};
 
 const AIRLINES: [&str; 12] = [
     "KLM", "DLH", "BAW", "AFR", "EZY", "RYR", "UAL", "DAL", "AAL", "SWA", "IBE", "SAS",
 ];
-
-/// The ICAO 24-bit address block of each airline's state of registry
-/// (ICAO Annex 10 Vol III, Part I, Chapter 9, Appendix: allocation of
-/// aircraft addresses). Real addresses in one airspace are spread over many
-/// blocks; sequential addresses would make a single bit error in an
-/// address/parity reply (DF4/5/20/21) land on another simulated aircraft far
-/// more often than it does on real traffic.
-fn address_block(airline: &str) -> (u32, u32) {
-    match airline {
-        "KLM" => (0x48_0000, 0x48_7FFF),         // Netherlands
-        "DLH" => (0x3C_0000, 0x3F_FFFF),         // Germany
-        "BAW" | "EZY" => (0x40_0000, 0x43_FFFF), // United Kingdom
-        "AFR" => (0x38_0000, 0x3B_FFFF),         // France
-        "RYR" => (0x4C_A000, 0x4C_AFFF),         // Ireland
-        "IBE" => (0x34_0000, 0x37_FFFF),         // Spain
-        "SAS" => (0x4A_8000, 0x4A_FFFF),         // Sweden
-        _ => (0xA0_0000, 0xAF_FFFF),             // United States
-    }
-}
 
 /// Scenario events, in simulated seconds from the start.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -57,24 +40,47 @@ pub struct Traffic {
     centre: Position,
     radius_m: f64,
     rng: Rng,
+    /// Draws the equipment alone, so the share of Mode S-only aircraft
+    /// does not change where the aircraft are.
+    equipment_rng: Rng,
+    mode_s_only_share: f64,
     used_addresses: std::collections::HashSet<u32>,
     elapsed: f64,
     events: Events,
 }
 
+/// What traffic to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficSettings {
+    /// Random seed.
+    pub seed: u64,
+    /// Number of aircraft.
+    pub count: usize,
+    /// The airport.
+    pub centre: Position,
+    /// Radius of the area, km.
+    pub radius_km: f64,
+    /// Share of the aircraft without ADS-B out (Mode S only), 0 to 1.
+    pub mode_s_only_share: f64,
+    /// Scenario events.
+    pub events: Events,
+}
+
 impl Traffic {
-    /// `count` aircraft around `centre` within `radius_km`.
-    pub fn new(seed: u64, count: usize, centre: Position, radius_km: f64, events: Events) -> Self {
+    /// The aircraft of `s`.
+    pub fn new(s: TrafficSettings) -> Self {
         let mut t = Self {
-            aircraft: Vec::with_capacity(count),
-            centre,
-            radius_m: radius_km * 1000.0,
-            rng: Rng::new(seed),
+            aircraft: Vec::with_capacity(s.count),
+            centre: s.centre,
+            radius_m: s.radius_km * 1000.0,
+            rng: Rng::new(s.seed),
+            equipment_rng: Rng::new(s.seed ^ 0x5EED_E9A1_9000_0001),
+            mode_s_only_share: s.mode_s_only_share,
             used_addresses: std::collections::HashSet::new(),
             elapsed: 0.0,
-            events,
+            events: s.events,
         };
-        for i in 0..count {
+        for i in 0..s.count {
             let a = t.spawn(i, true);
             t.aircraft.push(a);
         }
@@ -98,7 +104,7 @@ impl Traffic {
             _ => Phase::Overflight,
         };
         let equipment = match index % 25 {
-            3 => Equipment::ModeS,
+            _ if self.equipment_rng.chance(self.mode_s_only_share) => Equipment::ModeS,
             7 => Equipment::Tisb,
             n => Equipment::Adsb([0, 1, 2, 2, 2][n % 5]),
         };
@@ -201,80 +207,6 @@ impl Traffic {
     }
 }
 
-/// A random Mode A code, never one of the emergency codes (those come
-/// only from scripted events).
-fn random_squawk(rng: &mut Rng) -> u16 {
-    let d = |r: &mut Rng| r.below(8) as u16;
-    let s = (d(rng) << 12) | (d(rng) << 8) | (d(rng) << 4) | d(rng);
-    if matches!(s, 0x7500 | 0x7600 | 0x7700) {
-        0x2000
-    } else {
-        s
-    }
-}
-
-/// Where a new aircraft starts: `(distance m, bearing °)` from the centre.
-/// At the start of a run aircraft are spread over the area; later ones
-/// enter at its edge (departures at the airport).
-fn start_point(phase: Phase, initial: bool, radius_m: f64, rng: &mut Rng) -> (f64, f64) {
-    match phase {
-        Phase::Taxi => (rng.range(200.0, 2_000.0), rng.range(0.0, 360.0)),
-        Phase::Departure if initial => (rng.range(2_000.0, radius_m * 0.5), rng.range(0.0, 360.0)),
-        Phase::Departure => (0.0, 0.0),
-        _ if initial => (rng.range(0.2, 1.0) * radius_m, rng.range(0.0, 360.0)),
-        _ => (radius_m * 0.98, rng.range(0.0, 360.0)),
-    }
-}
-
-/// A new aircraft's `(altitude ft, ground speed kt, track °, vertical rate
-/// ft/min, target altitude ft, target speed kt)` for its phase, `dist` and
-/// `brg` from the centre; `inbound` is the bearing back to the centre.
-fn motion(
-    phase: Phase,
-    dist: f64,
-    brg: f64,
-    inbound: f64,
-    rng: &mut Rng,
-) -> (f64, f64, f64, f64, f64, f64) {
-    match phase {
-        Phase::Taxi => (0.0, 15.0, rng.range(0.0, 360.0), 0.0, 0.0, 15.0),
-        Phase::Departure => {
-            let alt = (dist / 30.0).min(30_000.0);
-            (
-                alt,
-                250.0 + alt / 100.0,
-                brg,
-                rng.range(1_800.0, 3_000.0),
-                rng.range(28_000.0, 38_000.0),
-                460.0,
-            )
-        }
-        Phase::Arrival => {
-            let alt = (dist / 25.0).clamp(3_000.0, 36_000.0);
-            (
-                alt,
-                200.0 + alt / 150.0,
-                inbound,
-                rng.range(900.0, 1_600.0),
-                2_000.0,
-                160.0,
-            )
-        }
-        Phase::Overflight => {
-            let fl = rng.range(300.0, 400.0).round() * 100.0;
-            let across = (brg + 180.0 + rng.range(-60.0, 60.0)).rem_euclid(360.0);
-            (
-                fl,
-                rng.range(420.0, 500.0),
-                across,
-                0.0,
-                fl,
-                rng.range(420.0, 500.0),
-            )
-        }
-    }
-}
-
 /// The point `dist_m` from `from` along bearing `brg` degrees.
 pub fn destination(from: Position, brg: f64, dist_m: f64) -> Position {
     let d = dist_m / 6_371_000.0;
@@ -300,10 +232,21 @@ mod tests {
         lon: 4.7639,
     };
 
+    fn traffic(seed: u64, count: usize, events: Events) -> Traffic {
+        Traffic::new(TrafficSettings {
+            seed,
+            count,
+            centre: EHAM,
+            radius_km: 150.0,
+            mode_s_only_share: 0.15,
+            events,
+        })
+    }
+
     #[test]
     fn same_seed_same_traffic() {
-        let mut a = Traffic::new(42, 50, EHAM, 150.0, Events::default());
-        let mut b = Traffic::new(42, 50, EHAM, 150.0, Events::default());
+        let mut a = traffic(42, 50, Events::default());
+        let mut b = traffic(42, 50, Events::default());
         for _ in 0..100 {
             a.step(0.5);
             b.step(0.5);
@@ -323,7 +266,7 @@ mod tests {
 
     #[test]
     fn traffic_stays_in_the_area_with_believable_numbers() {
-        let mut t = Traffic::new(1, 200, EHAM, 150.0, Events::default());
+        let mut t = traffic(1, 200, Events::default());
         for _ in 0..600 {
             t.step(1.0);
         }
@@ -343,11 +286,39 @@ mod tests {
             transponder_failure_at_s: Some(5.0),
             ..Events::default()
         };
-        let mut t = Traffic::new(3, 60, EHAM, 150.0, events);
+        let mut t = traffic(3, 60, events);
         for _ in 0..10 {
             t.step(1.0);
         }
         assert_eq!(t.aircraft.iter().filter(|a| a.squawk == 0x7700).count(), 1);
         assert_eq!(t.aircraft.iter().filter(|a| !a.transmitting).count(), 1);
+    }
+
+    /// The configured share of aircraft, and only it, lacks ADS-B; the
+    /// share does not move the aircraft.
+    #[test]
+    fn mode_s_only_share_is_as_configured() {
+        let share = |t: &Traffic| {
+            let n = t.aircraft.iter().filter(|a| a.mode_s_only()).count();
+            n as f64 / t.aircraft.len() as f64
+        };
+        let t = traffic(5, 4_000, Events::default());
+        assert!((share(&t) - 0.15).abs() < 0.02, "{}", share(&t));
+        let none = Traffic::new(TrafficSettings {
+            seed: 5,
+            count: 4_000,
+            centre: EHAM,
+            radius_km: 150.0,
+            mode_s_only_share: 0.0,
+            events: Events::default(),
+        });
+        assert_eq!(share(&none), 0.0);
+        let moved = t
+            .aircraft
+            .iter()
+            .zip(&none.aircraft)
+            .filter(|(a, b)| (a.icao, a.lat, a.lon) != (b.icao, b.lat, b.lon))
+            .count();
+        assert_eq!(moved, 0);
     }
 }

@@ -3,10 +3,9 @@
 //! the file, then the default). Each top-level scalar is at once a key, a
 //! flag and (mostly) a variable, its doc comment the `--help` text and its
 //! `#[arg]` default the only default; `receivers`, `noise` and `events`
-//! are file-only tables. A malformed scenario names the file, the key and
+//! are file-only tables (`receiver.rs` has a receiver's keys). A malformed scenario names the file, the key and
 //! the problem.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -15,30 +14,13 @@ use cloudradar_shared::redact::{MASK, mask_url_password, url_has_userinfo};
 use cloudradar_shared::settings;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::ClockKind;
 use crate::receiver::Noise;
 use crate::traffic::Events;
 
-/// One simulated receiver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiverConfig {
-    /// Receiver id.
-    pub id: String,
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// Beast TCP server address (like readsb's 30005).
-    #[serde(default)]
-    pub beast_listen: Option<SocketAddr>,
-    /// AVR TCP server address (like readsb's 30002).
-    #[serde(default)]
-    pub avr_listen: Option<SocketAddr>,
-    /// Serial output: a symlink created here points to a pseudo-terminal
-    /// carrying this receiver's stream in `serial_format`.
-    #[serde(default)]
-    pub serial: Option<PathBuf>,
-}
+mod receiver;
+
+pub use receiver::{DEFAULT_ALT_M, ReceiverConfig};
 
 /// Byte format on the serial outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -101,6 +83,31 @@ pub struct Config {
     /// higher); 0 binds every generated server to a free port (printed).
     #[arg(long, env = "CLOUDRADAR_SIM_BEAST_PORT_BASE", default_value_t = 30005)]
     pub beast_port_base: u16,
+    /// Receiver clocks: `ideal` (one perfect clock counting true time,
+    /// shared by all), `beast` (±5 ppm, 80 ns noise), `dump1090` (±100 ppm,
+    /// 500 ns) or `mixed` (Beast for the 1st, 3rd... receiver, dump1090 for
+    /// the others); each a free-running 12 MHz counter with a random
+    /// start, drift and resets. A receiver's `clock` key overrides it.
+    #[arg(
+        long,
+        env = "CLOUDRADAR_SIM_CLOCK",
+        value_enum,
+        default_value = "mixed"
+    )]
+    pub clock: ClockKind,
+    /// Share of the aircraft without ADS-B out (0 to 1): they send only
+    /// DF11 squitters and DF4/5/20/21 replies to the radars, never DF17.
+    #[arg(long, env = "CLOUDRADAR_SIM_MODE_S_ONLY_SHARE", default_value_t = 0.15)]
+    pub mode_s_only_share: f64,
+    /// How far, metres, each receiver reports itself from its true site
+    /// (in a random direction), as a site entered by hand is; it still
+    /// hears from the true site. A receiver's own key overrides it.
+    #[arg(long, env = "CLOUDRADAR_SIM_POSITION_ERROR_M", default_value_t = 0.0)]
+    pub position_error_m: f64,
+    /// How far, metres, each receiver's reported antenna altitude is from
+    /// the true one (up or down at random).
+    #[arg(long, env = "CLOUDRADAR_SIM_ALTITUDE_ERROR_M", default_value_t = 0.0)]
+    pub altitude_error_m: f64,
     /// Noise model.
     #[arg(skip)]
     pub noise: Noise,
@@ -196,10 +203,23 @@ impl Config {
             ("noise.drop_rate", self.noise.drop_rate),
             ("noise.bit_error_rate", self.noise.bit_error_rate),
             ("noise.corrupt_rate", self.noise.corrupt_rate),
+            ("mode_s_only_share", self.mode_s_only_share),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 anyhow::bail!("key `{name}`: {p} is not a probability");
             }
+        }
+        for (name, m) in [
+            ("position_error_m", self.position_error_m),
+            ("altitude_error_m", self.altitude_error_m),
+        ] {
+            if !(0.0..=100_000.0).contains(&m) {
+                anyhow::bail!("key `{name}`: {m} is not a distance of 0 to 100 km");
+            }
+        }
+        for r in &self.receivers {
+            r.validate()
+                .with_context(|| format!("receiver `{}`", r.id))?;
         }
         let receivers = if self.receivers.is_empty() {
             self.receiver_count.max(1)
