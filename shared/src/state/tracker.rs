@@ -36,6 +36,7 @@ use super::aircraft::Aircraft;
 use super::comm_b::{reported_altitude, resolve_comm_b};
 use super::fields::Fields;
 use super::position::{Arrival, Refs, position};
+use super::source::Source;
 use super::version;
 use crate::cpr::Position;
 use crate::decode::{CrcStatus, Message};
@@ -69,7 +70,7 @@ impl Default for TrackerOptions {
 /// All aircraft, keyed by address (non-ICAO addresses kept apart).
 #[derive(Debug, Default)]
 pub struct Tracker {
-    aircraft: HashMap<u32, Aircraft>,
+    pub(super) aircraft: HashMap<u32, Aircraft>,
     options: TrackerOptions,
     /// The latest position of any aircraft heard through
     /// [`Tracker::update`]/[`Tracker::update_untimed`] (one receiver).
@@ -195,7 +196,7 @@ impl Tracker {
                 self.area = accepted;
             }
         }
-        ac.apply(&fields, now_ms);
+        ac.apply(&fields, now_ms, Source::of(msg.address.kind));
         if let Some(dbfs) = rssi {
             ac.note_signal(dbfs);
         }
