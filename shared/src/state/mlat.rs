@@ -43,7 +43,7 @@ pub struct MlatPosition {
 pub enum MlatOutcome {
     /// Applied; the fields the fix carried (a better source's recent
     /// altitude, speed or track is kept in the state).
-    Applied(Fields),
+    Applied(Box<Fields>),
     /// The aircraft has a position from a better source less than 15 s old.
     BetterSource,
     /// Older than the aircraft's current position.
@@ -72,9 +72,7 @@ fn round(v: f64, places: i32) -> f64 {
 
 /// Why `p` may not be applied to `ac`, if it may not.
 fn refusal(ac: &Aircraft, p: &MlatPosition, max_range_m: f64) -> Option<MlatOutcome> {
-    let Some((_, last_ms)) = ac.position else {
-        return None;
-    };
+    let (_, last_ms) = ac.position?;
     if p.time_ms < last_ms {
         return Some(MlatOutcome::Older);
     }
@@ -124,7 +122,7 @@ impl Tracker {
         addrtype::note_position(ac, AddressKind::Mlat, p.time_ms);
         ac.fields.version = None;
         ac.apply_worse(&fields, p.time_ms, Source::Mlat);
-        MlatOutcome::Applied(fields)
+        MlatOutcome::Applied(Box::new(fields))
     }
 }
 
