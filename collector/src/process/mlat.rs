@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use cloudradar_shared::cpr::Position;
 use cloudradar_shared::state::{MlatOutcome, MlatPosition, Source};
 
-use super::{Processor, Seen, record_aircraft};
+use super::Processor;
+use super::record::{Seen, record_aircraft};
 use crate::mlat::MlatFix;
 use crate::store::{AircraftRow, WriteBatch};
 

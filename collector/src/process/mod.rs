@@ -17,6 +17,7 @@ mod dedup;
 mod live;
 mod minutes;
 mod mlat;
+mod record;
 mod site;
 
 pub use clock::Clocks;
@@ -32,15 +33,14 @@ use cloudradar_shared::cpr::Position;
 
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::signal_dbfs;
-use cloudradar_shared::state::{AltBaro, Fields, Source, Tracker, TrackerOptions};
+use cloudradar_shared::state::{Source, Tracker, TrackerOptions};
 use cloudradar_shared::wire::{Batch, WireFrame};
 
-use crate::store::{
-    AircraftRow, FlightRow, MessageRow, PositionRow, PositionSource, ReceptionRow, WriteBatch,
-};
+use crate::store::{AircraftRow, MessageRow, ReceptionRow, WriteBatch};
 use coverage::{Coverage, observe_range};
 use dedup::Dedup;
 use minutes::{MinuteAircraft, MinuteStats, Observation};
+use record::{Seen, record_aircraft};
 
 /// Receptions older than this are not used for "heard by".
 const HEARD_MS: u64 = 60_000;
@@ -335,76 +335,6 @@ fn note_heard(
     match heard.iter_mut().find(|(r, _)| *r == receiver) {
         Some(entry) => entry.1 = time,
         None => heard.push((receiver.to_string(), time)),
-    }
-}
-
-/// Whose fields, when, and from where.
-struct Seen {
-    icao: u32,
-    time: u64,
-    /// The source of the message (or the fix).
-    source: Source,
-    /// Receivers that heard it (for a fix: used in the solve).
-    receivers: i64,
-}
-
-/// Adds what a reception's (or a fix's) fields say about its aircraft to
-/// `out`: the aircraft row (`touched`, one per aircraft per batch), a
-/// flight for a callsign, and a position with the aircraft's current
-/// state and its source.
-fn record_aircraft(
-    out: &mut WriteBatch,
-    touched: &mut HashMap<u32, AircraftRow>,
-    tracker: &Tracker,
-    seen: Seen,
-    f: Fields,
-) {
-    let Seen { icao, time, .. } = seen;
-    let row = touched.entry(icao).or_insert_with(|| AircraftRow {
-        icao: i64::from(icao),
-        time_ms: time as i64,
-        callsign: None,
-        squawk: None,
-        category: None,
-        messages: 0,
-    });
-    row.messages += 1;
-    row.time_ms = row.time_ms.max(time as i64);
-    if let Some(cs) = f.flight {
-        let cs = cs.as_str().trim_end().to_string();
-        if !cs.is_empty() {
-            out.flights.push(FlightRow {
-                icao: i64::from(icao),
-                callsign: cs.clone(),
-                time_ms: time as i64,
-            });
-            row.callsign = Some(cs);
-        }
-    }
-    if let Some(sq) = f.squawk {
-        row.squawk = Some(format!("{:04x}", sq.0));
-    }
-    if let Some(c) = f.category {
-        row.category = std::str::from_utf8(&c.0).ok().map(str::to_string);
-    }
-    if let (Some(lat), Some(lon), Some(source)) = (f.lat, f.lon, PositionSource::of(seen.source)) {
-        let state = tracker.get(icao, false).map(|a| &a.fields);
-        out.positions.push(PositionRow {
-            icao: i64::from(icao),
-            time_ms: time as i64,
-            lat,
-            lon,
-            alt_baro: state.and_then(|s| match s.alt_baro {
-                Some(AltBaro::Feet(ft)) => Some(i64::from(ft)),
-                _ => None,
-            }),
-            alt_geom: state.and_then(|s| s.alt_geom).map(i64::from),
-            gs: state.and_then(|s| s.gs),
-            track: state.and_then(|s| s.track),
-            baro_rate: state.and_then(|s| s.baro_rate).map(i64::from),
-            source,
-            receivers: seen.receivers,
-        });
     }
 }
 
