@@ -9,6 +9,8 @@
 # no public read), driven through scripts/web/token-test.mjs: sign in with
 # the token, aircraft on the map and in the table, the live stream read
 # with fetch (EventSource cannot send the header) delivers updates.
+# Last, scripts/web/source-test.mjs on the dev server's synthetic feed:
+# multilaterated aircraft outlined, the details panel naming each source.
 # Screenshots go to target/dashboard-screenshots/.
 # Needs the debug binaries (cargo test --workspace builds them).
 # Usage: scripts/check-dashboard.sh
@@ -70,3 +72,5 @@ if grep -qF "$token" "$work/token/collector.log"; then
     echo "FAIL: the token appears in the collector log" >&2
     exit 1
 fi
+echo "==> position sources (MLAT outline, details source) on the synthetic feed"
+node scripts/web/source-test.mjs "$shots"

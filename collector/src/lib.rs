@@ -11,7 +11,8 @@
 //! `app` starts them as a list of components of one shape
 //! ([`component`]); `config` holds the settings and `cli` the command
 //! line over them; `health` feeds `/readyz`; `disk` watches the data
-//! directory's space; `backup` copies the database to S3; `archive` writes history to S3 as
+//! directory's space; `mlat` holds multilaterated fixes and their metrics;
+//! `backup` copies the database to S3; `archive` writes history to S3 as
 //! Parquet; `telemetry`
 //! sets up logs and metrics.
 
@@ -28,6 +29,7 @@ pub mod disk;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod mlat;
 pub mod pipeline;
 pub mod process;
 pub mod status;

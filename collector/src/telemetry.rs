@@ -289,7 +289,53 @@ fn describe() {
     for &(name, help) in GAUGES {
         g!(name, help);
     }
+    describe_mlat();
     for &(name, help) in HISTOGRAMS {
         h!(name, help);
     }
+}
+
+/// The multilateration series: the engine's (set by
+/// `mlat::MlatMetrics::publish`, at zero and NaN before its first
+/// snapshot) and what became of its fixes in the tracker.
+fn describe_mlat() {
+    use metrics::{describe_counter as c, describe_gauge as g};
+    c!(
+        "cloudradar_mlat_fixes_total",
+        "Multilaterated fixes the engine produced."
+    );
+    c!(
+        "cloudradar_mlat_solves_total",
+        "Multilateration solves, by result (solved, or the reason a solve was refused)."
+    );
+    g!(
+        "cloudradar_mlat_sync_pairs",
+        "Receiver pairs whose clocks are synchronised for multilateration."
+    );
+    g!(
+        "cloudradar_mlat_residual_ns",
+        "Timing residual of recent solves, nanoseconds, by quantile (0.5, 0.95); NaN without solves."
+    );
+    g!(
+        "cloudradar_mlat_selfcheck_error_meters",
+        "Distance between self-check fixes and the aircraft's ADS-B positions, by quantile (0.5, 0.95); NaN without samples."
+    );
+    g!(
+        "cloudradar_mlat_selfcheck_samples",
+        "Self-check comparisons behind cloudradar_mlat_selfcheck_error_meters."
+    );
+    c!(
+        "cloudradar_mlat_positions_total",
+        "Multilaterated fixes offered to the aircraft state, by result (applied, better_source, older, implausible, invalid)."
+    );
+    for result in [
+        "applied",
+        "better_source",
+        "older",
+        "implausible",
+        "invalid",
+    ] {
+        metrics::counter!("cloudradar_mlat_positions_total", "result" => result).increment(0);
+    }
+    crate::mlat::MlatMetrics::default().publish();
 }

@@ -142,7 +142,7 @@ fn export_streams_every_matching_position_as_csv() {
     let (status, body) = get(http, "/api/v1/export/positions").expect("GET");
     assert_eq!(status, 200);
     let lines: Vec<&str> = body.lines().collect();
-    assert_eq!(lines[0], "id,hex,time_ms,lat,lon,alt_baro,gs,track");
+    assert_eq!(lines[0], "id,hex,time_ms,lat,lon,alt_baro,gs,track,source");
     assert_eq!(lines.len(), 1 + 12_345);
     let ids: Vec<i64> = lines[1..]
         .iter()

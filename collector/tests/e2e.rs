@@ -172,7 +172,7 @@ fn history_exports_as_csv_and_geojson(http: u16) {
     assert_eq!(code, 200, "{csv}");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
-        lines[0], "id,hex,time_ms,lat,lon,alt_baro,gs,track",
+        lines[0], "id,hex,time_ms,lat,lon,alt_baro,gs,track,source",
         "{csv}"
     );
     assert_eq!(lines.len(), 4, "{csv}");

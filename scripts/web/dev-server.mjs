@@ -7,7 +7,8 @@
 //   node scripts/web/dev-server.mjs --synthetic 5000      # no collector needed
 //
 // --synthetic N answers the API itself with N moving aircraft and three
-// receivers, including the stream/coverage/rates endpoints, for
+// receivers (every tenth aircraft multilaterated, every 25th TIS-B),
+// including the stream/coverage/rates endpoints, for
 // performance work and for endpoints the collector does not have yet.
 // --fallthrough: in synthetic mode, forward unknown paths upstream.
 // Prints "listening on http://127.0.0.1:PORT" once ready.
@@ -131,13 +132,19 @@ function makeSynthetic(n) {
     return {
       now: Date.now() / 1000,
       messages,
-      aircraft: planes.map((p) => {
+      aircraft: planes.map((p, i) => {
         const track = (p.track + p.turn * t + 360) % 360;
         const dist = (p.gs * t) / 3600 / 60; // degrees, roughly
         const rad = (track * Math.PI) / 180;
+        // Every tenth aircraft multilaterated, every 25th from TIS-B, as
+        // readsb writes them (type, the field lists, nic/rc 0 for MLAT).
+        const src = i % 10 === 9 ? 'mlat' : i % 25 === 24 ? 'tisb' : 'adsb';
+        const pos = ['lat', 'lon', 'nic', 'rc'];
         return {
           hex: p.hex,
-          type: 'adsb_icao',
+          type: src === 'mlat' ? 'mlat' : src === 'tisb' ? 'tisb_icao' : 'adsb_icao',
+          mlat: src === 'mlat' ? ['altitude', 'gs', 'track', ...pos] : [],
+          tisb: src === 'tisb' ? ['altitude', 'gs', 'track', ...pos] : [],
           flight: p.flight.padEnd(8),
           squawk: p.squawk,
           emergency: p.squawk === '7700' ? 'general' : p.squawk === '7600' ? 'nordo' : 'none',
@@ -147,8 +154,9 @@ function makeSynthetic(n) {
           gs: Math.round(p.gs * 10) / 10,
           track: Math.round(track * 100) / 100,
           baro_rate: p.rate,
-          nic: 8,
-          nac_p: 9,
+          nic: src === 'mlat' ? 0 : 8,
+          rc: src === 'mlat' ? 0 : 186,
+          nac_p: src === 'mlat' ? undefined : 9,
           lat: p.lat0 + dist * Math.cos(rad),
           lon: p.lon0 + (dist * Math.sin(rad)) / Math.cos((p.lat0 * Math.PI) / 180),
           seen_pos: 0.4,

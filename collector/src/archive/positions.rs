@@ -18,7 +18,7 @@
 //! | `baroaltitude` | double | barometric altitude, m |
 //! | `geoaltitude` | double | geometric altitude, m |
 //! | `receivers` | int32 | receivers that heard the position message |
-//! | `source` | string | `adsb` (`mlat` once multilateration exists) |
+//! | `source` | string | where the position came from: `adsb`, `adsr`, `tisb` or `mlat` |
 //!
 //! `date` and `hour` come from the Hive partition path.
 
@@ -110,7 +110,7 @@ impl Columns {
         self.callsign.append_option(callsign);
         self.onground.append_null();
         self.squawk.append_null();
-        self.source.append_value("adsb");
+        self.source.append_value(p.source.as_str());
         self.len += 1;
     }
 }

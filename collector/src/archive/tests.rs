@@ -200,3 +200,56 @@ async fn flights_are_archived_by_their_end_and_new_ones_become_the_next_part() {
         (Table::Flights, 2, 3)
     );
 }
+
+/// A multilaterated position is archived with source `mlat` and the
+/// receivers of its solve, next to the fixture's ADS-B ones.
+#[tokio::test]
+async fn a_multilaterated_position_is_archived_as_mlat() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let fx = fixture::fill(&db).await;
+    let mut processor = crate::process::Processor::new(0, 1_000, Default::default());
+    let fix = crate::mlat::MlatFix {
+        icao: 0x4CA7E1,
+        time_ms: fx.base as u64 + 1_000,
+        lat: 52.3,
+        lon: 4.5,
+        alt_baro_ft: Some(24_000),
+        error_m: 30.0,
+        gs_kt: None,
+        track_deg: None,
+        receivers: 4,
+    };
+    let rows = processor.apply_mlat(&[fix], fx.base as u64 + 2_000);
+    fixture::write(&db, rows).await;
+    let mut conn = crate::store::open(&db).unwrap();
+    let hour = fx.base / 3_600_000;
+    let parts = plan_all(&mut conn);
+    let part = parts
+        .iter()
+        .find(|p| p.table == Table::Positions && p.hour == hour)
+        .unwrap();
+    let path = dir.path().join("mlat.parquet");
+    positions::write(&conn, part, &path).unwrap();
+    let batch = &read(&path)[0];
+    let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+    let by_source: Vec<(String, String, i32)> = (0..batch.num_rows())
+        .map(|i| {
+            (
+                col("icao24").as_string::<i32>().value(i).to_string(),
+                col("source").as_string::<i32>().value(i).to_string(),
+                col("receivers").as_primitive::<Int32Type>().value(i),
+            )
+        })
+        .filter(|(icao, _, _)| icao == "4ca7e1" || icao == &format!("{KLM:06x}"))
+        .collect();
+    assert_eq!(
+        by_source,
+        [
+            (format!("{KLM:06x}"), "adsb".to_string(), 1),
+            ("4ca7e1".to_string(), "mlat".to_string(), 4),
+            (format!("{KLM:06x}"), "adsb".to_string(), 1),
+        ],
+        "in time order: KLM at base, the fix a second later, KLM at base + 5 s"
+    );
+}

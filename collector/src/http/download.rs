@@ -35,7 +35,7 @@ const STALL: std::time::Duration = std::time::Duration::from_secs(60);
 const CHUNK_BYTES: usize = 256 * 1024;
 
 /// The CSV header row.
-const COLUMNS: &str = "id,hex,time_ms,lat,lon,alt_baro,gs,track\n";
+const COLUMNS: &str = "id,hex,time_ms,lat,lon,alt_baro,gs,track,source\n";
 
 /// The download's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,7 +219,7 @@ fn csv_row(out: &mut String, p: &PositionRecord) {
     use std::fmt::Write as _;
     let _ = writeln!(
         out,
-        "{},{:06x},{},{},{},{},{},{}",
+        "{},{:06x},{},{},{},{},{},{},{}",
         p.id,
         p.icao,
         p.time_ms,
@@ -228,6 +228,7 @@ fn csv_row(out: &mut String, p: &PositionRecord) {
         cell(p.alt_baro),
         cell(p.gs),
         cell(p.track),
+        p.source.as_str(),
     );
 }
 

@@ -200,7 +200,7 @@ pub async fn positions(
         format,
         "positions",
         &[
-            "id", "hex", "time_ms", "lat", "lon", "alt_baro", "gs", "track",
+            "id", "hex", "time_ms", "lat", "lon", "alt_baro", "gs", "track", "source",
         ],
         found.iter().map(position_json).collect(),
         next,
@@ -217,5 +217,6 @@ fn position_json(p: &PositionRecord) -> Value {
         "alt_baro": p.alt_baro,
         "gs": p.gs,
         "track": p.track,
+        "source": p.source,
     })
 }

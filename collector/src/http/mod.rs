@@ -89,4 +89,6 @@ pub fn router(state: AppState) -> Router {
 }
 
 #[cfg(test)]
+mod source_tests;
+#[cfg(test)]
 mod tests;

@@ -114,11 +114,11 @@ async fn flights_filter_page_and_render_as_before() {
     .await;
 }
 
-const POS_1: &str = r#"{"alt_baro":35000,"gs":450.5,"hex":"4840d6","id":1,"lat":52.25,"lon":4.5,"time_ms":{b},"track":90.25}"#;
-const POS_2: &str = r#"{"alt_baro":35000,"gs":450.5,"hex":"3c6444","id":2,"lat":50.0,"lon":8.5,"time_ms":{b},"track":90.25}"#;
-const POS_3: &str = r#"{"alt_baro":null,"gs":null,"hex":"4840d6","id":3,"lat":52.5,"lon":4.75,"time_ms":{p2},"track":null}"#;
-const CSV_HEAD: &str = "id,hex,time_ms,lat,lon,alt_baro,gs,track\n";
-const CSV_3: &str = "3,4840d6,{p2},52.5,4.75,,,\n";
+const POS_1: &str = r#"{"alt_baro":35000,"gs":450.5,"hex":"4840d6","id":1,"lat":52.25,"lon":4.5,"source":"adsb","time_ms":{b},"track":90.25}"#;
+const POS_2: &str = r#"{"alt_baro":35000,"gs":450.5,"hex":"3c6444","id":2,"lat":50.0,"lon":8.5,"source":"adsb","time_ms":{b},"track":90.25}"#;
+const POS_3: &str = r#"{"alt_baro":null,"gs":null,"hex":"4840d6","id":3,"lat":52.5,"lon":4.75,"source":"adsb","time_ms":{p2},"track":null}"#;
+const CSV_HEAD: &str = "id,hex,time_ms,lat,lon,alt_baro,gs,track,source\n";
+const CSV_3: &str = "3,4840d6,{p2},52.5,4.75,,,,adsb\n";
 
 #[tokio::test]
 async fn positions_filter_page_and_render_as_before() {
@@ -128,9 +128,9 @@ async fn positions_filter_page_and_render_as_before() {
     let klm = format!(r#"{{"next":null,"positions":[{POS_1},{POS_3}]}}"#);
     let after = format!(r#"{{"next":3,"positions":[{POS_2},{POS_3}]}}"#);
     let late = format!(r#"{{"next":null,"positions":[{POS_3}]}}"#);
-    let geo = r#"{"features":[{"geometry":{"coordinates":[4.5,52.25],"type":"Point"},"properties":{"alt_baro":35000,"gs":450.5,"hex":"4840d6","id":1,"time_ms":{b},"track":90.25},"type":"Feature"}],"next":1,"type":"FeatureCollection"}"#;
+    let geo = r#"{"features":[{"geometry":{"coordinates":[4.5,52.25],"type":"Point"},"properties":{"alt_baro":35000,"gs":450.5,"hex":"4840d6","id":1,"source":"adsb","time_ms":{b},"track":90.25},"type":"Feature"}],"next":1,"type":"FeatureCollection"}"#;
     let csv = format!(
-        "{CSV_HEAD}1,4840d6,{{b}},52.25,4.5,35000,450.5,90.25\n2,3c6444,{{b}},50.0,8.5,35000,450.5,90.25\n{CSV_3}"
+        "{CSV_HEAD}1,4840d6,{{b}},52.25,4.5,35000,450.5,90.25,adsb\n2,3c6444,{{b}},50.0,8.5,35000,450.5,90.25,adsb\n{CSV_3}"
     );
     check(
         &app,
@@ -155,7 +155,7 @@ async fn the_export_streams_every_matching_position() {
     let (app, f) = app(dir.path()).await;
     // Floats print as Rust's `Display` here (`50`), as JSON in the paged CSV.
     let all = format!(
-        "{CSV_HEAD}1,4840d6,{{b}},52.25,4.5,35000,450.5,90.25\n2,3c6444,{{b}},50,8.5,35000,450.5,90.25\n{CSV_3}"
+        "{CSV_HEAD}1,4840d6,{{b}},52.25,4.5,35000,450.5,90.25,adsb\n2,3c6444,{{b}},50,8.5,35000,450.5,90.25,adsb\n{CSV_3}"
     );
     let late = format!("{CSV_HEAD}{CSV_3}");
     check(

@@ -3,6 +3,7 @@
 //! reports them done to the buffer (an acknowledgement to the broker, or
 //! XACK) and confirms them to their agents ([`Confirmer`]). A failed
 //! commit keeps the batch and retries, with `/readyz` reporting not ready.
+//! Multilaterated fixes are committed the same way ([`store_mlat`]).
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -18,9 +19,11 @@ use crate::process::{Processor, Snapshot};
 use crate::store::WriterHandle;
 
 mod commit;
+mod mlat;
 mod start;
 
 use commit::{Submitted, finish, submit_all};
+pub use mlat::store_mlat;
 pub use start::{BufferChoice, Processing};
 
 /// Shared by the loops and the HTTP layer.

@@ -4,13 +4,18 @@
 //! so API reads are a copy of ready bytes. Listed are the aircraft readsb
 //! lists: with a valid position, or heard twice and in the last minute.
 //!
+//! A multilaterated aircraft is `"type": "mlat"`, its position has `nic`
+//! and `rc` 0 (readsb's values for a position without a type code), and
+//! `mlat`/`tisb` list the fields whose value came from MLAT or TIS-B by
+//! readsb's names (`json_out.c` `append_flags`).
+//!
 //! Not emitted: `wd`/`ws`, `oat`/`tat`, `nav_modes`, `calc_track`,
 //! `lastPosition`, `rr_lat`.
 
 use std::collections::HashMap;
 
 use cloudradar_shared::cpr::{Position, bearing_deg, distance_m};
-use cloudradar_shared::state::{Aircraft, Fields, Tracker};
+use cloudradar_shared::state::{Aircraft, Fields, Source, Tracker};
 use serde::Serialize;
 
 /// readsb's `TRACK_EXPIRE` (`track.h`): a position, like any field, is
@@ -42,10 +47,11 @@ pub struct LiveAircraft {
     /// Bearing from the site, degrees (1 decimal), with a valid position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r_dir: Option<f64>,
-    /// Fields derived from MLAT (none: there is no MLAT yet).
+    /// Fields whose value came from MLAT (readsb's names and order).
     pub mlat: Vec<&'static str>,
-    /// Fields derived from TIS-B (not tracked per field yet).
+    /// Fields whose value came from DF18 TIS-B (readsb's names and order).
     pub tisb: Vec<&'static str>,
+
     /// Seconds since any message (1 decimal).
     pub seen: f64,
     /// Messages received.
@@ -159,8 +165,8 @@ fn live_aircraft(a: &Aircraft, i: &Inputs<'_>) -> LiveAircraft {
         seen_pos: position.map(|(_, t)| round(age_s(now_ms, t), 3)),
         r_dst: from_site.map(|(d, _)| d),
         r_dir: from_site.map(|(_, b)| b),
-        mlat: Vec::new(),
-        tisb: Vec::new(),
+        mlat: a.flags(now_ms, Source::Mlat),
+        tisb: a.flags(now_ms, Source::Tisb),
         seen: round(age_s(now_ms, a.last_seen_ms), 1),
         messages: a.messages,
         rssi: round(a.rssi_average(), 1),

@@ -4,7 +4,9 @@
 //! aircraft tracker (CPR positions, plausibility, ghost suppression);
 //! identical bytes from several receivers within a second become one
 //! message with several receptions. The output of one batch is one
-//! [`WriteBatch`], committed atomically by the store.
+//! [`WriteBatch`], committed atomically by the store. Multilaterated
+//! positions are applied to the same tracker ([`Processor::apply_mlat`],
+//! `mlat.rs`) and stored through the same path.
 //!
 //! Talks to: the buffer (input batches), the store (output rows), the HTTP
 //! layer (live snapshot).
@@ -14,12 +16,15 @@ mod coverage;
 mod dedup;
 mod live;
 mod minutes;
+mod mlat;
+mod record;
 mod site;
 
 pub use clock::Clocks;
 pub use coverage::{SECTOR_DEGREES, SECTORS};
 pub use live::{LiveAircraft, Snapshot};
 pub use minutes::SIGNAL_BANDS_DBFS;
+pub use mlat::MLAT_BATCH_RECEIVER;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -28,13 +33,14 @@ use cloudradar_shared::cpr::Position;
 
 use cloudradar_shared::decode::{DecodeOptions, decode};
 use cloudradar_shared::format::signal_dbfs;
-use cloudradar_shared::state::{AltBaro, Fields, Tracker, TrackerOptions};
+use cloudradar_shared::state::{Source, Tracker, TrackerOptions};
 use cloudradar_shared::wire::{Batch, WireFrame};
 
-use crate::store::{AircraftRow, FlightRow, MessageRow, PositionRow, ReceptionRow, WriteBatch};
+use crate::store::{AircraftRow, MessageRow, ReceptionRow, WriteBatch};
 use coverage::{Coverage, observe_range};
 use dedup::Dedup;
 use minutes::{MinuteAircraft, MinuteStats, Observation};
+use record::{Seen, record_aircraft};
 
 /// Receptions older than this are not used for "heard by".
 const HEARD_MS: u64 = 60_000;
@@ -89,6 +95,8 @@ pub struct Processor {
     minute_aircraft: HashMap<String, MinuteAircraft>,
     /// The configured site (`site_lat`/`site_lon`).
     site: Option<Position>,
+    /// Sequence of the last batch of multilaterated positions.
+    mlat_seq: i64,
 }
 
 /// Batch sequence numbers remembered per receiver to skip re-sent batches
@@ -113,6 +121,7 @@ impl Processor {
             coverage: Coverage::default(),
             minute_aircraft: HashMap::new(),
             site: None,
+            mlat_seq: 0,
         }
     }
 
@@ -275,8 +284,14 @@ impl Processor {
         if let Some(icao) = icao {
             note_heard(&mut self.heard_by, icao, b.receiver, time);
         }
-        if let (Some(f), Some(icao)) = (fields, icao) {
-            record_aircraft(&mut b.out, &mut b.touched, &self.tracker, icao, f, time);
+        if let (Some(f), Some(m)) = (fields, &msg) {
+            let seen = Seen {
+                icao: m.address.icao,
+                time,
+                source: Source::of(m.address.kind),
+                receivers: 1,
+            };
+            record_aircraft(&mut b.out, &mut b.touched, &self.tracker, seen, f);
         }
     }
 
@@ -323,63 +338,6 @@ fn note_heard(
     match heard.iter_mut().find(|(r, _)| *r == receiver) {
         Some(entry) => entry.1 = time,
         None => heard.push((receiver.to_string(), time)),
-    }
-}
-
-/// Adds what a reception's fields say about its aircraft to `out`: the
-/// aircraft row (`touched`, one per aircraft per batch), a flight for a
-/// callsign, and a position with the aircraft's current state.
-fn record_aircraft(
-    out: &mut WriteBatch,
-    touched: &mut HashMap<u32, AircraftRow>,
-    tracker: &Tracker,
-    icao: u32,
-    f: Fields,
-    time: u64,
-) {
-    let row = touched.entry(icao).or_insert_with(|| AircraftRow {
-        icao: i64::from(icao),
-        time_ms: time as i64,
-        callsign: None,
-        squawk: None,
-        category: None,
-        messages: 0,
-    });
-    row.messages += 1;
-    row.time_ms = row.time_ms.max(time as i64);
-    if let Some(cs) = f.flight {
-        let cs = cs.as_str().trim_end().to_string();
-        if !cs.is_empty() {
-            out.flights.push(FlightRow {
-                icao: i64::from(icao),
-                callsign: cs.clone(),
-                time_ms: time as i64,
-            });
-            row.callsign = Some(cs);
-        }
-    }
-    if let Some(sq) = f.squawk {
-        row.squawk = Some(format!("{:04x}", sq.0));
-    }
-    if let Some(c) = f.category {
-        row.category = std::str::from_utf8(&c.0).ok().map(str::to_string);
-    }
-    if let (Some(lat), Some(lon)) = (f.lat, f.lon) {
-        let state = tracker.get(icao, false).map(|a| &a.fields);
-        out.positions.push(PositionRow {
-            icao: i64::from(icao),
-            time_ms: time as i64,
-            lat,
-            lon,
-            alt_baro: state.and_then(|s| match s.alt_baro {
-                Some(AltBaro::Feet(ft)) => Some(i64::from(ft)),
-                _ => None,
-            }),
-            alt_geom: state.and_then(|s| s.alt_geom).map(i64::from),
-            gs: state.and_then(|s| s.gs),
-            track: state.and_then(|s| s.track),
-            baro_rate: state.and_then(|s| s.baro_rate).map(i64::from),
-        });
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{
-    AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow,
-    Retention, StatusRow, WriteBatch, Writer,
+    AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, PositionSource,
+    ReceiverMinuteRow, ReceptionRow, Retention, StatusRow, WriteBatch, Writer,
 };
 
 /// The first aircraft. The fixture: two aircraft on `rx-a` (KLM1302 at
@@ -44,6 +44,8 @@ fn position(icao: i64, time_ms: i64, lat: f64, lon: f64, full: bool) -> Position
         gs: full.then_some(450.5),
         track: full.then_some(90.25),
         baro_rate: full.then_some(-64),
+        source: PositionSource::Adsb,
+        receivers: 1,
     }
 }
 
@@ -153,4 +155,21 @@ pub async fn fill(path: &Path) -> Fixture {
     drop(handle);
     writer.join();
     Fixture { base }
+}
+
+/// Commits `b` to the database at `path` (after [`fill`]) through the
+/// real writer.
+pub async fn write(path: &Path, b: WriteBatch) {
+    let year = 365 * 86_400_000;
+    let retention = Retention {
+        positions_ms: year,
+        messages_ms: year,
+        batches_ms: year,
+        archived_only: false,
+    };
+    let (writer, handle) =
+        Writer::start(path.to_path_buf(), 1_800_000, retention, 0).expect("writer");
+    assert_eq!(handle.write(Arc::new(b)).await, Ok(true), "batch stored");
+    drop(handle);
+    writer.join();
 }

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_applied_batches_time.sql"),
     include_str!("migrations/0006_archive_parts.sql"),
     include_str!("migrations/0007_flights_by_end.sql"),
+    include_str!("migrations/0008_position_source.sql"),
 ];
 
 /// The schema version this build writes.
@@ -82,5 +83,44 @@ mod tests {
         drop(conn);
         let err = open(&path).unwrap_err().to_string();
         assert!(err.contains("schema version 99"), "{err}");
+    }
+
+    /// Migration 0008 on a database written before it: its positions
+    /// (all decoded from extended squitters) read back as `adsb`, and
+    /// only the four known sources can be stored.
+    #[test]
+    fn positions_from_before_the_source_column_are_adsb() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut conn = Connection::open(&path).unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(6).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        let tx = conn.transaction().unwrap();
+        for t in [1_000, 2_000] {
+            tx.execute(
+                "INSERT INTO positions (icao, time_ms, lat, lon, receivers) VALUES (1, ?1, 52.0, 4.0, 1)",
+                [t],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let sources: Vec<String> = conn
+            .prepare("SELECT source FROM positions ORDER BY time_ms")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(sources, ["adsb", "adsb"]);
+        let bad = conn.execute(
+            "INSERT INTO positions (icao, time_ms, lat, lon, receivers, source) VALUES (1, 3, 0, 0, 1, 'mode_s')",
+            [],
+        );
+        assert!(bad.is_err(), "an unknown source is refused");
     }
 }

@@ -15,6 +15,7 @@ pub mod queries;
 mod reader;
 mod retention;
 mod rows;
+mod source;
 mod startup;
 mod writer;
 
@@ -26,5 +27,6 @@ pub use rows::{
     AircraftRow, CoverageRow, FlightRow, MessageRow, PositionRow, ReceiverMinuteRow, ReceptionRow,
     WriteBatch,
 };
+pub use source::PositionSource;
 pub use startup::Startup;
 pub use writer::{Commit, StatusRow, Writer, WriterHandle};

@@ -1,5 +1,7 @@
 //! What the processor hands the writer: every row one batch produces.
 
+use super::source::PositionSource;
+
 /// A distinct transmission (first reception of these bytes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageRow {
@@ -49,6 +51,11 @@ pub struct PositionRow {
     pub track: Option<f64>,
     /// Vertical rate, ft/min.
     pub baro_rate: Option<i64>,
+    /// Where the position came from.
+    pub source: PositionSource,
+    /// Receivers that heard the position message (for a multilaterated
+    /// one, the receivers used in the solve).
+    pub receivers: i64,
 }
 
 /// The latest identity of an aircraft.
@@ -143,4 +150,7 @@ pub struct WriteBatch {
     /// for it, so the first copy is applied even if its commit failed and
     /// is retried after this one's.
     pub repeat: bool,
+    /// Rows the collector derived itself (multilaterated positions), not
+    /// a receiver's batch: no receiver row is created or counted for it.
+    pub derived: bool,
 }

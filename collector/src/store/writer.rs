@@ -230,11 +230,13 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
     if !fresh {
         return Ok(false);
     }
-    tx.prepare_cached(
-        "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, frames, batches) VALUES (?1, ?2, ?2, ?3, 1)
-         ON CONFLICT (id) DO UPDATE SET last_seen_ms = max(last_seen_ms, ?2), frames = frames + ?3, batches = batches + 1",
-    )?
-    .execute(params![b.receiver, b.time_ms, b.frames])?;
+    if !b.derived {
+        tx.prepare_cached(
+            "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, frames, batches) VALUES (?1, ?2, ?2, ?3, 1)
+             ON CONFLICT (id) DO UPDATE SET last_seen_ms = max(last_seen_ms, ?2), frames = frames + ?3, batches = batches + 1",
+        )?
+        .execute(params![b.receiver, b.time_ms, b.frames])?;
+    }
     {
         let mut msg = tx.prepare_cached("INSERT INTO messages (id, time_ms, icao, df, raw, receivers) VALUES (?1, ?2, ?3, ?4, ?5, 0)")?;
         for m in &b.messages {
@@ -259,8 +261,8 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
             count.execute(params![r.message_id])?;
         }
         let mut pos = tx.prepare_cached(
-            "INSERT INTO positions (icao, time_ms, lat, lon, alt_baro, alt_geom, gs, track, baro_rate, receivers)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+            "INSERT INTO positions (icao, time_ms, lat, lon, alt_baro, alt_geom, gs, track, baro_rate, receivers, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for p in &b.positions {
             pos.execute(params![
@@ -272,7 +274,9 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
                 p.alt_geom,
                 p.gs,
                 p.track,
-                p.baro_rate
+                p.baro_rate,
+                p.receivers,
+                p.source
             ])?;
             hours.add("positions", p.time_ms, tx.last_insert_rowid());
         }

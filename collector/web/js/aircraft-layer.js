@@ -1,5 +1,6 @@
 // One canvas over the Leaflet map that draws every aircraft (a rotated
-// SVG silhouette, coloured by altitude), their trails, labels and the
+// SVG silhouette, coloured by altitude and outlined in blue when its
+// position is multilaterated, as tar1090 does), their trails, labels and the
 // selected aircraft's full track. Positions are kept in zoom-0 Web
 // Mercator pixels, so a redraw is arithmetic plus canvas calls: 5,000
 // aircraft redraw in a few milliseconds, with no DOM node per aircraft.
@@ -9,7 +10,8 @@
 // Hit testing (click, hover) uses the screen positions of the last render.
 
 import { store, mercator } from './store.js';
-import { altColor } from './colors.js';
+import { altColor, MLAT_OUTLINE } from './colors.js';
+import { positionSource } from './source.js';
 
 // Silhouettes in a 32×32 box, nose up, centred on (16, 16): SVG path data.
 const SHAPES = {
@@ -41,6 +43,7 @@ export class AircraftLayer extends L.Layer {
     this.showLabels = true;
     this.track = null; // selected aircraft's full track: [[x, y, color], ...]
     this.drawn = 0;
+    this.drawnMlat = 0;
     this.drawMs = 0;
     this._hits = { xs: new Float32Array(0), ys: new Float32Array(0), hex: [] };
     this._frame = 0;
@@ -138,6 +141,7 @@ export class AircraftLayer extends L.Layer {
     ctx.drawImage(this._off, Math.round((this._dx - MARGIN) * d), Math.round((this._dy - MARGIN) * d));
     const el = this._map.getContainer();
     el.dataset.aircraftDrawn = String(this.drawn);
+    el.dataset.mlatDrawn = String(this.drawnMlat);
     el.dataset.drawMs = this.drawMs.toFixed(1);
   }
 
@@ -217,6 +221,7 @@ export class AircraftLayer extends L.Layer {
     const hx = this._hits.xs, hy = this._hits.ys, hh = (this._hits.hex = []);
     const labels = [];
     let drawn = 0;
+    let drawnMlat = 0;
     let selRec = null;
     ctx.lineWidth = 1;
     ctx.strokeStyle = 'rgba(0,0,0,.75)';
@@ -229,6 +234,7 @@ export class AircraftLayer extends L.Layer {
       hy[drawn] = y - M;
       hh.push(rec.a.hex);
       drawn++;
+      if (positionSource(rec.a) === 'mlat') drawnMlat++;
       if (rec.a.hex === sel) {
         selRec = rec;
         continue; // drawn last, on top
@@ -288,6 +294,7 @@ export class AircraftLayer extends L.Layer {
     }
 
     this.drawn = drawn;
+    this.drawnMlat = drawnMlat;
   }
 
   _plane(ctx, rec, x, y, selected) {
@@ -307,8 +314,9 @@ export class AircraftLayer extends L.Layer {
     ctx.fillStyle = rec.color;
     ctx.fill(PATHS[shape]);
     ctx.shadowBlur = 0;
-    ctx.lineWidth = selected ? 2 : 1.1;
-    ctx.strokeStyle = selected ? '#ffffff' : 'rgba(0,0,0,.8)';
+    const mlat = positionSource(a) === 'mlat';
+    ctx.lineWidth = selected ? 2 : mlat ? 2.2 : 1.1;
+    ctx.strokeStyle = selected ? '#ffffff' : mlat ? MLAT_OUTLINE : 'rgba(0,0,0,.8)';
     ctx.stroke(PATHS[shape]);
     ctx.restore();
   }

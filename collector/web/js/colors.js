@@ -26,6 +26,9 @@ function interp(stops, x) {
 }
 
 export const GROUND_COLOR = 'hsl(15, 80%, 32%)';
+// tar1090 outlines multilaterated aircraft in blue (its OutlineMlatColor,
+// #4040FF); lighter here so the outline shows on the dark map.
+export const MLAT_OUTLINE = '#7a80ff';
 export const UNKNOWN_COLOR = 'hsl(0, 0%, 55%)';
 const cache = new Map();
 
@@ -57,5 +60,9 @@ export function renderLegend(el) {
     <div class="bar" title="On the ground">
       <div class="grad" style="width: 14px; background: ${GROUND_COLOR}"></div>
       <div class="ticks"><span>gnd</span></div>
+    </div>
+    <div class="bar" title="Position from multilateration (MLAT): blue outline">
+      <div class="grad" style="width: 14px; background: ${UNKNOWN_COLOR}; box-shadow: inset 0 0 0 2px ${MLAT_OUTLINE}"></div>
+      <div class="ticks"><span>mlat</span></div>
     </div>`;
 }

@@ -2,6 +2,7 @@
 
 import { store, on, select } from './store.js';
 import * as f from './format.js';
+import { positionSource, SOURCE_NAMES } from './source.js';
 
 const $ = (id) => document.getElementById(id);
 let onLocate = () => {};
@@ -52,6 +53,7 @@ function render() {
     ['Seen', f.seconds(a.seen), 'seen'],
     ['Position age', f.seconds(a.seen_pos), 'seen-pos'],
     ['Position', f.latlon(a.lat, a.lon), 'position', true],
+    ['Position source', SOURCE_NAMES[positionSource(a)] ?? f.DASH, 'source'],
   ];
   if (!rec) fields.push(['Status', 'no longer in the live view', 'gone', true]);
   $('details-grid').innerHTML = fields

@@ -23,6 +23,10 @@ pub enum AddressKind {
     /// Recovered from the parity of a Mode S reply (DF0/4/5/16/20/21) or an
     /// all-call (DF11): not verifiable from the message alone.
     ModeS,
+    /// A position multilaterated from the arrival times of replies at
+    /// several receivers; never decoded from a message, set only by the
+    /// tracker when it accepts a multilaterated position.
+    Mlat,
 }
 
 impl AddressKind {
@@ -38,6 +42,7 @@ impl AddressKind {
             Self::TisbTrackfile => "tisb_trackfile",
             Self::TisbOther => "tisb_other",
             Self::ModeS => "mode_s",
+            Self::Mlat => "mlat",
         }
     }
 

@@ -37,6 +37,7 @@ fn rank(kind: AddressKind) -> u8 {
         AddressKind::AdsrIcao => 4,
         AddressKind::TisbIcao => 6,
         AddressKind::ModeS => 9,
+        AddressKind::Mlat => 10,
         AddressKind::AdsbOther => 16,
         AddressKind::AdsrOther => 18,
         AddressKind::TisbTrackfile => 20,

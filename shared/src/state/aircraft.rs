@@ -2,7 +2,8 @@
 //! it was set, and the CPR messages waiting to be paired into a position.
 
 use super::addrtype::TRACK_EXPIRE_MS;
-use super::fields::{AltBaro, Fields, Updated};
+use super::fields::{AltBaro, Fields, Sources, Updated};
+use super::source::{FLAG_ORDER, Source};
 use crate::adsb::CprRaw;
 use crate::cpr::Position;
 use crate::decode::{Address, AddressKind};
@@ -38,6 +39,8 @@ pub struct Aircraft {
     pub fields: Fields,
     /// When each field was set.
     pub updated: Updated,
+    /// Where each field's value came from.
+    pub sources: Sources,
     /// Latest signal level, dBFS.
     pub rssi: Option<f64>,
     /// Linear power of the last eight messages with a signal level
@@ -88,6 +91,7 @@ impl Aircraft {
             messages: 0,
             fields: Fields::default(),
             updated: Updated::default(),
+            sources: Sources::default(),
             rssi: None,
             signal: [0.0; 8],
             signal_next: 0,
@@ -163,10 +167,57 @@ impl Aircraft {
         matches!(self.fields.alt_baro, Some(AltBaro::Ground))
     }
 
-    /// Merges a message's fields, deriving geometric altitude from the
-    /// barometric one and the GNSS–baro difference when needed.
-    pub(crate) fn apply(&mut self, fields: &Fields, now_ms: u64) {
-        self.fields.merge(fields, now_ms, &mut self.updated);
+    /// The source of the last accepted position.
+    pub fn position_source(&self) -> Option<Source> {
+        self.position_kind.map(Source::of)
+    }
+
+    /// readsb's `mlat` and `tisb` lists (`json_out.c` `append_flags`):
+    /// the names of the fields valid at `now_ms` whose value came from
+    /// `source`, the position group (`lat`, `lon`, `nic`, `rc`) by the
+    /// position's source, in readsb's order.
+    pub fn flags(&self, now_ms: u64, source: Source) -> Vec<&'static str> {
+        let valid = self.valid_fields(now_ms);
+        let mut out = self.sources.flags(&valid, source);
+        let position_valid = self
+            .position
+            .is_some_and(|(_, t)| now_ms.saturating_sub(t) <= TRACK_EXPIRE_MS);
+        if position_valid && self.position_source() == Some(source) {
+            out.extend_from_slice(&["lat", "lon", "nic", "rc"]);
+        }
+        out.sort_by_key(|f| FLAG_ORDER.iter().position(|o| o == f));
+        out
+    }
+
+    /// Merges a message's fields from `source`, deriving geometric
+    /// altitude from the barometric one and the GNSS–baro difference when
+    /// needed.
+    pub(crate) fn apply(&mut self, fields: &Fields, now_ms: u64, source: Source) {
+        self.merge(fields, now_ms, source, |_, _| true);
+        self.last_seen_ms = now_ms;
+        self.messages += 1;
+    }
+
+    /// Merges the fields of a multilaterated position: as readsb's
+    /// `accept_data`, a field set by a better source in the last
+    /// `TRACK_STALE` keeps its value.
+    pub(crate) fn apply_worse(&mut self, fields: &Fields, now_ms: u64, source: Source) {
+        self.merge(fields, now_ms, source, |current, updated| {
+            source.may_replace(current, updated, now_ms)
+        });
+        self.last_seen_ms = self.last_seen_ms.max(now_ms);
+    }
+
+    fn merge(
+        &mut self,
+        fields: &Fields,
+        now_ms: u64,
+        source: Source,
+        accept: impl Fn(Option<Source>, u64) -> bool,
+    ) {
+        let stamp = (&mut self.updated, &mut self.sources);
+        self.fields
+            .merge_if(fields, (now_ms, source), stamp, accept);
         if fields.alt_geom.is_none()
             && let (Some(AltBaro::Feet(baro)), Some(diff)) =
                 (self.fields.alt_baro, self.fields.geom_minus_baro)
@@ -175,8 +226,7 @@ impl Aircraft {
         {
             self.fields.alt_geom = Some(baro + diff);
             self.updated.alt_geom = now_ms;
+            self.sources.alt_geom = Some(source);
         }
-        self.last_seen_ms = now_ms;
-        self.messages += 1;
     }
 }

@@ -4,7 +4,10 @@
 //! the HTTP API. [`Fields::from_message`] extracts them; the aircraft state
 //! merges them with per-field update times.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+
+use super::source::Source;
+pub use super::values::{AltBaro, Callsign, Category, Squawk};
 
 use crate::adsb::{
     AircraftStatus, AltitudeSource, Emergency, Me, VelocityKind, VerticalRateSource,
@@ -12,60 +15,8 @@ use crate::adsb::{
 use crate::commb::Bds;
 use crate::decode::{Content, FlightStatus, Message};
 
-/// An 8-character callsign, printed with its trailing spaces as readsb does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Callsign(pub [u8; 8]);
-
-impl Callsign {
-    /// The text, trailing spaces kept.
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("")
-    }
-}
-
-impl Serialize for Callsign {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-/// A Mode A code (`0x7700` prints as `"7700"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Squawk(pub u16);
-
-impl Serialize for Squawk {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{:04x}", self.0))
-    }
-}
-
-/// An emitter category such as `"A3"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Category(pub [u8; 2]);
-
-impl Serialize for Category {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(std::str::from_utf8(&self.0).unwrap_or(""))
-    }
-}
-
-/// Barometric altitude, or `"ground"` as readsb prints it on the surface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum AltBaro {
-    /// Feet.
-    Feet(i32),
-    /// On the ground.
-    #[serde(serialize_with = "ground")]
-    Ground,
-}
-
-fn ground<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("ground")
-}
-
 macro_rules! fields {
-    ($( $(#[$doc:meta])* $name:ident : $ty:ty ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty [$($flag:literal),*] ),* $(,)?) => {
         /// Optional aircraft fields with readsb's names.
         #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct Fields {
@@ -79,12 +30,28 @@ macro_rules! fields {
             $( pub $name: u64, )*
         }
 
+        /// Where each field's latest value came from (`None`: never set).
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[allow(missing_docs)]
+        pub struct Sources {
+            $( pub $name: Option<Source>, )*
+        }
+
         impl Fields {
-            /// Copies every field `newer` has into `self` and stamps it.
-            pub fn merge(&mut self, newer: &Fields, now_ms: u64, updated: &mut Updated) {
-                $( if newer.$name.is_some() {
+            /// Copies every field `newer` has into `self` and stamps it
+            /// with `now_ms` and `source`, when `accept` agrees given the
+            /// field's current source and update time.
+            pub(crate) fn merge_if(
+                &mut self,
+                newer: &Fields,
+                (now_ms, source): (u64, Source),
+                (updated, sources): (&mut Updated, &mut Sources),
+                accept: impl Fn(Option<Source>, u64) -> bool,
+            ) {
+                $( if newer.$name.is_some() && accept(sources.$name, updated.$name) {
                     self.$name = newer.$name;
                     updated.$name = now_ms;
+                    sources.$name = Some(source);
                 } )*
             }
 
@@ -95,87 +62,102 @@ macro_rules! fields {
                 } )*
             }
         }
+
+        impl Sources {
+            /// readsb's `append_flags` (`json_out.c`) without the
+            /// position: the names of the fields present in `valid`
+            /// whose value came from `source` (unsorted).
+            pub(crate) fn flags(&self, valid: &Fields, source: Source) -> Vec<&'static str> {
+                let mut out: Vec<&'static str> = Vec::new();
+                $( if valid.$name.is_some() && self.$name == Some(source) {
+                    out.extend_from_slice(&[$($flag),*]);
+                } )*
+                out
+            }
+        }
     };
 }
 
 fields! {
     /// Callsign.
-    flight: Callsign,
+    flight: Callsign ["callsign"],
     /// Mode A code.
-    squawk: Squawk,
+    squawk: Squawk ["squawk"],
     /// Emitter category.
-    category: Category,
+    category: Category [],
     /// Barometric altitude, feet, or ground.
-    alt_baro: AltBaro,
+    alt_baro: AltBaro ["altitude"],
     /// Geometric (GNSS) altitude, feet.
-    alt_geom: i32,
+    alt_geom: i32 ["alt_geom"],
     /// GNSS minus barometric altitude, feet (used to derive `alt_geom`).
-    geom_minus_baro: i32,
+    geom_minus_baro: i32 [],
     /// Ground speed, knots.
-    gs: f64,
+    gs: f64 ["gs"],
     /// Indicated airspeed, knots.
-    ias: u32,
+    ias: u32 ["ias"],
     /// True airspeed, knots.
-    tas: u32,
+    tas: u32 ["tas"],
     /// Mach number.
-    mach: f64,
+    mach: f64 ["mach"],
     /// True track over ground, degrees.
-    track: f64,
+    track: f64 ["track"],
     /// Track angle rate, degrees per second.
-    track_rate: f64,
+    track_rate: f64 ["track_rate"],
     /// Roll, degrees (negative left).
-    roll: f64,
+    roll: f64 ["roll"],
     /// Magnetic heading, degrees.
-    mag_heading: f64,
+    mag_heading: f64 ["mag_heading"],
     /// True heading, degrees: the magnetic heading plus the WMM2020
     /// declination at the aircraft (readsb's derivation, `heading.rs`).
-    true_heading: f64,
+    true_heading: f64 ["true_heading"],
     /// Barometric vertical rate, ft/min.
-    baro_rate: i32,
+    baro_rate: i32 ["baro_rate"],
     /// Geometric vertical rate, ft/min.
-    geom_rate: i32,
+    geom_rate: i32 ["geom_rate"],
     /// Selected altitude on the MCP/FCU, feet.
-    nav_altitude_mcp: i32,
+    nav_altitude_mcp: i32 ["nav_altitude_mcp"],
     /// Selected altitude in the FMS, feet.
-    nav_altitude_fms: i32,
+    nav_altitude_fms: i32 ["nav_altitude_fms"],
     /// Altimeter setting, hPa.
-    nav_qnh: f64,
+    nav_qnh: f64 ["nav_qnh"],
     /// Selected heading, degrees.
-    nav_heading: f64,
+    nav_heading: f64 ["nav_heading"],
     /// Emergency state.
-    emergency: &'static str,
+    emergency: &'static str ["emergency"],
     /// ADS-B version.
-    version: u8,
+    version: u8 [],
     /// NIC supplement A (from TC 31).
-    nic_a: bool,
+    nic_a: bool [],
     /// NIC supplement C (from surface TC 31).
-    nic_c: bool,
+    nic_c: bool [],
     /// NIC baro.
-    nic_baro: u8,
+    nic_baro: u8 ["nic_baro"],
     /// NACp.
-    nac_p: u8,
+    nac_p: u8 ["nac_p"],
     /// NACv.
-    nac_v: u8,
+    nac_v: u8 ["nac_v"],
     /// SIL.
-    sil: u8,
+    sil: u8 ["sil", "sil_type"],
     /// SIL supplement: `"perhour"` or `"persample"`.
-    sil_type: &'static str,
+    sil_type: &'static str [],
     /// Geometric vertical accuracy.
-    gva: u8,
+    gva: u8 ["gva"],
     /// System design assurance (version 2 operational status).
-    sda: u8,
+    sda: u8 ["sda"],
     /// Flight status alert bit.
-    alert: u8,
+    alert: u8 [],
     /// Flight status SPI bit.
-    spi: u8,
+    spi: u8 [],
+    // The position group (lat, lon, nic, rc) has the position's source
+    // (see `Aircraft::flags`), not one per field.
     /// Latitude, degrees.
-    lat: f64,
+    lat: f64 [],
     /// Longitude, degrees.
-    lon: f64,
+    lon: f64 [],
     /// Navigation integrity category.
-    nic: u8,
+    nic: u8 [],
     /// Radius of containment, metres.
-    rc: u32,
+    rc: u32 [],
 }
 
 fn round(v: f64, places: i32) -> f64 {

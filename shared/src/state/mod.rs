@@ -3,6 +3,9 @@
 //! plausibility checks.
 //!
 //! - `fields.rs`: what one message says, named like readsb's aircraft.json.
+//! - `values.rs`: the field values with a type of their own.
+//! - `source.rs`: where a field's value came from (ADS-B, TIS-B, MLAT …).
+//! - `mlat.rs`: multilaterated positions applied by readsb's source rule.
 //! - `aircraft.rs`: one aircraft's merged state.
 //! - `addrtype.rs`: readsb's rule for the aircraft's `type`.
 //! - `tracker.rs`: all aircraft; trust, which messages apply.
@@ -18,10 +21,15 @@ mod comm_b;
 mod expiry;
 mod fields;
 mod heading;
+mod mlat;
 mod position;
+mod source;
 mod tracker;
+mod values;
 mod version;
 
 pub use aircraft::Aircraft;
-pub use fields::{AltBaro, Callsign, Category, Fields, Squawk, Updated};
+pub use fields::{AltBaro, Callsign, Category, Fields, Sources, Squawk, Updated};
+pub use mlat::{MlatOutcome, MlatPosition};
+pub use source::Source;
 pub use tracker::{Tracker, TrackerOptions};

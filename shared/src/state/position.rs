@@ -234,7 +234,7 @@ fn resolve_untimed(
 /// Speed and range checks against the previous position and the receiver.
 /// The speed check needs both reception times; without them a position is
 /// never refused for its jump alone.
-fn plausible(
+pub(super) fn plausible(
     ac: &Aircraft,
     pos: Position,
     surface: bool,

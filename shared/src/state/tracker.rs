@@ -38,6 +38,7 @@ use super::expiry;
 use super::fields::Fields;
 use super::heading;
 use super::position::{Arrival, Refs, position};
+use super::source::Source;
 use super::version;
 use crate::cpr::Position;
 use crate::decode::{CrcStatus, Message};
@@ -72,7 +73,7 @@ impl Default for TrackerOptions {
 /// All aircraft, keyed by address (non-ICAO addresses kept apart).
 #[derive(Debug, Default)]
 pub struct Tracker {
-    aircraft: HashMap<u32, Aircraft>,
+    pub(super) aircraft: HashMap<u32, Aircraft>,
     options: TrackerOptions,
     /// The latest position of any aircraft heard through
     /// [`Tracker::update`]/[`Tracker::update_untimed`] (one receiver).
@@ -214,7 +215,7 @@ impl Tracker {
             }
         }
         heading::derive_true_heading(ac, &mut fields, now_ms);
-        ac.apply(&fields, now_ms);
+        ac.apply(&fields, now_ms, Source::of(msg.address.kind));
         if let Some(dbfs) = rssi {
             ac.note_signal(dbfs);
         }

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, Row, params};
 
 use super::{Area, Page, TimeWindow};
+use crate::store::PositionSource;
 
 /// Which positions.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,13 +40,16 @@ pub struct PositionRecord {
     pub alt_geom: Option<i64>,
     /// Vertical rate, feet/minute.
     pub baro_rate: Option<i64>,
-    /// Receivers that heard the position message.
+    /// Receivers that heard the position message (multilaterated: used
+    /// in the solve).
     pub receivers: i64,
+    /// Where the position came from.
+    pub source: PositionSource,
 }
 
 /// The columns [`record`] reads, in its order.
 pub const RECORD_COLUMNS: &str =
-    "rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers";
+    "rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers, source";
 
 /// With an aircraft the `(icao, time_ms)` index finds its rows; without
 /// one the rowid range is walked and the other filters are not offered an
@@ -53,13 +57,13 @@ pub const RECORD_COLUMNS: &str =
 /// every match first. Parameters: after, icao, from, to, south, north,
 /// west, east, limit.
 const BY_ICAO: &str =
-    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers
+    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers, source
      FROM positions
      WHERE icao = ?2 AND time_ms BETWEEN ?3 AND ?4 AND rowid > ?1
        AND lat BETWEEN ?5 AND ?6 AND lon BETWEEN ?7 AND ?8
      ORDER BY rowid LIMIT ?9";
 const BY_ROWID: &str =
-    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers
+    "SELECT rowid, icao, time_ms, lat, lon, alt_baro, gs, track, alt_geom, baro_rate, receivers, source
      FROM positions
      WHERE rowid > ?1 AND +time_ms BETWEEN ?3 AND ?4
        AND +lat BETWEEN ?5 AND ?6 AND +lon BETWEEN ?7 AND ?8
@@ -79,6 +83,7 @@ pub fn record(r: &Row<'_>) -> rusqlite::Result<PositionRecord> {
         alt_geom: r.get(8)?,
         baro_rate: r.get(9)?,
         receivers: r.get(10)?,
+        source: r.get(11)?,
     })
 }
 
@@ -166,6 +171,7 @@ mod tests {
                 alt_geom: None,
                 baro_rate: None,
                 receivers: 1,
+                source: PositionSource::Adsb,
             }
         );
         assert_eq!(
