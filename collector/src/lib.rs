@@ -12,7 +12,8 @@
 //! ([`component`]); `config` holds the settings and `cli` the command
 //! line over them; `health` feeds `/readyz`; `disk` watches the data
 //! directory's space; `backup` copies the database to S3; `archive` writes history to S3 as
-//! Parquet; `telemetry`
+//! Parquet; `mlat` multilaterates Mode S-only aircraft (a pure engine,
+//! not yet wired into the pipeline); `telemetry`
 //! sets up logs and metrics.
 
 pub mod app;
@@ -28,6 +29,7 @@ pub mod disk;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod mlat;
 pub mod pipeline;
 pub mod process;
 pub mod status;
