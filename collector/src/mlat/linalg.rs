@@ -2,6 +2,9 @@
 //! solving / inverting N×N systems (N ≤ 6) by Gaussian elimination with
 //! partial pivoting, on the stack.
 
+// Matrix code indexes rows and columns as the formulas do.
+#![allow(clippy::needless_range_loop)]
+
 /// A 3-vector (ECEF metres or m/s).
 pub type Vec3 = [f64; 3];
 

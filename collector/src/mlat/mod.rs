@@ -239,11 +239,12 @@ impl Mlat {
             t,
             rx_ms,
         };
-        if known.is_some() && matches!(frame.df(), 17 | 18) {
-            if let Some(icao) = extended_squitter_address(frame) {
-                let a = self.aircraft.entry(icao).or_default();
-                a.last_known_ms = Some(a.last_known_ms.unwrap_or(0).max(rx_ms));
-            }
+        if known.is_some()
+            && matches!(frame.df(), 17 | 18)
+            && let Some(icao) = extended_squitter_address(frame)
+        {
+            let a = self.aircraft.entry(icao).or_default();
+            a.last_known_ms = Some(a.last_known_ms.unwrap_or(0).max(rx_ms));
         }
         self.groups
             .add(frame, reception, known, self.opts.max_open_groups);

@@ -33,23 +33,20 @@ fn shortest_paths(
     let mut prev = [None; MAX_RX];
     let mut done = [false; MAX_RX];
     cost[base] = 0.0;
-    loop {
-        let Some(u) = (0..n)
-            .filter(|&i| !done[i] && cost[i].is_finite())
-            .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
-        else {
-            break;
-        };
+    while let Some(u) = (0..n)
+        .filter(|&i| !done[i] && cost[i].is_finite())
+        .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
+    {
         done[u] = true;
         for v in 0..n {
             if done[v] {
                 continue;
             }
-            if let Some(var) = clocks.sample_var(rxs[u], rxs[v]) {
-                if cost[u] + var < cost[v] {
-                    cost[v] = cost[u] + var;
-                    prev[v] = Some(u);
-                }
+            if let Some(var) = clocks.sample_var(rxs[u], rxs[v])
+                && cost[u] + var < cost[v]
+            {
+                cost[v] = cost[u] + var;
+                prev[v] = Some(u);
             }
         }
     }
@@ -65,10 +62,10 @@ pub fn choose_base(clocks: &Clocks, rxs: &[u16], preferred: Option<u16>) -> Opti
             .filter(|&j| j != i && clocks.synced(rxs[i], rxs[j]).is_some())
             .count()
     };
-    if let Some(i) = preferred.and_then(|p| rxs[..n].iter().position(|&r| r == p)) {
-        if degree(i) > 0 {
-            return Some(i);
-        }
+    if let Some(i) = preferred.and_then(|p| rxs[..n].iter().position(|&r| r == p))
+        && degree(i) > 0
+    {
+        return Some(i);
     }
     (0..n).filter(|&i| degree(i) > 0).max_by_key(|&i| degree(i))
 }

@@ -137,11 +137,11 @@ impl Mlat {
     fn jitter_var(&self, rxs: &[u16], slot: usize) -> f64 {
         let (mut sum, mut n) = (0.0, 0.0);
         for (j, &other) in rxs.iter().enumerate() {
-            if j != slot {
-                if let Some(v) = self.clocks.sample_var(rxs[slot], other) {
-                    sum += v;
-                    n += 1.0;
-                }
+            if j != slot
+                && let Some(v) = self.clocks.sample_var(rxs[slot], other)
+            {
+                sum += v;
+                n += 1.0;
             }
         }
         if n > 0.0 {

@@ -4,6 +4,9 @@
 //! ground speed and track, rejects outliers by the Mahalanobis distance of
 //! the innovation, and restarts after a gap or a run of rejections.
 
+// Matrix code indexes rows and columns as the formulas do.
+#![allow(clippy::needless_range_loop)]
+
 use super::geodesy::{ecef_to_lla, enu_basis};
 use super::linalg::{Vec3, dot, invert};
 
