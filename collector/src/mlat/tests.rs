@@ -20,10 +20,14 @@ struct Tx {
     known: Option<Known>,
 }
 
-/// The simulated sky: ADS-B aircraft (indexes 1..) and the Mode S-only
-/// aircraft (index 0).
+/// One reception: receiver index, frame, counter, wall clock, position.
+type Event = (usize, Frame, u64, u64, Option<Known>);
+
+/// The simulated sky: Mode S-only aircraft (indexes `0..modes`, the one
+/// whose errors are measured first) and ADS-B aircraft after them.
 struct Sky {
     flights: Vec<Flight>,
+    modes: usize,
     rxs: Vec<SimRx>,
     rng: Rng,
 }
@@ -51,28 +55,52 @@ impl Sky {
                 track_deg: rng.range(0.0, 360.0),
             });
         }
-        Self { flights, rxs, rng }
+        Self {
+            flights,
+            modes: 1,
+            rxs,
+            rng,
+        }
+    }
+
+    /// Adds Mode S-only aircraft until there are `n`, spread over the network.
+    fn with_modes(mut self, n: usize) -> Self {
+        while self.modes < n {
+            let f = Flight {
+                lat: 52.3 + self.rng.range(-0.7, 0.7),
+                lon: 4.76 + self.rng.range(-1.1, 1.1),
+                alt_ft: self.rng.range(10_000.0, 40_000.0).round(),
+                gs_kt: self.rng.range(200.0, 480.0),
+                track_deg: self.rng.range(0.0, 360.0),
+            };
+            self.flights.insert(self.modes, f);
+            self.modes += 1;
+        }
+        self
     }
 
     /// The transmissions of second `s`.
     fn second(&mut self, s: u32) -> Vec<Tx> {
         let mut out = Vec::new();
-        for k in 0..5 {
-            let t = f64::from(s) + f64::from(k) * 0.2 + self.rng.range(0.0, 0.05);
-            let frame = match k {
-                0 | 2 => encode::df4(MODE_S, 0, 30_000),
-                1 => encode::df5(MODE_S, 0, 0x1234),
-                3 => encode::df20(MODE_S, 0, 30_000, [0x20, 1, 2, 3, 4, 5, 6]),
-                _ => encode::df11(MODE_S, 5, 0),
-            };
-            out.push(Tx {
-                flight: 0,
-                t,
-                frame,
-                known: None,
-            });
+        for (i, f) in self.flights.iter().enumerate().take(self.modes) {
+            let (icao, alt) = (MODE_S + i as u32, f.alt_ft as i32);
+            for k in 0..5 {
+                let t = f64::from(s) + f64::from(k) * 0.2 + self.rng.range(0.0, 0.05);
+                let frame = match k {
+                    0 | 2 => encode::df4(icao, 0, alt),
+                    1 => encode::df5(icao, 0, 0x1234),
+                    3 => encode::df20(icao, 0, alt, [0x20, 1, 2, 3, 4, 5, 6]),
+                    _ => encode::df11(icao, 5, 0),
+                };
+                out.push(Tx {
+                    flight: i,
+                    t,
+                    frame,
+                    known: None,
+                });
+            }
         }
-        for (i, f) in self.flights.iter().enumerate().skip(1) {
+        for (i, f) in self.flights.iter().enumerate().skip(self.modes) {
             for half in 0..2 {
                 let t = f64::from(s) + f64::from(half) * 0.5 + i as f64 * 0.031;
                 let (lat, lon) = f.at(t);
@@ -99,25 +127,39 @@ impl Sky {
         out
     }
 
-    /// Feeds second `s` to the engine receiver by receiver, in a shuffled
-    /// receiver order, and polls at the end of the second.
-    fn run_second(&mut self, mlat: &mut Mlat, s: u32) -> Vec<MlatFix> {
+    /// The receptions of second `s`, receiver by receiver in a shuffled
+    /// receiver order (each receiver's batch arrives whole).
+    fn events(&mut self, s: u32) -> Vec<Event> {
         let txs = self.second(s);
         let mut order: Vec<usize> = (0..self.rxs.len()).collect();
         for i in (1..order.len()).rev() {
             order.swap(i, (self.rng.next_u64() % (i as u64 + 1)) as usize);
         }
+        let mut out = Vec::with_capacity(txs.len() * order.len());
         for &r in &order {
             for tx in &txs {
                 let rx = &self.rxs[r];
                 let arrival = rx.arrival(tx.t, self.flights[tx.flight].ecef(tx.t));
                 let counter = rx.counter(arrival, &mut self.rng);
                 let rx_ms = (WALL0 as i64 + (arrival * 1000.0) as i64 + rx.wall_ms) as u64;
-                mlat.observe(&rx.name, &tx.frame, counter.max(1), rx_ms, tx.known);
+                out.push((r, tx.frame, counter.max(1), rx_ms, tx.known));
             }
         }
-        mlat.poll(WALL0 + u64::from(s + 1) * 1000)
+        out
     }
+
+    /// Feeds second `s` to the engine and polls at the end of the second.
+    fn run_second(&mut self, mlat: &mut Mlat, s: u32) -> Vec<MlatFix> {
+        let events = self.events(s);
+        feed(mlat, &self.rxs, &events, s)
+    }
+}
+
+fn feed(mlat: &mut Mlat, rxs: &[SimRx], events: &[Event], s: u32) -> Vec<MlatFix> {
+    for (r, frame, counter, rx_ms, known) in events {
+        mlat.observe(&rxs[*r].name, frame, *counter, *rx_ms, *known);
+    }
+    mlat.poll(WALL0 + u64::from(s + 1) * 1000)
 }
 
 fn engine(sky: &Sky) -> Mlat {
@@ -260,4 +302,31 @@ fn small_clock_step_restarts_the_pairs_by_disagreement() {
     assert!(stats.pair_resets >= 5, "pair resets {}", stats.pair_resets);
     assert!(p50 < 30.0, "median {p50} m");
     assert!(fixes.iter().filter(|f| f.receivers == 6).count() > fixes.len() / 2);
+}
+
+/// Throughput of `observe` + `poll` alone (events generated beforehand)
+/// for 100 Mode S-only aircraft at 5 replies/s heard by 6 receivers, with
+/// 8 ADS-B aircraft for sync. Prints the share of one core per 100
+/// aircraft; run with `--ignored --nocapture` (in release for real figures).
+#[test]
+#[ignore]
+fn throughput_for_100_mode_s_aircraft() {
+    let mut sky = Sky::new(25, 5.0, (50e-9, 150e-9), false).with_modes(100);
+    let mut mlat = engine(&sky);
+    let seconds = 30;
+    let batches: Vec<Vec<Event>> = (0..seconds).map(|s| sky.events(s)).collect();
+    let start = std::time::Instant::now();
+    let mut fixes = 0;
+    for (s, events) in batches.iter().enumerate() {
+        fixes += feed(&mut mlat, &sky.rxs, events, s as u32).len();
+    }
+    let busy = start.elapsed().as_secs_f64();
+    let receptions: usize = batches.iter().map(Vec::len).sum();
+    println!(
+        "{receptions} receptions, {fixes} fixes in {busy:.3} s: {:.0} receptions/s, {:.1} % of a core for 100 aircraft",
+        receptions as f64 / busy,
+        busy / f64::from(seconds) * 100.0
+    );
+    println!("{:?}", mlat.stats());
+    assert!(fixes > 100 * 5 * 15, "only {fixes} fixes");
 }
