@@ -191,6 +191,9 @@ impl Mlat {
     /// WGS84); may change. A receiver that moves more than 100 m loses its
     /// clock pairs, whose samples assumed the old position.
     pub fn set_receiver(&mut self, receiver: &str, lat: f64, lon: f64, alt_m: f64) {
+        if !plausible(lat, lon, alt_m) {
+            return;
+        }
         let Some(i) = self.receiver_index(receiver) else {
             return;
         };
@@ -217,6 +220,8 @@ impl Mlat {
         if timestamp == 0 {
             return;
         }
+        // A position that cannot be right would poison the clock pairs.
+        let known = known.filter(|k| plausible(k.lat, k.lon, k.alt_ft * 0.3048));
         let Some(i) = self.receiver_index(receiver) else {
             return;
         };
@@ -303,6 +308,11 @@ impl Mlat {
             selfcheck_error_m_p95: check.map(|r| r[1]),
         }
     }
+}
+
+/// Whether a position is finite and on or above the Earth within reason.
+fn plausible(lat: f64, lon: f64, alt_m: f64) -> bool {
+    lat.abs() <= 90.0 && lon.abs() <= 360.0 && (-1_000.0..=30_000.0).contains(&alt_m)
 }
 
 /// The AA field of a DF17/18 (bits 9–32), read without decoding.

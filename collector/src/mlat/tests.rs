@@ -243,6 +243,30 @@ fn mode_s_aircraft_is_multilaterated_through_observe_and_poll() {
 }
 
 #[test]
+fn impossible_positions_are_ignored() {
+    let mut sky = Sky::new(26, 5.0, (50e-9, 150e-9), false);
+    let mut mlat = engine(&sky);
+    mlat.set_receiver("rx0", f64::NAN, 4.0, 0.0);
+    let poisoned: Vec<Event> = sky
+        .events(0)
+        .into_iter()
+        .map(|(r, f, c, ms, k)| {
+            let k = k.map(|k| Known {
+                lat: f64::INFINITY,
+                ..k
+            });
+            (r, f, c, ms, k)
+        })
+        .collect();
+    feed(&mut mlat, &sky.rxs, &poisoned, 0);
+    let fixes: Vec<MlatFix> = (1..40).flat_map(|s| sky.run_second(&mut mlat, s)).collect();
+    let stats = mlat.stats();
+    println!("after impossible input: {} fixes, {stats:?}", fixes.len());
+    assert_eq!(stats.pairs_synced, 15);
+    assert!(fixes.len() > 100 && fixes.iter().all(|f| f.lat.is_finite() && f.lon.is_finite()));
+}
+
+#[test]
 fn dump1090_class_clocks_still_give_fixes() {
     let mut sky = Sky::new(22, 100.0, (300e-9, 500e-9), false);
     let mut mlat = engine(&sky);
