@@ -30,6 +30,10 @@ struct Sky {
     modes: usize,
     rxs: Vec<SimRx>,
     rng: Rng,
+    /// The receivers that hear the Mode S-only aircraft.
+    hearers: Vec<usize>,
+    /// Whether they send replies with altitude (DF4/20) or only without (DF5/11/21).
+    altitude_replies: bool,
 }
 
 impl Sky {
@@ -58,8 +62,10 @@ impl Sky {
         Self {
             flights,
             modes: 1,
+            hearers: (0..rxs.len()).collect(),
             rxs,
             rng,
+            altitude_replies: true,
         }
     }
 
@@ -87,6 +93,11 @@ impl Sky {
             for k in 0..5 {
                 let t = f64::from(s) + f64::from(k) * 0.2 + self.rng.range(0.0, 0.05);
                 let frame = match k {
+                    _ if !self.altitude_replies => match k {
+                        0 | 2 => encode::df21(icao, 0, 0x1234, [0x20, 1, 2, 3, 4, 5, 6]),
+                        1 | 3 => encode::df5(icao, 0, 0x1234),
+                        _ => encode::df11(icao, 5, 0),
+                    },
                     0 | 2 => encode::df4(icao, 0, alt),
                     1 => encode::df5(icao, 0, 0x1234),
                     3 => encode::df20(icao, 0, alt, [0x20, 1, 2, 3, 4, 5, 6]),
@@ -138,6 +149,9 @@ impl Sky {
         let mut out = Vec::with_capacity(txs.len() * order.len());
         for &r in &order {
             for tx in &txs {
+                if tx.flight < self.modes && !self.hearers.contains(&r) {
+                    continue;
+                }
                 let rx = &self.rxs[r];
                 let arrival = rx.arrival(tx.t, self.flights[tx.flight].ecef(tx.t));
                 let counter = rx.counter(arrival, &mut self.rng);
@@ -240,6 +254,36 @@ fn mode_s_aircraft_is_multilaterated_through_observe_and_poll() {
         "an ADS-B aircraft was output"
     );
     assert_eq!(stats.fixes, fixes.len() as u64);
+}
+
+#[test]
+fn three_receivers_solve_only_with_an_altitude() {
+    let mut fixes_by_case = Vec::new();
+    for altitude_replies in [false, true] {
+        let mut sky = Sky::new(27, 5.0, (50e-9, 150e-9), false);
+        sky.hearers = vec![1, 2, 3];
+        sky.altitude_replies = altitude_replies;
+        let mut mlat = engine(&sky);
+        let fixes: Vec<MlatFix> = (0..40)
+            .flat_map(|s| sky.run_second(&mut mlat, s))
+            .filter(|f| f.time_ms > WALL0 + 15_000)
+            .collect();
+        let stats = mlat.stats();
+        let median = (!fixes.is_empty()).then(|| report("3 receivers", &sky, &mlat, &fixes).0);
+        println!(
+            "altitude replies {altitude_replies}: {} fixes, median {median:?}",
+            fixes.len()
+        );
+        assert!(stats.refused.too_few_receivers > 50 || altitude_replies);
+        fixes_by_case.push((fixes.len(), median));
+    }
+    assert_eq!(fixes_by_case[0].0, 0, "solved 3 receivers without altitude");
+    assert!(
+        fixes_by_case[1].0 > 25 * 3,
+        "3 + altitude gave {:?}",
+        fixes_by_case[1]
+    );
+    assert!(fixes_by_case[1].1.is_some_and(|m| m < 60.0));
 }
 
 #[test]
