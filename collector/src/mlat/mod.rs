@@ -16,7 +16,7 @@
 //! - `geodesy`, `linalg`: WGS84 conversions and small matrices.
 //! - `stats`: counters and distributions for metrics; `fix`: the output.
 
-mod fix;
+pub mod fix;
 mod geodesy;
 mod group;
 mod linalg;
