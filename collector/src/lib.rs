@@ -11,9 +11,9 @@
 //! `app` starts them as a list of components of one shape
 //! ([`component`]); `config` holds the settings and `cli` the command
 //! line over them; `health` feeds `/readyz`; `disk` watches the data
-//! directory's space; `mlat` holds multilaterated fixes and their metrics;
-//! `backup` copies the database to S3; `archive` writes history to S3 as
-//! Parquet; `telemetry`
+//! directory's space; `backup` copies the database to S3; `archive` writes history to S3 as
+//! Parquet; `mlat` multilaterates Mode S-only aircraft (the engine, its
+//! fixes and their metrics); `telemetry`
 //! sets up logs and metrics.
 
 pub mod app;

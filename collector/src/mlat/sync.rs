@@ -1,0 +1,115 @@
+//! The table of clock pairs, fed from ADS-B positions heard by several
+//! receivers: the expected propagation times from the known position turn
+//! the receivers' readings into simultaneous readings of their clocks.
+
+use std::collections::HashMap;
+
+use super::geodesy::C_AIR;
+use super::linalg::{Vec3, dist};
+use super::pair::{ClockPair, PairConfig, SampleOutcome};
+
+/// One receiver's reading of a transmission, on its own clock (seconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Receiver index.
+    pub rx: u16,
+    /// Its clock, seconds in its current epoch.
+    pub t: f64,
+    /// Its antenna, ECEF.
+    pub ecef: Vec3,
+}
+
+/// Counters of what synchronisation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    /// Samples that entered a fit.
+    pub samples: u64,
+    /// Samples dropped as outliers.
+    pub outliers: u64,
+    /// Pairs restarted after lasting disagreement.
+    pub resets: u64,
+}
+
+/// All clock pairs, keyed `(a, b)` with `a < b`.
+#[derive(Debug, Clone)]
+pub struct Clocks {
+    pairs: HashMap<(u16, u16), ClockPair>,
+    cfg: PairConfig,
+    /// What happened so far.
+    pub counts: SyncCounts,
+}
+
+impl Clocks {
+    /// No pairs yet.
+    pub fn new(cfg: PairConfig) -> Self {
+        Self {
+            pairs: HashMap::new(),
+            cfg,
+            counts: SyncCounts::default(),
+        }
+    }
+
+    /// Pair clocks from one transmission at `position` (ECEF) heard by
+    /// `readings` (each receiver once).
+    pub fn sync(&mut self, position: Vec3, readings: &[Reading], now_ms: u64) {
+        for (i, a) in readings.iter().enumerate() {
+            for b in &readings[i + 1..] {
+                let (a, b) = if a.rx < b.rx { (a, b) } else { (b, a) };
+                let ta = a.t - dist(position, a.ecef) / C_AIR;
+                let tb = b.t - dist(position, b.ecef) / C_AIR;
+                let pair = self.pairs.entry((a.rx, b.rx)).or_default();
+                match pair.add(ta, tb, now_ms, &self.cfg) {
+                    SampleOutcome::Accepted => self.counts.samples += 1,
+                    SampleOutcome::Outlier => self.counts.outliers += 1,
+                    SampleOutcome::Reset => self.counts.resets += 1,
+                }
+            }
+        }
+    }
+
+    /// Forgets every pair of receiver `rx` (its clock was reset).
+    pub fn reset_receiver(&mut self, rx: u16) {
+        self.pairs.retain(|&(a, b), _| a != rx && b != rx);
+    }
+
+    /// Drops pairs without an accepted sample since `stale_before_ms`.
+    pub fn expire(&mut self, stale_before_ms: u64) {
+        self.pairs.retain(|_, p| p.updated_ms >= stale_before_ms);
+    }
+
+    /// The synchronised pair of `a` and `b`, if any.
+    pub fn synced(&self, a: u16, b: u16) -> Option<&ClockPair> {
+        let key = if a < b { (a, b) } else { (b, a) };
+        self.pairs.get(&key).filter(|p| p.is_synced(&self.cfg))
+    }
+
+    /// `from`'s reading `t` as `to`'s reading at the same instant, with the
+    /// variance of the conversion; direct pairs only.
+    pub fn convert(&self, from: u16, to: u16, t: f64) -> Option<(f64, f64)> {
+        if from == to {
+            return Some((t, 0.0));
+        }
+        let pair = self.synced(from, to)?;
+        if from < to {
+            pair.a_to_b(t, &self.cfg)
+        } else {
+            pair.b_to_a(t, &self.cfg)
+        }
+    }
+
+    /// The residual variance of one sample of the pair (both receivers'
+    /// jitter together), if synchronised.
+    pub fn sample_var(&self, a: u16, b: u16) -> Option<f64> {
+        self.synced(a, b).and_then(ClockPair::sample_var)
+    }
+
+    /// (pairs with any samples, synchronised pairs).
+    pub fn pair_counts(&self) -> (usize, usize) {
+        let synced = self
+            .pairs
+            .values()
+            .filter(|p| p.is_synced(&self.cfg))
+            .count();
+        (self.pairs.len(), synced)
+    }
+}
