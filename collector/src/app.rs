@@ -24,6 +24,7 @@ use crate::confirm::Confirmations;
 use crate::health::Health;
 use crate::http::{self, AppState};
 use crate::ingest::{self, Subscriber};
+use crate::mlat::{Mlat, MlatOptions};
 use crate::pipeline::{BufferChoice, Pipeline, Processing, Shared};
 use crate::process::{Clocks, Processor, ReceiverPositions};
 use crate::store::{self, Reader, Startup, Writer, WriterHandle};
@@ -105,10 +106,13 @@ pub async fn start(
     }
     .start(&tasks)
     .await?;
-    let processor = Processor::new(startup.last_message_id, config.dedup_window_ms, positions)
+    let mut processor = Processor::new(startup.last_message_id, config.dedup_window_ms, positions)
         .with_applied(startup.recently_applied)
         .with_clocks(clocks)
         .with_site(config.site());
+    if config.mlat {
+        processor = processor.with_mlat(Mlat::new(MlatOptions::default()));
+    }
     let pipeline = Pipeline {
         confirmer,
         processor,

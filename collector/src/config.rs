@@ -111,6 +111,12 @@ pub struct Config {
     /// Longitude of the site, decimal degrees, east positive (with `site_lat`).
     #[arg(long, env = "CLOUDRADAR_SITE_LON", allow_negative_numbers = true)]
     pub site_lon: Option<f64>,
+    /// Multilaterate aircraft without ADS-B positions from the receivers'
+    /// 12 MHz timestamps (needs four receivers with known positions
+    /// hearing the same replies, and ADS-B aircraft to synchronise their
+    /// clocks); positions are stored with source `mlat`.
+    #[arg(long, env = "CLOUDRADAR_MLAT", action = ArgAction::Set, default_value_t = true)]
+    pub mlat: bool,
     /// A gap longer than this (seconds) starts a new flight.
     #[arg(long, env = "CLOUDRADAR_FLIGHT_GAP_S", default_value_t = 1800)]
     pub flight_gap_s: u64,

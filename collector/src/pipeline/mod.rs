@@ -94,11 +94,25 @@ impl Pipeline {
             in_hand = (!next.is_empty()).then_some(next);
             if last_refresh.elapsed() >= REFRESH {
                 last_refresh = std::time::Instant::now();
+                self.multilaterate(&cancel).await;
                 refresh(&mut self.processor, &self.shared);
             }
         }
         // Already with the writer: their commits are awaited, not dropped.
         self.finish(in_hand, &mut buffer, &cancel).await;
+    }
+
+    /// Stores the fixes the multilateration engine has finished, and
+    /// publishes its figures.
+    async fn multilaterate(&mut self, cancel: &CancellationToken) {
+        let fixes = self.processor.poll_mlat(now_ms());
+        if !fixes.is_empty() {
+            let (writer, health) = (&self.writer, &self.shared.health);
+            store_mlat(&mut self.processor, &fixes, writer, health, cancel).await;
+        }
+        if let Some(m) = self.processor.mlat_metrics() {
+            m.publish();
+        }
     }
 
     /// Waits for a group's commits, reports it done to the buffer and

@@ -17,6 +17,7 @@ mod dedup;
 mod live;
 mod minutes;
 mod mlat;
+mod mlat_feed;
 mod record;
 mod site;
 
@@ -97,6 +98,8 @@ pub struct Processor {
     site: Option<Position>,
     /// Sequence of the last batch of multilaterated positions.
     mlat_seq: i64,
+    /// The multilateration engine, when it is on.
+    mlat: Option<Box<crate::mlat::Mlat>>,
 }
 
 /// Batch sequence numbers remembered per receiver to skip re-sent batches
@@ -122,6 +125,7 @@ impl Processor {
             minute_aircraft: HashMap::new(),
             site: None,
             mlat_seq: 0,
+            mlat: None,
         }
     }
 
@@ -185,6 +189,7 @@ impl Processor {
             out,
         };
         b.counters.last_seen_ms = now_ms;
+        self.locate_for_mlat(rx, b.reference);
         for wf in &batch.frames {
             self.frame(&mut b, wf);
         }
@@ -240,6 +245,9 @@ impl Processor {
             (Some(m), true) => self.tracker.update_from(m, time, rssi, b.reference),
             _ => None,
         };
+        if msg.is_some() && wf.timestamp != 0 {
+            self.feed_mlat(b.receiver, &frame, wf.timestamp, time, fields.as_ref());
+        }
         let icao = msg.as_ref().map(|m| m.address.icao);
         if new {
             b.out.messages.push(MessageRow {

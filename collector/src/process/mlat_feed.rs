@@ -1,0 +1,100 @@
+//! Receptions into the multilateration engine ([`crate::mlat`]): every
+//! timed reception of a frame that decoded goes in with its receiver and
+//! 12 MHz timestamp; an ADS-B airborne position the tracker decoded from
+//! that very message goes in as the aircraft's known position, which
+//! synchronises the receivers' clocks. The engine's fixes come back out
+//! through [`Processor::poll_mlat`] and are stored by
+//! [`Processor::apply_mlat`].
+
+use cloudradar_shared::Frame;
+use cloudradar_shared::cpr::Position;
+use cloudradar_shared::state::{AltBaro, Fields};
+
+use super::Processor;
+use crate::mlat::{Known, Mlat, MlatFix, MlatMetrics, MlatStats};
+
+/// Receivers report no antenna height: they are taken to be at the
+/// ellipsoid (an error of tens of metres in height moves a slant range
+/// by a few metres at the elevations multilateration works at).
+const RECEIVER_ALT_M: f64 = 0.0;
+
+/// The position `fields` (what one message changed) gives, with the
+/// altitude the same message carried.
+fn known(fields: &Fields) -> Option<Known> {
+    let (lat, lon) = (fields.lat?, fields.lon?);
+    let alt_ft = match (fields.alt_geom, fields.alt_baro) {
+        (Some(geom), _) => f64::from(geom),
+        (None, Some(AltBaro::Feet(ft))) => f64::from(ft),
+        _ => return None,
+    };
+    Some(Known { lat, lon, alt_ft })
+}
+
+impl Processor {
+    /// Multilaterates with `mlat` from now on.
+    pub fn with_mlat(mut self, mlat: Mlat) -> Self {
+        self.mlat = Some(Box::new(mlat));
+        self
+    }
+
+    /// Tells the engine where `receiver` is (once per batch).
+    pub(super) fn locate_for_mlat(&mut self, receiver: &str, reference: Option<Position>) {
+        if let (Some(m), Some(p)) = (self.mlat.as_mut(), reference) {
+            m.set_receiver(receiver, p.lat, p.lon, RECEIVER_ALT_M);
+        }
+    }
+
+    /// One reception: `time` on the collector's clock, `fields` what the
+    /// message changed if it was the transmission's first reception.
+    pub(super) fn feed_mlat(
+        &mut self,
+        receiver: &str,
+        frame: &Frame,
+        timestamp: u64,
+        time: u64,
+        fields: Option<&Fields>,
+    ) {
+        let Some(m) = self.mlat.as_mut() else { return };
+        let known = fields
+            .filter(|_| matches!(frame.df(), 17 | 18))
+            .and_then(known);
+        m.observe(receiver, frame, timestamp, time, known);
+    }
+
+    /// The fixes the engine has finished at wall time `now_ms`.
+    pub fn poll_mlat(&mut self, now_ms: u64) -> Vec<MlatFix> {
+        self.mlat
+            .as_mut()
+            .map(|m| m.poll(now_ms))
+            .unwrap_or_default()
+    }
+
+    /// The engine's figures as metrics, if multilateration is on.
+    pub fn mlat_metrics(&self) -> Option<MlatMetrics> {
+        self.mlat.as_ref().map(|m| metrics_of(&m.stats()))
+    }
+}
+
+fn metrics_of(s: &MlatStats) -> MlatMetrics {
+    let r = &s.refused;
+    let nan = f64::NAN;
+    MlatMetrics {
+        sync_pairs: s.pairs_synced as u64,
+        solves: s.solves,
+        fixes: s.fixes,
+        refused: vec![
+            ("too_few_receivers", r.too_few_receivers),
+            ("ambiguous", r.ambiguous),
+            ("not_converged", r.not_converged),
+            ("bad_geometry", r.bad_geometry),
+            ("large_residual", r.large_residual),
+            ("out_of_range", r.out_of_range),
+            ("track_outlier", r.track_outlier),
+        ],
+        residual_ns_p50: s.residual_ns_p50.unwrap_or(nan),
+        residual_ns_p95: s.residual_ns_p95.unwrap_or(nan),
+        selfcheck_error_m_p50: s.selfcheck_error_m_p50.unwrap_or(nan),
+        selfcheck_error_m_p95: s.selfcheck_error_m_p95.unwrap_or(nan),
+        selfcheck_samples: s.selfcheck_solves,
+    }
+}
