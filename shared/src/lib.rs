@@ -36,6 +36,7 @@ pub mod format;
 pub mod frame;
 pub mod geomag;
 pub mod mqtt_url;
+pub mod propagation;
 pub mod random;
 pub mod redact;
 pub mod retry;

@@ -10,7 +10,8 @@ const A: f64 = 6_378_137.0;
 /// WGS84 flattening.
 const F: f64 = 1.0 / 298.257_223_563;
 
-/// Speed of light in vacuum, m/s (the radio path is taken as vacuum).
+/// Speed of light in vacuum, m/s (the air slows the signal:
+/// `cloudradar_shared::propagation`).
 pub const C: f64 = 299_792_458.0;
 
 /// Feet to metres.

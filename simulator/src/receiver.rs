@@ -13,6 +13,7 @@
 use cloudradar_shared::Frame;
 use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::crc::flip;
+use cloudradar_shared::propagation;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::ReceiverClock;
@@ -106,7 +107,9 @@ impl Receiver {
             return None;
         }
         let slant = geo::distance(self.site.ecef, src.ecef);
-        let t = src.t + slant / geo::C;
+        // Slowed by the air along the path (ITU-R P.453 reference atmosphere).
+        let speed = propagation::speed(self.site.alt_m, src.alt_ft * geo::FT);
+        let t = src.t + slant / speed;
         let timestamp = self.clock.stamp(t);
         let signal = (255.0 * (10_000.0 / slant.max(1.0)).sqrt()).clamp(12.0, 255.0) as u8;
         let mut frame = frame;

@@ -10,6 +10,7 @@ use cloudradar_shared::Frame;
 use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::crc::syndrome;
 use cloudradar_shared::decode::{CrcStatus, DecodeOptions, decode};
+use cloudradar_shared::propagation;
 use cloudradar_sim::clock::{ClockKind, TICKS_PER_S, WRAP};
 use cloudradar_sim::config::{Config, ReceiverConfig};
 use cloudradar_sim::engine::{Engine, Reception, TruthFrame};
@@ -113,7 +114,8 @@ fn mode_s_only_aircraft_answer_the_radars_and_never_send_adsb() {
 
 /// With the ideal clock a timestamp is the true time of arrival, and
 /// that is the send time plus the straight-line distance from where the
-/// truth line says the aircraft was to the receiver, at the speed of light.
+/// truth line says the aircraft was to the receiver, at the speed of light
+/// slowed by the air on the way (`propagation`).
 #[test]
 fn receptions_arrive_from_where_the_truth_says_the_aircraft_was() {
     let config = Config {
@@ -136,7 +138,9 @@ fn receptions_arrive_from_where_the_truth_says_the_aircraft_was() {
         );
         for r in heard {
             let site = &e.receivers[r.receiver].site;
-            let delay = geo::distance(from, site.ecef) / geo::C;
+            let speed = propagation::speed(site.alt_m, tf.alt_ft * geo::FT);
+            assert!(speed < geo::C * (1.0 - 1e-4), "the air slows the signal");
+            let delay = geo::distance(from, site.ecef) / speed;
             assert!((r.t - tf.t - delay).abs() < 1e-12, "{} {}", r.t, tf.t);
             assert_eq!(r.rx.timestamp, (r.t * TICKS_PER_S) as u64);
             checked += 1;

@@ -2,7 +2,7 @@
 //! receivers with independent clocks (offset, frequency error, jitter)
 //! hearing transmissions at the speed of light.
 
-use super::geodesy::{C_AIR, lla_to_ecef};
+use super::geodesy::{ecef_to_lla, lla_to_ecef, signal_speed};
 use super::linalg::{Vec3, dist};
 use super::receiver::TICKS_PER_S;
 
@@ -71,7 +71,7 @@ impl SimRx {
 
     /// Arrival time of a transmission at `t` from `pos`.
     pub fn arrival(&self, t: f64, pos: Vec3) -> f64 {
-        t + dist(pos, self.ecef) / C_AIR
+        t + dist(pos, self.ecef) / signal_speed(ecef_to_lla(pos).2)
     }
 }
 

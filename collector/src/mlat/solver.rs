@@ -3,7 +3,7 @@
 //! and the transmission time, optionally with the reported altitude as a
 //! pseudo-measurement; the covariance gives the error estimate.
 
-use super::geodesy::{C_AIR, ecef_to_lla, enu_basis, lla_to_ecef};
+use super::geodesy::{ecef_to_lla, enu_basis, lla_to_ecef, signal_speed};
 use super::linalg::{Vec3, add_scaled, dist, dot, invert, mul_vec, sub};
 use super::stats::Refusal;
 
@@ -66,6 +66,7 @@ fn normal_equations(
     alt: Option<(f64, f64)>,
     x: &[f64; 4],
     t_ref: f64,
+    c: f64,
 ) -> ([[f64; 4]; 4], [f64; 4], f64) {
     let mut n = [[0.0; 4]; 4];
     let mut g = [0.0; 4];
@@ -83,8 +84,8 @@ fn normal_equations(
     for m in toas {
         let d = sub(pos, m.ecef);
         let range = dot(d, d).sqrt().max(1.0);
-        let r = (m.t - t_ref) * C_AIR - range - x[3];
-        let w = 1.0 / (m.var * C_AIR * C_AIR);
+        let r = (m.t - t_ref) * c - range - x[3];
+        let w = 1.0 / (m.var * c * c);
         add_row([d[0] / range, d[1] / range, d[2] / range, 1.0], r, w);
     }
     if let Some((alt_m, sigma)) = alt {
@@ -108,13 +109,17 @@ pub fn solve(
         return Err(Refusal::TooFewReceivers);
     }
     let t_ref = toas[0].t;
+    // The air's slowing at the guess's height, fixed for the solve (so
+    // the cost is one function): the guess is at the reported altitude
+    // or the track's, and a kilometre off moves the speed by 5 ppm.
+    let c = signal_speed(ecef_to_lla(guess).2);
     let b0 = toas
         .iter()
-        .map(|m| (m.t - t_ref) * C_AIR - dist(guess, m.ecef))
+        .map(|m| (m.t - t_ref) * c - dist(guess, m.ecef))
         .sum::<f64>()
         / toas.len() as f64;
     let mut x = [guess[0], guess[1], guess[2], b0];
-    let (mut n, mut g, mut cost) = normal_equations(toas, alt, &x, t_ref);
+    let (mut n, mut g, mut cost) = normal_equations(toas, alt, &x, t_ref, c);
     let mut converged = false;
     for _ in 0..cfg.max_iterations {
         let step = mul_vec(&invert(n).ok_or(Refusal::BadGeometry)?, &g);
@@ -122,7 +127,7 @@ pub fn solve(
         let mut accepted = false;
         for _ in 0..8 {
             let cand = std::array::from_fn(|i| x[i] + scale * step[i]);
-            let (n2, g2, c2) = normal_equations(toas, alt, &cand, t_ref);
+            let (n2, g2, c2) = normal_equations(toas, alt, &cand, t_ref, c);
             if c2 <= cost * (1.0 + 1e-9) || c2 < 1e-9 {
                 (x, n, g, cost) = (cand, n2, g2, c2);
                 accepted = true;
@@ -160,6 +165,7 @@ fn check(
         .map(|m| dist(pos, m.ecef))
         .fold(f64::INFINITY, f64::min);
     let (lat, lon, h) = ecef_to_lla(pos);
+    let c = signal_speed(h);
     if nearest > cfg.max_range_m || !(-1_000.0..=25_000.0).contains(&h) {
         return Err(Refusal::OutOfRange);
     }
@@ -168,7 +174,7 @@ fn check(
     let [e, nn, _] = enu_basis(lat, lon);
     let project = |u: Vec3| dot(u, mul_vec(&cov, &u));
     let error_m = (project(e) + project(nn)).max(0.0).sqrt();
-    let sigma_m = (toas.iter().map(|m| m.var).sum::<f64>() / toas.len() as f64).sqrt() * C_AIR;
+    let sigma_m = (toas.iter().map(|m| m.var).sum::<f64>() / toas.len() as f64).sqrt() * c;
     if !error_m.is_finite() || error_m / sigma_m > cfg.max_dop || error_m > cfg.max_error_m {
         return Err(Refusal::BadGeometry);
     }
@@ -178,14 +184,14 @@ fn check(
     }
     let ss: f64 = toas
         .iter()
-        .map(|m| ((m.t - t_ref) * C_AIR - dist(pos, m.ecef) - x[3]).powi(2))
+        .map(|m| ((m.t - t_ref) * c - dist(pos, m.ecef) - x[3]).powi(2))
         .sum();
     Ok(Solution {
         ecef: pos,
-        t0: t_ref + x[3] / C_AIR,
+        t0: t_ref + x[3] / c,
         cov,
         error_m,
-        rms_ns: (ss / toas.len() as f64).sqrt() / C_AIR * 1e9,
+        rms_ns: (ss / toas.len() as f64).sqrt() / c * 1e9,
     })
 }
 

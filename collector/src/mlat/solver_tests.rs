@@ -11,7 +11,9 @@ fn toas(rxs: &[Vec3], target: Vec3, sigma: f64, rng: &mut Rng) -> Vec<Toa> {
     rxs.iter()
         .map(|&ecef| Toa {
             ecef,
-            t: 5.0 + dist(target, ecef) / C_AIR + rng.normal() * sigma,
+            t: 5.0
+                + dist(target, ecef) / signal_speed(ecef_to_lla(target).2)
+                + rng.normal() * sigma,
             var: sigma * sigma,
         })
         .collect()

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::geodesy::C_AIR;
+use super::geodesy::{ecef_to_lla, signal_speed};
 use super::linalg::{Vec3, dist};
 use super::pair::{ClockPair, PairConfig, SampleOutcome};
 
@@ -52,11 +52,12 @@ impl Clocks {
     /// Pair clocks from one transmission at `position` (ECEF) heard by
     /// `readings` (each receiver once).
     pub fn sync(&mut self, position: Vec3, readings: &[Reading], now_ms: u64) {
+        let speed = signal_speed(ecef_to_lla(position).2);
         for (i, a) in readings.iter().enumerate() {
             for b in &readings[i + 1..] {
                 let (a, b) = if a.rx < b.rx { (a, b) } else { (b, a) };
-                let ta = a.t - dist(position, a.ecef) / C_AIR;
-                let tb = b.t - dist(position, b.ecef) / C_AIR;
+                let ta = a.t - dist(position, a.ecef) / speed;
+                let tb = b.t - dist(position, b.ecef) / speed;
                 let pair = self.pairs.entry((a.rx, b.rx)).or_default();
                 match pair.add(ta, tb, now_ms, &self.cfg) {
                     SampleOutcome::Accepted => self.counts.samples += 1,
