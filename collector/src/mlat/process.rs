@@ -17,6 +17,8 @@ use super::{Mlat, ecef_to_lla, lla_to_ecef};
 
 /// Jitter assumed for a receiver none of whose pairs has a fit yet, s.
 const DEFAULT_JITTER_S: f64 = 100e-9;
+/// The least jitter believed (the 12 MHz tick alone is 24 ns rms).
+const MIN_JITTER_S: f64 = 20e-9;
 /// Height tried first when no altitude is known, metres.
 const DEFAULT_HEIGHT_M: f64 = 9_000.0;
 const FT: f64 = 0.3048;
@@ -132,23 +134,37 @@ impl Mlat {
         }
     }
 
-    /// The typical jitter variance of receiver `rxs[slot]`: half the mean
-    /// sample variance of its synchronised pairs within `rxs`.
+    /// The jitter variance of receiver `rxs[slot]`'s timestamps. A pair's
+    /// sample variance is the sum of its two receivers' (v_ij = s_i + s_j),
+    /// so with two partners j, k that are synced to each other too,
+    /// s_i = (v_ij + v_ik - v_jk) / 2; the median over such partner pairs
+    /// separates a Beast-class receiver (tens of ns) from a dump1090-class
+    /// one (hundreds) paired with it, which an average over its pairs
+    /// cannot. With fewer partners, half the mean of its pairs.
     fn jitter_var(&self, rxs: &[u16], slot: usize) -> f64 {
-        let (mut sum, mut n) = (0.0, 0.0);
-        for (j, &other) in rxs.iter().enumerate() {
-            if j != slot
-                && let Some(v) = self.clocks.sample_var(rxs[slot], other)
-            {
-                sum += v;
-                n += 1.0;
+        let me = rxs[slot];
+        let var = |a: u16, b: u16| self.clocks.sample_var(a, b);
+        let partners: Vec<(u16, f64)> = rxs
+            .iter()
+            .filter(|&&o| o != me)
+            .filter_map(|&o| Some((o, var(me, o)?)))
+            .collect();
+        let mut own: Vec<f64> = Vec::new();
+        for (x, &(j, vij)) in partners.iter().enumerate() {
+            for &(k, vik) in &partners[x + 1..] {
+                if let Some(vjk) = var(j, k) {
+                    own.push((vij + vik - vjk) / 2.0);
+                }
             }
         }
-        if n > 0.0 {
-            sum / n / 2.0
-        } else {
-            DEFAULT_JITTER_S * DEFAULT_JITTER_S
+        if !own.is_empty() {
+            own.sort_by(f64::total_cmp);
+            return own[own.len() / 2].max(MIN_JITTER_S * MIN_JITTER_S);
         }
+        if partners.is_empty() {
+            return DEFAULT_JITTER_S * DEFAULT_JITTER_S;
+        }
+        partners.iter().map(|p| p.1).sum::<f64>() / partners.len() as f64 / 2.0
     }
 
     /// Puts a group on a common clock, splits it into transmissions and
