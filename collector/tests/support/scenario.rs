@@ -1021,7 +1021,13 @@ impl Scenario {
             let lo = truth.partition_point(|x| x.t < at - 0.005);
             let hi = truth.partition_point(|x| x.t <= at + 1e-6);
             let candidates = &truth[lo..hi];
-            let hit = candidates.iter().enumerate().find_map(|(i, x)| {
+            // A radar's beam dwell makes identical replies milliseconds
+            // apart: the nearest one before the stamp that this receiver
+            // has not yet been matched to is the one it heard.
+            let hit = candidates.iter().enumerate().rev().find_map(|(i, x)| {
+                if matched.contains(&(lo + i, receiver.clone())) {
+                    return None;
+                }
                 let flipped = x.heard.iter().find(|h| &h.0 == receiver)?.1;
                 if &x.raw == raw {
                     return Some((lo + i, true));
