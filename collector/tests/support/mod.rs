@@ -322,7 +322,18 @@ pub fn publish(
             None => return Err("event loop ended".into()),
         }
     }
+    // Send the DISCONNECT before the socket closes: a session dropped
+    // without one stays open in the broker until it notices, and a
+    // reconnect under the same client id then races with it (rumqttd
+    // 0.20 dropped the new connection: "Duplicate client_id").
     let _ = client.disconnect();
+    for event in iter {
+        match event {
+            Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+            _ if Instant::now() > deadline => break,
+            _ => {}
+        }
+    }
     Ok(())
 }
 
