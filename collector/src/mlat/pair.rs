@@ -27,8 +27,8 @@ pub struct PairConfig {
 impl Default for PairConfig {
     fn default() -> Self {
         Self {
-            window_s: 30.0,
-            max_samples: 64,
+            window_s: 10.0,
+            max_samples: 4096,
             min_samples: 4,
             outlier_sigma: 6.0,
             outlier_floor_s: 2e-6,
@@ -60,11 +60,83 @@ struct Fit {
     n: usize,
 }
 
+/// Running sums over the samples in the window, of values taken relative
+/// to a reference sample (so that squares do not cancel: the offset may be
+/// thousands of seconds and the jitter nanoseconds). Recomputed from the
+/// samples every so often, so that rounding cannot build up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    x0: f64,
+    y0: f64,
+    n: f64,
+    x: f64,
+    y: f64,
+    xx: f64,
+    xy: f64,
+    yy: f64,
+    /// Samples added or removed since the last recomputation.
+    changes: usize,
+}
+
+impl Sums {
+    fn rebuild(samples: &VecDeque<(f64, f64)>) -> Self {
+        let (x0, y0) = samples.front().copied().unwrap_or_default();
+        let mut s = Sums {
+            x0,
+            y0,
+            ..Sums::default()
+        };
+        for &(x, y) in samples {
+            s.change(x, y, 1.0);
+        }
+        s.changes = 0;
+        s
+    }
+
+    /// Adds (`sign` 1) or removes (-1) one sample.
+    fn change(&mut self, x: f64, y: f64, sign: f64) {
+        let (x, y) = (x - self.x0, y - self.y0);
+        self.n += sign;
+        self.x += sign * x;
+        self.y += sign * y;
+        self.xx += sign * x * x;
+        self.xy += sign * x * y;
+        self.yy += sign * y * y;
+        self.changes += 1;
+    }
+
+    /// The least-squares line; `None` with fewer than 3 samples.
+    fn fit(&self) -> Option<Fit> {
+        let n = self.n.round() as usize;
+        if n < 3 {
+            return None;
+        }
+        let nf = n as f64;
+        let (xm, ym) = (self.x / nf, self.y / nf);
+        let sxx = (self.xx - nf * xm * xm).max(0.0);
+        let sxy = self.xy - nf * xm * ym;
+        let syy = (self.yy - nf * ym * ym).max(0.0);
+        let slope = if sxx > 1e-6 { sxy / sxx } else { 0.0 };
+        let ss = (syy - slope * sxy).max(0.0);
+        Some(Fit {
+            x_mean: self.x0 + xm,
+            y_mean: self.y0 + ym,
+            slope,
+            var: (ss / (nf - 2.0)).max(MIN_VAR),
+            sxx,
+            n,
+        })
+    }
+}
+
 /// Offset and drift between two receivers' clocks.
 #[derive(Debug, Clone, Default)]
 pub struct ClockPair {
     samples: VecDeque<(f64, f64)>,
+    sums: Sums,
     fit: Option<Fit>,
+    /// The newest A time among the samples.
+    newest: f64,
     outliers_in_row: u32,
     /// Wall clock of the last accepted sample, Unix ms.
     pub updated_ms: u64,
@@ -88,6 +160,7 @@ impl ClockPair {
                     return SampleOutcome::Outlier;
                 }
                 self.samples.clear();
+                self.sums = Sums::default();
                 self.fit = None;
                 self.push(ta, y, now_ms, cfg);
                 return SampleOutcome::Reset;
@@ -102,17 +175,32 @@ impl ClockPair {
         self.updated_ms = now_ms;
         // Samples arrive roughly in time order; keep the deque sorted by
         // insertion and prune by the newest A time.
+        if self.samples.is_empty() {
+            self.sums = Sums::default();
+            self.sums.x0 = x;
+            self.sums.y0 = y;
+        }
         self.samples.push_back((x, y));
-        let newest = self.samples.iter().fold(f64::MIN, |m, s| m.max(s.0));
+        self.sums.change(x, y, 1.0);
+        self.newest = if self.samples.len() == 1 {
+            x
+        } else {
+            self.newest.max(x)
+        };
         while self.samples.len() > cfg.max_samples
             || self
                 .samples
                 .front()
-                .is_some_and(|s| s.0 < newest - cfg.window_s)
+                .is_some_and(|s| s.0 < self.newest - cfg.window_s)
         {
-            self.samples.pop_front();
+            if let Some((ox, oy)) = self.samples.pop_front() {
+                self.sums.change(ox, oy, -1.0);
+            }
         }
-        self.fit = fit(&self.samples);
+        if self.sums.changes >= 4 * cfg.max_samples {
+            self.sums = Sums::rebuild(&self.samples);
+        }
+        self.fit = self.sums.fit();
     }
 
     /// Whether the pair has enough samples to be used.
@@ -155,36 +243,6 @@ impl ClockPair {
     pub fn drift_ppm(&self) -> Option<f64> {
         self.fit.map(|f| f.slope * 1e6)
     }
-}
-
-/// Least-squares line through (x, y); `None` with fewer than 3 samples.
-fn fit(samples: &VecDeque<(f64, f64)>) -> Option<Fit> {
-    let n = samples.len();
-    if n < 3 {
-        return None;
-    }
-    let nf = n as f64;
-    let x_mean = samples.iter().map(|s| s.0).sum::<f64>() / nf;
-    let y_mean = samples.iter().map(|s| s.1).sum::<f64>() / nf;
-    let (mut sxx, mut sxy) = (0.0, 0.0);
-    for &(x, y) in samples {
-        sxx += (x - x_mean) * (x - x_mean);
-        sxy += (x - x_mean) * (y - y_mean);
-    }
-    let slope = if sxx > 1e-6 { sxy / sxx } else { 0.0 };
-    let ss: f64 = samples
-        .iter()
-        .map(|&(x, y)| (y - y_mean - slope * (x - x_mean)).powi(2))
-        .sum();
-    let var = (ss / (nf - 2.0)).max(MIN_VAR);
-    Some(Fit {
-        x_mean,
-        y_mean,
-        slope,
-        var,
-        sxx,
-        n,
-    })
 }
 
 #[cfg(test)]
@@ -241,6 +299,47 @@ mod tests {
         assert!(err.abs() < 400e-9, "offset error {err}");
         assert!((ta - t).abs() < 1e-9);
         assert!((pair.drift_ppm().unwrap_or(0.0) - ppm).abs() < 0.5);
+    }
+
+    #[test]
+    fn running_sums_give_the_fit_computed_from_scratch() {
+        // A dump1090-class pair at 100 ppm with a large offset, pushed
+        // through the window many times over (removals, rebuilds).
+        let cfg = PairConfig::default();
+        let mut rng = Rng::new(3);
+        let mut pair = ClockPair::default();
+        for i in 0..20 * cfg.max_samples {
+            let t = 5_000.0 + i as f64 * 0.01;
+            let tb = 98_765.432_1 + t * (1.0 + 100e-6) + rng.normal() * 500e-9;
+            pair.add(t, tb, 0, &cfg);
+        }
+        let f = pair.fit.expect("fit");
+        let fresh = Sums::rebuild(&pair.samples).fit().expect("fit");
+        let n = pair.samples.len() as f64;
+        let x_mean = pair.samples.iter().map(|s| s.0).sum::<f64>() / n;
+        let y_mean = pair.samples.iter().map(|s| s.1).sum::<f64>() / n;
+        let sxx: f64 = pair.samples.iter().map(|s| (s.0 - x_mean).powi(2)).sum();
+        let sxy: f64 = pair
+            .samples
+            .iter()
+            .map(|s| (s.0 - x_mean) * (s.1 - y_mean))
+            .sum();
+        let slope = sxy / sxx;
+        let ss: f64 = pair
+            .samples
+            .iter()
+            .map(|s| (s.1 - y_mean - slope * (s.0 - x_mean)).powi(2))
+            .sum();
+        let var = ss / (n - 2.0);
+        for g in [f, fresh] {
+            assert_eq!(g.n, pair.samples.len());
+            assert!((g.x_mean - x_mean).abs() < 1e-9);
+            // 0.5 ns: the plain sums of values near 1e5 s are no better.
+            assert!((g.y_mean - y_mean).abs() < 5e-10, "{}", g.y_mean - y_mean);
+            assert!((g.slope - slope).abs() < 1e-12, "{}", g.slope - slope);
+            assert!((g.var / var - 1.0).abs() < 1e-3, "{} vs {var}", g.var);
+        }
+        assert!((var.sqrt() - 500e-9).abs() < 50e-9, "{}", var.sqrt());
     }
 
     #[test]
