@@ -320,7 +320,7 @@ fn plausible(lat: f64, lon: f64, alt_m: f64) -> bool {
 }
 
 /// The AA field of a DF17/18 (bits 9–32), read without decoding.
-fn extended_squitter_address(frame: &Frame) -> Option<u32> {
+pub fn extended_squitter_address(frame: &Frame) -> Option<u32> {
     let b = frame.as_bytes();
     Some(u32::from(*b.get(1)?) << 16 | u32::from(*b.get(2)?) << 8 | u32::from(*b.get(3)?))
 }

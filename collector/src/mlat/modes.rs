@@ -68,10 +68,15 @@ impl Mlat {
         (Some(ts.rx), guess)
     }
 
-    /// Feeds a solution to the aircraft's track and makes the fix.
+    /// Feeds a solution to the aircraft's track and makes the fix. A
+    /// solve from three receivers and the altitude has no redundancy (and
+    /// often a mirror solution far away), so it only extends a track that
+    /// four or more receivers established; a new track reports nothing
+    /// until a second solve agrees with its first.
     fn follow(&mut self, icao: u32, s: &Solved, alt_ft: Option<i64>) -> Option<MlatFix> {
         let cfg = self.opts.track;
         let sol = &s.solution;
+        let checkable = s.receivers >= 4;
         let base_epoch = self.receivers.get(usize::from(s.base))?.epoch;
         let a = self.aircraft.get_mut(&icao)?;
         // The transmission time on the track's clock, if it can be had.
@@ -82,12 +87,19 @@ impl Mlat {
             }
             self.clocks.convert(s.base, ts.rx, sol.t0).map(|(t, _)| t)
         });
+        let usable = a.track.as_ref().filter(|ts| ts.track.established(&cfg));
+        if !checkable && (usable.is_none() || on_track_clock.is_none()) {
+            self.counters.refused.count(Refusal::Unverifiable);
+            return None;
+        }
         let (update, ts) = match (a.track.as_mut(), on_track_clock) {
-            (Some(ts), Some(t)) => (ts.track.update(sol.ecef, sol.cov, t, &cfg), ts),
+            (Some(ts), Some(t)) => {
+                let update = ts.track.update(sol.ecef, sol.cov, t, checkable, &cfg);
+                (update, ts)
+            }
             _ => {
-                let track = Track::new(sol.ecef, sol.cov, sol.t0);
                 let ts = a.track.insert(TrackState {
-                    track,
+                    track: Track::new(sol.ecef, sol.cov, sol.t0),
                     rx: s.base,
                     epoch: base_epoch,
                     last_ms: s.rx_ms,
@@ -105,12 +117,19 @@ impl Mlat {
             ts.track = Track::new(sol.ecef, sol.cov, sol.t0);
         }
         ts.last_ms = s.rx_ms;
+        if !ts.track.confirmed() {
+            return None;
+        }
         let established = ts.track.established(&cfg);
         let (pos, error_m) = if established {
             (ts.track.position(), ts.track.error_m())
         } else {
             (sol.ecef, sol.error_m)
         };
+        if error_m > cfg.max_report_error_m {
+            self.counters.refused.count(Refusal::Imprecise);
+            return None;
+        }
         let (lat, lon, _) = ecef_to_lla(pos);
         let velocity = established.then(|| ts.track.velocity());
         Some(MlatFix {

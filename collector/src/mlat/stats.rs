@@ -19,6 +19,11 @@ pub enum Refusal {
     OutOfRange,
     /// The tracker rejected the fix by its innovation test.
     TrackOutlier,
+    /// Three receivers and the altitude (no redundancy) for an aircraft
+    /// without an established track.
+    Unverifiable,
+    /// The fix's estimated error is above what is reported.
+    Imprecise,
 }
 
 /// Refused solves, by reason.
@@ -36,6 +41,10 @@ pub struct Refused {
     pub large_residual: u64,
     /// See [`Refusal::OutOfRange`].
     pub out_of_range: u64,
+    /// See [`Refusal::Unverifiable`].
+    pub unverifiable: u64,
+    /// See [`Refusal::Imprecise`].
+    pub imprecise: u64,
     /// See [`Refusal::TrackOutlier`].
     pub track_outlier: u64,
 }
@@ -51,6 +60,8 @@ impl Refused {
             Refusal::LargeResidual => &mut self.large_residual,
             Refusal::OutOfRange => &mut self.out_of_range,
             Refusal::TrackOutlier => &mut self.track_outlier,
+            Refusal::Unverifiable => &mut self.unverifiable,
+            Refusal::Imprecise => &mut self.imprecise,
         };
         *c += 1;
     }

@@ -26,6 +26,11 @@ pub struct TrackConfig {
     pub min_updates: u32,
     /// …and only while the velocity is known better than this (1σ), m/s.
     pub max_velocity_sigma: f64,
+    /// Fixes whose estimated horizontal error (1σ) is larger than this are
+    /// not reported, metres (they still feed the track). Far outside the
+    /// receivers' polygon the geometry dilutes the clocks' errors into
+    /// hundreds of metres, and the estimate then runs low.
+    pub max_report_error_m: f64,
 }
 
 impl Default for TrackConfig {
@@ -37,6 +42,7 @@ impl Default for TrackConfig {
             max_rejects: 3,
             min_updates: 4,
             max_velocity_sigma: 15.0,
+            max_report_error_m: 300.0,
         }
     }
 }
@@ -121,9 +127,21 @@ impl Track {
         [x[0], x[1], x[2]]
     }
 
-    /// Feeds a fix at `t` with its covariance `r`.
-    pub fn update(&mut self, pos: Vec3, r: [[f64; 3]; 3], t: f64, cfg: &TrackConfig) -> Update {
+    /// Feeds a fix at `t` with its covariance `r`. A fix that may not
+    /// restart the track (`may_restart` false: one that cannot be checked
+    /// on its own) is rejected where it would have restarted it.
+    pub fn update(
+        &mut self,
+        pos: Vec3,
+        r: [[f64; 3]; 3],
+        t: f64,
+        may_restart: bool,
+        cfg: &TrackConfig,
+    ) -> Update {
         if t - self.t > cfg.max_gap_s || t < self.t - 1.0 {
+            if !may_restart {
+                return Update::Rejected;
+            }
             *self = Self::new(pos, r, t);
             return Update::Started;
         }
@@ -136,7 +154,7 @@ impl Track {
         let siy: Vec3 = std::array::from_fn(|i| dot(si[i], y));
         if dot(y, siy) > cfg.gate {
             self.rejects += 1;
-            if self.rejects >= cfg.max_rejects {
+            if may_restart && self.rejects >= cfg.max_rejects {
                 *self = Self::new(pos, r, t);
                 return Update::Started;
             }
@@ -162,6 +180,12 @@ impl Track {
         self.updates += 1;
         self.rejects = 0;
         Update::Accepted
+    }
+
+    /// Whether a second fix has agreed with the first: a track started
+    /// from one solve alone may have started at a wrong one.
+    pub fn confirmed(&self) -> bool {
+        self.updates >= 2
     }
 
     /// Whether the track has settled enough to report.
@@ -235,7 +259,7 @@ mod tests {
             let t = f64::from(i) * 0.2;
             let z = noisy(&flight, t, sigma, &mut rng);
             assert_eq!(
-                track.update(z, diag(sigma * sigma), t, &cfg),
+                track.update(z, diag(sigma * sigma), t, true, &cfg),
                 Update::Accepted
             );
             if i > 100 {
@@ -271,19 +295,50 @@ mod tests {
         let mut track = Track::new(noisy(&flight, 0.0, 30.0, &mut rng), r, 0.0);
         for i in 1..50 {
             let t = f64::from(i) * 0.5;
-            track.update(noisy(&flight, t, 30.0, &mut rng), r, t, &cfg);
+            track.update(noisy(&flight, t, 30.0, &mut rng), r, t, true, &cfg);
         }
         let mut far = flight.ecef(25.0);
         far[0] += 3_000.0;
-        assert_eq!(track.update(far, r, 25.0, &cfg), Update::Rejected);
+        assert_eq!(track.update(far, r, 25.0, true, &cfg), Update::Rejected);
         assert_eq!(
-            track.update(flight.ecef(25.5), r, 25.5, &cfg),
+            track.update(flight.ecef(25.5), r, 25.5, true, &cfg),
             Update::Accepted
         );
         assert_eq!(
-            track.update(flight.ecef(90.0), r, 90.0, &cfg),
+            track.update(flight.ecef(90.0), r, 90.0, true, &cfg),
             Update::Started
         );
         assert!(!track.established(&cfg));
+    }
+
+    #[test]
+    fn a_fix_that_may_not_restart_neither_restarts_nor_confirms_a_track() {
+        let cfg = TrackConfig::default();
+        let flight = Flight {
+            lat: 52.0,
+            lon: 4.5,
+            alt_ft: 20_000.0,
+            gs_kt: 250.0,
+            track_deg: 90.0,
+        };
+        let r = diag(900.0);
+        let mut track = Track::new(flight.ecef(0.0), r, 0.0);
+        assert!(!track.confirmed());
+        let mut far = flight.ecef(1.0);
+        far[1] += 20_000.0;
+        for i in 0..cfg.max_rejects + 2 {
+            let t = 1.0 + f64::from(i) * 0.1;
+            assert_eq!(track.update(far, r, t, false, &cfg), Update::Rejected);
+        }
+        assert_eq!(
+            track.update(flight.ecef(60.0), r, 60.0, false, &cfg),
+            Update::Rejected,
+            "a gap"
+        );
+        assert_eq!(
+            track.update(flight.ecef(1.5), r, 1.5, false, &cfg),
+            Update::Accepted
+        );
+        assert!(track.confirmed());
     }
 }

@@ -18,13 +18,18 @@ use crate::mlat::{Known, Mlat, MlatFix, MlatMetrics, MlatStats};
 /// by a few metres at the elevations multilateration works at).
 const RECEIVER_ALT_M: f64 = 0.0;
 
-/// The position `fields` (what one message changed) gives, with the
-/// altitude the same message carried.
-fn known(fields: &Fields) -> Option<Known> {
+/// The position `fields` (what one message changed) gives, at the height
+/// the same message carried: a GNSS height as it is, a barometric one
+/// corrected by the aircraft's last GNSS-minus-baro difference
+/// (`geom_minus_baro`, from its velocity messages). Pressure altitude is
+/// not height: here it is 125 ft off in the simulator and up to a few
+/// hundred in real weather, and a reference aircraft at the wrong height
+/// biases every clock pair it synchronises.
+fn known(fields: &Fields, geom_minus_baro: Option<i32>) -> Option<Known> {
     let (lat, lon) = (fields.lat?, fields.lon?);
     let alt_ft = match (fields.alt_geom, fields.alt_baro) {
         (Some(geom), _) => f64::from(geom),
-        (None, Some(AltBaro::Feet(ft))) => f64::from(ft),
+        (None, Some(AltBaro::Feet(ft))) => f64::from(ft + geom_minus_baro.unwrap_or(0)),
         _ => return None,
     };
     Some(Known { lat, lon, alt_ft })
@@ -57,7 +62,11 @@ impl Processor {
         let Some(m) = self.mlat.as_mut() else { return };
         let known = fields
             .filter(|_| matches!(frame.df(), 17 | 18))
-            .and_then(known);
+            .and_then(|f| {
+                let icao = crate::mlat::extended_squitter_address(frame)?;
+                let diff = self.tracker.get(icao, false)?.fields.geom_minus_baro;
+                known(f, diff)
+            });
         m.observe(receiver, frame, timestamp, time, known);
     }
 
@@ -90,11 +99,37 @@ fn metrics_of(s: &MlatStats) -> MlatMetrics {
             ("large_residual", r.large_residual),
             ("out_of_range", r.out_of_range),
             ("track_outlier", r.track_outlier),
+            ("unverifiable", r.unverifiable),
+            ("imprecise", r.imprecise),
         ],
         residual_ns_p50: s.residual_ns_p50.unwrap_or(nan),
         residual_ns_p95: s.residual_ns_p95.unwrap_or(nan),
         selfcheck_error_m_p50: s.selfcheck_error_m_p50.unwrap_or(nan),
         selfcheck_error_m_p95: s.selfcheck_error_m_p95.unwrap_or(nan),
         selfcheck_samples: s.selfcheck_solves,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a barometric position was taken as the reference
+    /// aircraft's height, 125 ft below the truth in the simulator.
+    #[test]
+    fn a_barometric_reference_is_lifted_by_the_gnss_difference() {
+        let fields = Fields {
+            lat: Some(52.0),
+            lon: Some(5.0),
+            alt_baro: Some(AltBaro::Feet(30_000)),
+            ..Fields::default()
+        };
+        assert_eq!(known(&fields, Some(125)).map(|k| k.alt_ft), Some(30_125.0));
+        assert_eq!(known(&fields, None).map(|k| k.alt_ft), Some(30_000.0));
+        let gnss = Fields {
+            alt_geom: Some(31_000),
+            ..fields.clone()
+        };
+        assert_eq!(known(&gnss, Some(125)).map(|k| k.alt_ft), Some(31_000.0));
     }
 }
