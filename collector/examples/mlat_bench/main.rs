@@ -17,6 +17,7 @@
 //! entering that coverage, and the CPU share per 100 multilaterated
 //! aircraft.
 
+mod dump;
 mod run;
 mod truth;
 
@@ -46,6 +47,9 @@ struct Args {
     /// Seconds after the start before fixes are scored (clock sync).
     #[arg(long, default_value_t = 60.0)]
     warmup: f64,
+    /// Write every scored fix with its error to this file (JSON lines).
+    #[arg(long)]
+    dump: Option<PathBuf>,
 }
 
 fn scenario(args: &Args) -> anyhow::Result<Config> {
@@ -78,6 +82,9 @@ fn main() -> anyhow::Result<()> {
     let run = run::run(&cfg, args.seconds);
     let (fixes, ids) = (&run.fixes, &run.receivers);
     let score = Score::of(&run.truth, fixes, run::EPOCH_MS, args.warmup);
+    if let Some(path) = &args.dump {
+        dump::dump(path, &run.truth, fixes, run::EPOCH_MS)?;
+    }
     let extra = run.with_mlat.saturating_sub(run.without_mlat).as_secs_f64();
     let per_100 = if score.aircraft_multilaterated > 0.0 {
         100.0 * extra / args.seconds * 100.0 / score.aircraft_multilaterated

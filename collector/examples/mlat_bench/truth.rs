@@ -40,7 +40,7 @@ impl Truth {
 
     /// Where `icao` was at `t` (interpolated between transmissions), and
     /// how many receivers heard its nearest transmission.
-    fn at(&self, icao: u32, t: f64) -> Option<(Position, usize)> {
+    pub fn at(&self, icao: u32, t: f64) -> Option<(Position, usize)> {
         let track = self.tracks.get(&icao)?;
         let i = track.partition_point(|(ti, _, _)| *ti < t);
         let (a, b) = (track.get(i.checked_sub(1)?)?, track.get(i)?);
