@@ -1,4 +1,4 @@
-//! Test support: a deterministic random source and a synthetic network of
+//! Test support: the simulator's random source and a synthetic network of
 //! receivers with independent clocks (offset, frequency error, jitter)
 //! hearing transmissions at the speed of light.
 
@@ -6,42 +6,8 @@ use super::geodesy::{ecef_to_lla, lla_to_ecef, signal_speed};
 use super::linalg::{Vec3, dist};
 use super::receiver::TICKS_PER_S;
 
-/// SplitMix64 with Box-Muller normals; deterministic per seed.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    /// 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.uniform()
-    }
-
-    /// Standard normal.
-    pub fn normal(&mut self) -> f64 {
-        let u1 = self.uniform().max(1e-300);
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
+/// The simulator's deterministic random source.
+pub use cloudradar_sim::rng::Rng;
 
 /// A simulated receiver.
 #[derive(Debug, Clone)]

@@ -254,27 +254,37 @@ mod tests {
             0.0,
         );
         let (mut raw_err, mut filt_err) = (0.0, 0.0);
-        let mut n = 0.0;
+        let (mut gs_sum, mut trk_sum) = (0.0, 0.0);
+        let (mut n, mut rejected) = (0.0, 0);
         for i in 1..300 {
             let t = f64::from(i) * 0.2;
             let z = noisy(&flight, t, sigma, &mut rng);
-            assert_eq!(
-                track.update(z, diag(sigma * sigma), t, true, &cfg),
-                Update::Accepted
-            );
+            // The gate is the 99.9 % point: one honest fix in 1,000 fails it.
+            match track.update(z, diag(sigma * sigma), t, true, &cfg) {
+                Update::Accepted => {}
+                Update::Rejected => rejected += 1,
+                Update::Started => panic!("restarted at {t} s"),
+            }
             if i > 100 {
                 let truth = flight.ecef(t);
                 raw_err += crate::mlat::linalg::dist(z, truth).powi(2);
                 filt_err += crate::mlat::linalg::dist(track.position(), truth).powi(2);
+                let (gs, trk) = track.velocity();
+                gs_sum += gs;
+                trk_sum += trk;
                 n += 1.0;
             }
         }
-        let (gs, trk) = track.velocity();
+        // One estimate's speed error is about 10 kt (1σ) with 50 m fixes at
+        // 5 Hz and 3 m/s² of acceleration noise: compare the average over
+        // the last 40 s, which is what follows the truth.
+        let (gs, trk) = (gs_sum / n, trk_sum / n);
         let (raw, filt) = ((raw_err / n).sqrt(), (filt_err / n).sqrt());
         println!(
             "gs {gs:.1} kt (450), track {trk:.2} (63), RMS raw {raw:.1} m, filtered {filt:.1} m"
         );
         assert!(track.established(&cfg));
+        assert!(rejected <= 3, "{rejected} of 299 honest fixes rejected");
         assert!((gs - 450.0).abs() < 8.0, "gs {gs}");
         assert!((trk - 63.0).abs() < 1.5, "track {trk}");
         assert!(filt < raw * 0.6, "filter does not smooth: {filt} vs {raw}");
