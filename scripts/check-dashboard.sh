@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Browser test of the dashboard: starts the collector (the dashboard embedded
 # in it; basic auth configured with public read, as a public demo runs),
-# the simulator with three receivers and one agent each, then drives
-# Debian's headless Chromium through scripts/web/browser-test.mjs: aircraft
-# on the map and in the table, details on click, the receivers page, history
-# replay, a phone-sized layout, no external requests, no console errors.
+# the simulator with four overlapping receivers and one agent each, then
+# drives Debian's headless Chromium through scripts/web/browser-test.mjs:
+# aircraft on the map and in the table, details on click, the receivers
+# page, history replay, a phone-sized layout, no external requests, no
+# console errors. Then multilateration through that real pipeline:
+# aircraft.json must list MLAT aircraft, and scripts/web/source-test.mjs
+# checks that the dashboard outlines them and names their source.
 # Then a second collector that accepts bearer tokens only (no basic users,
 # no public read), driven through scripts/web/token-test.mjs: sign in with
 # the token, aircraft on the map and in the table, the live stream read
@@ -37,7 +40,9 @@ read -r mqtt http beast < <(free_ports 3)
     >"$work/collector.log" 2>&1 &
 stack_pids+=($!)
 wait_http "http://127.0.0.1:$http/readyz"
-start_sim_and_agents "$bin" "$work" 150 3 "$beast" "$mqtt"
+# Four receivers with overlapping coverage, as the demo has, so that the
+# aircraft without ADS-B are multilaterated.
+start_sim_and_agents "$bin" "$work" 150 4 "$beast" "$mqtt"
 
 # Let positions, flights and a first per-minute rate accumulate.
 for _ in $(seq 1 100); do
@@ -47,7 +52,24 @@ for _ in $(seq 1 100); do
 done
 echo "==> $n aircraft with positions; running the browser test"
 rm -rf "$shots"
-node scripts/web/browser-test.mjs "http://127.0.0.1:$http" "$shots" sim-1,sim-2,sim-3
+node scripts/web/browser-test.mjs "http://127.0.0.1:$http" "$shots" sim-1,sim-2,sim-3,sim-4
+
+# Multilateration through the real pipeline (agents' Beast timestamps,
+# broker, collector): aircraft.json must show MLAT aircraft, and the
+# dashboard must draw them as such.
+mlat=0
+for _ in $(seq 1 120); do
+    mlat=$(curl -fs "http://127.0.0.1:$http/data/aircraft.json" | python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["aircraft"] if a.get("type") == "mlat" and "lat" in a))')
+    if [ "$mlat" -ge 1 ]; then break; fi
+    sleep 0.5
+done
+echo "==> $mlat aircraft multilaterated (type mlat in /data/aircraft.json)"
+if [ "$mlat" -lt 1 ]; then
+    echo "FAIL: no multilaterated aircraft within 60 s from 4 receivers" >&2
+    curl -fs "http://127.0.0.1:$http/metrics" | grep '^cloudradar_mlat' >&2 || true
+    exit 1
+fi
+node scripts/web/source-test.mjs "$shots" "http://127.0.0.1:$http"
 
 # Token-only collector: its own simulator and agent. The token is passed in
 # the environment, never on a command line or in a URL.

@@ -4,8 +4,13 @@
 // counted as drawn with the MLAT outline, and the details panel names the
 // source of an MLAT, a TIS-B and an ADS-B aircraft.
 //
-// Usage: node scripts/web/source-test.mjs [screenshot-dir]
-// Starts `dev-server.mjs --synthetic 100` on a free port and stops it.
+// Usage: node scripts/web/source-test.mjs [screenshot-dir] [live-url]
+// Without live-url it starts `dev-server.mjs --synthetic 100` on a free
+// port and stops it. With live-url (a running collector, its aircraft
+// multilaterated from simulated receivers) it checks the same on real
+// fixes: MLAT aircraft drawn with the outline and named in the details,
+// and an ADS-B aircraft named as such (the simulator sends no TIS-B);
+// the screenshot (source-live.png) shows an MLAT aircraft selected.
 // Environment: CHROMIUM (default /usr/bin/chromium).
 
 import { spawn } from 'node:child_process';
@@ -22,17 +27,19 @@ if (!existsSync(executablePath)) {
 }
 const { chromium } = await import('playwright-core');
 
+const live = process.argv[3];
 // Port 0: the server prints the port it bound.
-const server = spawn(process.execPath, [join(here, 'dev-server.mjs'), '--synthetic', '100', '--port', '0'], {
+const server = live ? null : spawn(process.execPath, [join(here, 'dev-server.mjs'), '--synthetic', '100', '--port', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const base = await new Promise((ok, fail) => {
+const base = live || await new Promise((ok, fail) => {
   server.stdout.on('data', (d) => {
     const m = /listening on (http:\/\/\S+)/.exec(String(d));
     if (m) ok(m[1]);
   });
   server.on('exit', (code) => fail(new Error(`dev server exited (${code})`)));
 });
+const kinds = live ? [['adsb', 'ADS-B'], ['mlat', 'MLAT']] : [['mlat', 'MLAT'], ['tisb', 'TIS-B'], ['adsb', 'ADS-B']];
 
 const failures = [];
 const browser = await chromium.launch({
@@ -61,10 +68,10 @@ try {
   if (!(counts.drawnMlat > 0) || counts.drawnMlat !== counts.mlatInView) {
     failures.push(`MLAT outline on ${counts.drawnMlat} aircraft, ${counts.mlatInView} multilaterated drawn`);
   }
-  for (const [kind, want] of [['mlat', 'MLAT'], ['tisb', 'TIS-B'], ['adsb', 'ADS-B']]) {
+  for (const [kind, want] of kinds) {
     const hex = counts[kind];
     if (!hex) {
-      failures.push(`no ${kind} aircraft in the synthetic feed`);
+      failures.push(`no ${kind} aircraft in the ${live ? 'live' : 'synthetic'} feed`);
       continue;
     }
     await page.evaluate((h) => window.cloudradar.select(h), hex);
@@ -73,10 +80,10 @@ try {
     if (got !== want) failures.push(`${hex}: details-source "${got}", expected "${want}"`);
   }
   mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, 'source.png') });
+  await page.screenshot({ path: join(shots, live ? 'source-live.png' : 'source.png') });
 } finally {
   await browser.close();
-  server.kill();
+  server?.kill();
 }
 if (failures.length) {
   console.error(failures.map((f) => `FAIL: ${f}`).join('\n'));
