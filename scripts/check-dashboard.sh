@@ -45,11 +45,7 @@ wait_http "http://127.0.0.1:$http/readyz"
 start_sim_and_agents "$bin" "$work" 150 4 "$beast" "$mqtt"
 
 # Let positions, flights and a first per-minute rate accumulate.
-for _ in $(seq 1 100); do
-    n=$(curl -fs "http://127.0.0.1:$http/api/v1/aircraft" | python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["aircraft"] if "lat" in a))')
-    if [ "$n" -ge 20 ]; then break; fi
-    sleep 0.3
-done
+n=$(count_aircraft "http://127.0.0.1:$http/api/v1/aircraft" 20 100)
 echo "==> $n aircraft with positions; running the browser test"
 rm -rf "$shots"
 node scripts/web/browser-test.mjs "http://127.0.0.1:$http" "$shots" sim-1,sim-2,sim-3,sim-4
@@ -57,12 +53,7 @@ node scripts/web/browser-test.mjs "http://127.0.0.1:$http" "$shots" sim-1,sim-2,
 # Multilateration through the real pipeline (agents' Beast timestamps,
 # broker, collector): aircraft.json must show MLAT aircraft, and the
 # dashboard must draw them as such.
-mlat=0
-for _ in $(seq 1 120); do
-    mlat=$(curl -fs "http://127.0.0.1:$http/data/aircraft.json" | python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["aircraft"] if a.get("type") == "mlat" and "lat" in a))')
-    if [ "$mlat" -ge 1 ]; then break; fi
-    sleep 0.5
-done
+mlat=$(count_aircraft "http://127.0.0.1:$http/data/aircraft.json" 1 200 'a.get("type") == "mlat" and "lat" in a')
 echo "==> $mlat aircraft multilaterated (type mlat in /data/aircraft.json)"
 if [ "$mlat" -lt 1 ]; then
     echo "FAIL: no multilaterated aircraft within 60 s from 4 receivers" >&2

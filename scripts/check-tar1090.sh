@@ -47,10 +47,6 @@ stack_pids+=($!)
 wait_http "http://127.0.0.1:$http/readyz"
 start_sim_and_agents "$bin" "$work" 150 2 "$beast" "$mqtt"
 
-for _ in $(seq 1 100); do
-    n=$(curl -fs "http://127.0.0.1:$http/data/aircraft.json" | python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["aircraft"] if "lat" in a))')
-    if [ "$n" -ge 20 ]; then break; fi
-    sleep 0.3
-done
+n=$(count_aircraft "http://127.0.0.1:$http/data/aircraft.json" 20 100)
 echo "==> $n aircraft with positions; running tar1090"
 node scripts/web/tar1090-test.mjs "http://127.0.0.1:$http" "$html" "$site_lat" "$site_lon" "$shots"

@@ -33,6 +33,20 @@ wait_http() {
     return 1
 }
 
+# count_aircraft <url> <at least> <tries> [python condition on `a`]
+# Polls an aircraft list (the API's or readsb's aircraft.json) every 0.3 s
+# until at least that many aircraft meet the condition (default: those
+# with a position), at most <tries> times; prints the last count.
+count_aircraft() {
+    local url=$1 want=$2 tries=$3 cond=${4:-'"lat" in a'} n=0
+    for _ in $(seq 1 "$tries"); do
+        n=$(curl -fs "$url" | python3 -c "import json,sys; print(sum(1 for a in json.load(sys.stdin)['aircraft'] if $cond))" || echo 0)
+        if [ "$n" -ge "$want" ]; then break; fi
+        sleep 0.3
+    done
+    echo "$n"
+}
+
 # start_sim_and_agents <bin> <dir> <aircraft> <receivers> <beast_base> <mqtt_port> [agent args...]
 # Runs the simulator (receiver sim-N serves Beast on beast_base+N-1) and
 # one agent per receiver, each reporting the receiver's simulated position.
