@@ -1,6 +1,7 @@
-//! The small dense linear algebra the engine needs: 3-vectors, and
-//! solving / inverting N×N systems (N ≤ 6) by Gaussian elimination with
-//! partial pivoting, on the stack.
+//! The small dense linear algebra the engine needs: 3-vectors, inverting
+//! N×N systems (N ≤ 6) by Gaussian elimination with partial pivoting, on
+//! the stack, and solving a symmetric positive definite system of any size
+//! (one transmission's measurements) by Cholesky factorisation.
 
 // Matrix code indexes rows and columns as the formulas do.
 #![allow(clippy::needless_range_loop)]
@@ -84,9 +85,60 @@ pub fn mul_vec<const N: usize>(a: &[[f64; N]; N], x: &[f64; N]) -> [f64; N] {
     out
 }
 
+/// Factors the symmetric positive definite `n`×`n` matrix `a` (row-major)
+/// in place into its lower Cholesky factor L (a = L·Lᵀ); `false` when it
+/// is not positive definite.
+pub fn cholesky(a: &mut [f64], n: usize) -> bool {
+    if a.len() != n * n {
+        return false;
+    }
+    for j in 0..n {
+        let d = a[j * n + j] - (0..j).map(|k| a[j * n + k] * a[j * n + k]).sum::<f64>();
+        if !d.is_finite() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let s = a[i * n + j] - (0..j).map(|k| a[i * n + k] * a[j * n + k]).sum::<f64>();
+            a[i * n + j] = s / d;
+        }
+    }
+    true
+}
+
+/// Solves L·Lᵀ·x = b in place, with `l` from [`cholesky`].
+pub fn cholesky_solve(l: &[f64], n: usize, b: &mut [f64]) {
+    for i in 0..n {
+        let s: f64 = (0..i).map(|k| l[i * n + k] * b[k]).sum();
+        b[i] = (b[i] - s) / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| l[k * n + i] * b[k]).sum();
+        b[i] = (b[i] - s) / l[i * n + i];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cholesky_solves_a_positive_definite_system() {
+        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
+        let x = [1.0, -2.0, 0.5];
+        let mut b: Vec<f64> = (0..3)
+            .map(|i| (0..3).map(|j| a[i * 3 + j] * x[j]).sum())
+            .collect();
+        let mut l = a;
+        assert!(cholesky(&mut l, 3));
+        cholesky_solve(&l, 3, &mut b);
+        for (got, want) in b.iter().zip(x) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        let mut not_pd = [1.0, 2.0, 2.0, 1.0];
+        assert!(!cholesky(&mut not_pd, 2));
+    }
 
     #[test]
     fn invert_recovers_the_identity() {

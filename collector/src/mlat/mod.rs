@@ -19,8 +19,10 @@
 //!   `Processor::apply_mlat` stores.
 
 pub mod fix;
+mod frequency;
 mod geodesy;
 mod group;
+mod kalman;
 mod linalg;
 mod modes;
 mod norm;
@@ -34,6 +36,7 @@ mod stats;
 mod stats_view;
 mod sync;
 mod track;
+mod track_tdoa;
 
 #[cfg(test)]
 mod tests;
@@ -284,6 +287,13 @@ impl Mlat {
         }
         self.counters.fixes += fixes.len() as u64;
         fixes
+    }
+
+    /// The estimated frequency error of `receiver`'s clock, ppm (positive
+    /// when it runs fast), if it is known to the engine.
+    pub fn frequency_ppm(&self, receiver: &str) -> Option<f64> {
+        let i = *self.by_name.get(receiver)?;
+        Some(self.clocks.frequency(i) * 1e6)
     }
 
     /// Sync state and self-check figures for metrics.

@@ -7,6 +7,8 @@
 
 use std::collections::VecDeque;
 
+use super::frequency::DelayRegression;
+
 /// Settings of pair synchronisation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PairConfig {
@@ -140,6 +142,9 @@ pub struct ClockPair {
     outliers_in_row: u32,
     /// Wall clock of the last accepted sample, Unix ms.
     pub updated_ms: u64,
+    /// The residuals against the two receivers' propagation delays, for
+    /// their frequency errors.
+    pub delays: DelayRegression,
 }
 
 /// The smallest residual variance a fit reports (20 ns), so that a pair
@@ -162,6 +167,7 @@ impl ClockPair {
                 self.samples.clear();
                 self.sums = Sums::default();
                 self.fit = None;
+                self.delays = DelayRegression::default();
                 self.push(ta, y, now_ms, cfg);
                 return SampleOutcome::Reset;
             }
@@ -230,6 +236,13 @@ impl ClockPair {
         let ta = (tb - f.y_mean + f.slope * f.x_mean) / (1.0 + f.slope);
         let (_, var) = self.predict(ta, cfg)?;
         Some((ta, var))
+    }
+
+    /// How far `tb - ta` lies from the fit at `ta`, and the variance of
+    /// that difference (one sample's jitter and the fit's own).
+    pub fn residual(&self, ta: f64, tb: f64, cfg: &PairConfig) -> Option<(f64, f64)> {
+        let (pred, var) = self.predict(ta, cfg)?;
+        Some((tb - ta - pred, var + self.fit.map_or(0.0, |f| f.var)))
     }
 
     /// Residual variance of one sample about the fit, s² (the two

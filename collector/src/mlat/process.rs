@@ -23,15 +23,16 @@ const MIN_JITTER_S: f64 = 20e-9;
 const DEFAULT_HEIGHT_M: f64 = 9_000.0;
 const FT: f64 = 0.3048;
 
-/// One transmission solved.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Solved {
-    pub solution: Solution,
-    /// Receivers in the solve.
-    pub receivers: u8,
+/// One transmission on a common clock, and its solve.
+#[derive(Debug, Clone)]
+pub(super) struct Transmission {
+    /// Its position solved from it alone, or why there is none.
+    pub solution: Result<Solution, Refusal>,
+    /// The arrivals, on the base receiver's clock.
+    pub toas: Vec<Toa>,
     /// Median wall clock of the receptions, Unix ms.
     pub rx_ms: u64,
-    /// The receiver whose clock `solution.t0` is on.
+    /// The receiver whose clock `toas` and `solution.t0` are on.
     pub base: u16,
 }
 
@@ -120,8 +121,9 @@ impl Mlat {
     /// Solves an ADS-B position as if it were a Mode S reply and records
     /// the distance to where the aircraft said it was.
     fn selfcheck(&mut self, group: &Group, known: Known) {
-        for s in self.solve_clusters(group, Some(known.alt_ft * FT), None, None) {
-            let (lat, lon, _) = ecef_to_lla(s.solution.ecef);
+        let transmissions = self.solve_clusters(group, Some(known.alt_ft * FT), None, None);
+        for solution in transmissions.into_iter().filter_map(|t| t.solution.ok()) {
+            let (lat, lon, _) = ecef_to_lla(solution.ecef);
             let err = distance_m(
                 Position { lat, lon },
                 Position {
@@ -168,14 +170,16 @@ impl Mlat {
     }
 
     /// Puts a group on a common clock, splits it into transmissions and
-    /// solves each, counting solves and refusals.
+    /// solves each, counting solves and refusals. Transmissions that two
+    /// or more receivers heard once each come back, solved or not (a
+    /// track can use them all the same).
     pub(super) fn solve_clusters(
         &mut self,
         group: &Group,
         alt_m: Option<f64>,
         preferred: Option<u16>,
         guess: Option<Vec3>,
-    ) -> Vec<Solved> {
+    ) -> Vec<Transmission> {
         let mut recs = self.current(group);
         let mut rxs: Vec<u16> = Vec::with_capacity(recs.len());
         for r in &recs {
@@ -189,9 +193,7 @@ impl Mlat {
             .map(|r| (rxs.iter().position(|&x| x == r.rx).unwrap_or(0), r.t))
             .collect();
         let mut out = Vec::new();
-        let Some(base) =
-            norm::choose_base(&self.clocks, &rxs, preferred).filter(|_| rxs.len() >= 3)
-        else {
+        let Some(base) = norm::choose_base(&self.clocks, &rxs, preferred) else {
             if rxs.len() >= 2 {
                 self.counters.refused.count(Refusal::TooFewReceivers);
             }
@@ -199,6 +201,13 @@ impl Mlat {
         };
         let mut normed = Vec::with_capacity(readings.len());
         norm::normalise(&self.clocks, &rxs, base, &readings, &mut normed);
+        // Differences on the base clock, in true seconds.
+        let scale = 1.0 / (1.0 + self.clocks.frequency(rxs[base]));
+        if let Some(origin) = normed.first().map(|n| n.t) {
+            for n in &mut normed {
+                n.t = origin + (n.t - origin) * scale;
+            }
+        }
         normed.sort_by(|a, b| a.t.total_cmp(&b.t));
         let gap = self.opts.cluster_gap_s;
         for cluster in normed.chunk_by(|a, b| b.t - a.t <= gap) {
@@ -219,24 +228,24 @@ impl Mlat {
             let start = guess
                 .unwrap_or_else(|| solver::initial_guess(&toas, alt_m.unwrap_or(DEFAULT_HEIGHT_M)));
             let constraint = alt_m.map(|h| (h, self.opts.altitude_sigma_m));
-            let result = if ambiguous {
-                Err(Refusal::Ambiguous)
-            } else {
-                solver::solve(&toas, constraint, start, &self.opts.solver)
-            };
-            match result {
-                Ok(solution) => {
-                    self.residuals_ns.push(solution.rms_ns);
-                    let mut ms: Vec<u64> = cluster.iter().map(|n| recs[n.index].rx_ms).collect();
-                    ms.sort_unstable();
-                    out.push(Solved {
-                        solution,
-                        receivers: u8::try_from(cluster.len()).unwrap_or(u8::MAX),
-                        rx_ms: ms[ms.len() / 2],
-                        base: rxs[base],
-                    });
-                }
-                Err(why) => self.counters.refused.count(why),
+            if ambiguous {
+                self.counters.refused.count(Refusal::Ambiguous);
+                continue;
+            }
+            let solution = solver::solve(&toas, constraint, start, &self.opts.solver);
+            match &solution {
+                Ok(s) => self.residuals_ns.push(s.rms_ns),
+                Err(why) => self.counters.refused.count(*why),
+            }
+            if toas.len() >= 2 {
+                let mut ms: Vec<u64> = cluster.iter().map(|n| recs[n.index].rx_ms).collect();
+                ms.sort_unstable();
+                out.push(Transmission {
+                    solution,
+                    toas,
+                    rx_ms: ms[ms.len() / 2],
+                    base: rxs[base],
+                });
             }
         }
         out

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::frequency::Frequency;
 use super::geodesy::{ecef_to_lla, signal_speed};
 use super::linalg::{Vec3, dist};
 use super::pair::{ClockPair, PairConfig, SampleOutcome};
@@ -34,6 +35,8 @@ pub struct SyncCounts {
 #[derive(Debug, Clone)]
 pub struct Clocks {
     pairs: HashMap<(u16, u16), ClockPair>,
+    /// Each receiver's absolute frequency error, from its pairs.
+    frequencies: HashMap<u16, Frequency>,
     cfg: PairConfig,
     /// What happened so far.
     pub counts: SyncCounts,
@@ -44,28 +47,46 @@ impl Clocks {
     pub fn new(cfg: PairConfig) -> Self {
         Self {
             pairs: HashMap::new(),
+            frequencies: HashMap::new(),
             cfg,
             counts: SyncCounts::default(),
         }
     }
 
     /// Pair clocks from one transmission at `position` (ECEF) heard by
-    /// `readings` (each receiver once).
+    /// `readings` (each receiver once). Each receiver's clock counts the
+    /// propagation delay with its own frequency error.
     pub fn sync(&mut self, position: Vec3, readings: &[Reading], now_ms: u64) {
         let speed = signal_speed(ecef_to_lla(position).2);
         for (i, a) in readings.iter().enumerate() {
             for b in &readings[i + 1..] {
                 let (a, b) = if a.rx < b.rx { (a, b) } else { (b, a) };
-                let ta = a.t - dist(position, a.ecef) / speed;
-                let tb = b.t - dist(position, b.ecef) / speed;
+                let da = dist(position, a.ecef) / speed;
+                let db = dist(position, b.ecef) / speed;
+                let ta = a.t - (1.0 + self.frequency(a.rx)) * da;
+                let tb = b.t - (1.0 + self.frequency(b.rx)) * db;
                 let pair = self.pairs.entry((a.rx, b.rx)).or_default();
+                let residual = pair.residual(ta, tb, &self.cfg);
                 match pair.add(ta, tb, now_ms, &self.cfg) {
                     SampleOutcome::Accepted => self.counts.samples += 1,
                     SampleOutcome::Outlier => self.counts.outliers += 1,
                     SampleOutcome::Reset => self.counts.resets += 1,
                 }
+                let Some((r, var)) = residual else { continue };
+                pair.delays.add(da, db, r);
+                if let Some(est) = pair.delays.take(var) {
+                    for (k, rx) in [a.rx, b.rx].into_iter().enumerate() {
+                        let f = self.frequencies.entry(rx).or_default();
+                        f.correct(est.delta[k], est.var[k]);
+                    }
+                }
             }
         }
+    }
+
+    /// Receiver `rx`'s estimated frequency error (parts per one).
+    pub fn frequency(&self, rx: u16) -> f64 {
+        self.frequencies.get(&rx).map_or(0.0, |f| f.error)
     }
 
     /// Forgets every pair of receiver `rx` (its clock was reset).
