@@ -111,6 +111,7 @@ fn publish_settings(config: &Config, id: &str) -> anyhow::Result<publish::Settin
             config.mqtt_password.clone().unwrap_or_default(),
         ),
         position: config.lat.zip(config.lon),
+        alt_m: config.alt_m,
         status_interval: Duration::from_secs(config.status_interval_s.max(1)),
         keep_alive: Duration::from_secs(config.mqtt_keep_alive_s),
         delivery: config.delivery,

@@ -113,6 +113,12 @@ pub struct Config {
     /// Receiver longitude, degrees.
     #[arg(long, env = "CLOUDRADAR_LON", allow_hyphen_values = true)]
     pub lon: Option<f64>,
+    /// Antenna height above the WGS84 ellipsoid, metres (optional;
+    /// reported in status for multilateration, which otherwise takes the
+    /// antenna at the ellipsoid; height above sea level plus the local
+    /// geoid height).
+    #[arg(long, env = "CLOUDRADAR_ALT_M", allow_hyphen_values = true)]
+    pub alt_m: Option<f64>,
     /// A batch is sent when it holds this many frames…
     #[arg(long, env = "CLOUDRADAR_BATCH_MAX_FRAMES", default_value_t = 2000)]
     pub batch_max_frames: usize,

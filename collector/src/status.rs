@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::component::{Component, Tasks};
 use crate::ingest::StatusUpdate;
-use crate::process::{Clocks, ReceiverPositions};
+use crate::process::{Clocks, ReceiverPositions, ReceiverSite};
 use crate::store::{StatusRow, WriterHandle};
 use cloudradar_shared::time::now_ms;
 
@@ -58,8 +58,10 @@ impl Recorder {
         if position.is_none() && (u.status.lat.is_some() || u.status.lon.is_some()) {
             tracing::warn!(receiver = %u.receiver, lat = ?u.status.lat, lon = ?u.status.lon, "receiver position is not a position on Earth; ignored");
         }
+        let alt_m = position.and(u.status.altitude());
         if let (Some((lat, lon)), Ok(mut p)) = (position, self.positions.write()) {
-            p.insert(u.receiver.clone(), Position { lat, lon });
+            let position = Position { lat, lon };
+            p.insert(u.receiver.clone(), ReceiverSite { position, alt_m });
         }
         self.writer
             .status(StatusRow {
@@ -67,6 +69,7 @@ impl Recorder {
                 online,
                 lat: position.map(|p| p.0),
                 lon: position.map(|p| p.1),
+                alt_m,
                 version: u.status.version,
                 time_ms: now_ms() as i64,
             })

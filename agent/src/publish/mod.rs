@@ -48,6 +48,8 @@ pub struct Settings {
     pub credentials: (String, String),
     /// Receiver position for the status message.
     pub position: Option<(f64, f64)>,
+    /// Antenna height above the WGS84 ellipsoid, metres, for the status.
+    pub alt_m: Option<f64>,
     /// Seconds between statistics messages.
     pub status_interval: Duration,
     /// MQTT keep-alive interval.

@@ -278,6 +278,7 @@ fn publish_status(
         version: Some(env!("CARGO_PKG_VERSION").to_string()),
         lat: settings.position.map(|p| p.0),
         lon: settings.position.map(|p| p.1),
+        alt_m: settings.alt_m,
         uptime_s: Some(source.started.elapsed().as_secs()),
         frames_per_s: Some((rate * 10.0).round() / 10.0),
         rejected_total: Some(source.stats.rejected.load(Ordering::Relaxed)),

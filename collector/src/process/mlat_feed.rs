@@ -7,16 +7,10 @@
 //! [`Processor::apply_mlat`].
 
 use cloudradar_shared::Frame;
-use cloudradar_shared::cpr::Position;
 use cloudradar_shared::state::{AltBaro, Fields};
 
-use super::Processor;
+use super::{Processor, ReceiverSite};
 use crate::mlat::{Known, Mlat, MlatFix, MlatMetrics, MlatStats};
-
-/// Receivers report no antenna height: they are taken to be at the
-/// ellipsoid (an error of tens of metres in height moves a slant range
-/// by a few metres at the elevations multilateration works at).
-const RECEIVER_ALT_M: f64 = 0.0;
 
 /// The position `fields` (what one message changed) gives, at the height
 /// the same message carried: a GNSS height as it is, a barometric one
@@ -42,10 +36,14 @@ impl Processor {
         self
     }
 
-    /// Tells the engine where `receiver` is (once per batch).
-    pub(super) fn locate_for_mlat(&mut self, receiver: &str, reference: Option<Position>) {
-        if let (Some(m), Some(p)) = (self.mlat.as_mut(), reference) {
-            m.set_receiver(receiver, p.lat, p.lon, RECEIVER_ALT_M);
+    /// Tells the engine where `receiver` is (once per batch). A receiver
+    /// that reports no antenna height is taken to be at the ellipsoid:
+    /// tens of metres off in height bias every clock pair it is in, as
+    /// the reference aircraft's elevations change.
+    pub(super) fn locate_for_mlat(&mut self, receiver: &str, site: Option<ReceiverSite>) {
+        if let (Some(m), Some(s)) = (self.mlat.as_mut(), site) {
+            let (p, alt_m) = (s.position, s.alt_m.unwrap_or(0.0));
+            m.set_receiver(receiver, p.lat, p.lon, alt_m);
         }
     }
 
@@ -76,6 +74,11 @@ impl Processor {
             .as_mut()
             .map(|m| m.poll(now_ms))
             .unwrap_or_default()
+    }
+
+    /// The multilateration engine, if it is on.
+    pub fn mlat(&self) -> Option<&Mlat> {
+        self.mlat.as_deref()
     }
 
     /// The engine's figures as metrics, if multilateration is on.

@@ -25,7 +25,13 @@ const SITE: Position = Position {
 fn processor() -> Processor {
     let positions: ReceiverPositions = Arc::default();
     if let Ok(mut p) = positions.write() {
-        p.insert("rx-a".into(), SITE);
+        p.insert(
+            "rx-a".into(),
+            crate::process::ReceiverSite {
+                position: SITE,
+                alt_m: None,
+            },
+        );
     }
     Processor::new(0, 1_000, positions)
 }

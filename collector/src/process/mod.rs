@@ -48,7 +48,9 @@ const HEARD_MS: u64 = 60_000;
 
 /// Receiver positions (from their status messages), the CPR reference for
 /// what each receiver hears.
-pub type ReceiverPositions = Arc<RwLock<HashMap<String, Position>>>;
+pub type ReceiverPositions = Arc<RwLock<HashMap<String, ReceiverSite>>>;
+
+pub use crate::store::ReceiverSite;
 
 /// Per-receiver running counters.
 #[derive(Debug, Default, Clone)]
@@ -175,11 +177,12 @@ impl Processor {
             .increment(batch.frames.len() as u64);
         metrics::gauge!("cloudradar_collector_receiver_last_seen_timestamp_seconds", "receiver" => rx.clone())
             .set(now_ms as f64 / 1000.0);
+        let site = self.positions.read().ok().and_then(|p| p.get(rx).copied());
         // The receiver's running state is taken out for the batch (so the
         // frames can use the rest of the processor) and put back after.
         let mut b = InBatch {
             receiver: rx,
-            reference: self.positions.read().ok().and_then(|p| p.get(rx).copied()),
+            reference: site.map(|s| s.position),
             correction: self.clocks.correction(rx),
             now_ms,
             counters: std::mem::take(self.receivers.entry(rx.clone()).or_default()),
@@ -189,7 +192,7 @@ impl Processor {
             out,
         };
         b.counters.last_seen_ms = now_ms;
-        self.locate_for_mlat(rx, b.reference);
+        self.locate_for_mlat(rx, site);
         for wf in &batch.frames {
             self.frame(&mut b, wf);
         }

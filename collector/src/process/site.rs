@@ -7,13 +7,15 @@ use std::collections::HashMap;
 
 use cloudradar_shared::cpr::Position;
 
+use super::ReceiverSite;
+
 /// The configured site, else the centroid of `receivers`; `None` with
 /// neither.
 pub fn site(
     configured: Option<Position>,
-    receivers: &HashMap<String, Position>,
+    receivers: &HashMap<String, ReceiverSite>,
 ) -> Option<Position> {
-    configured.or_else(|| centroid(receivers.values().copied()))
+    configured.or_else(|| centroid(receivers.values().map(|s| s.position)))
 }
 
 /// The centroid on the sphere (the mean of unit vectors), so receivers on
@@ -44,18 +46,27 @@ mod tests {
         Position { lat, lon }
     }
 
+    fn receivers<const N: usize>(list: [(&str, Position); N]) -> HashMap<String, ReceiverSite> {
+        list.into_iter()
+            .map(|(id, position)| {
+                let site = ReceiverSite {
+                    position,
+                    alt_m: None,
+                };
+                (id.to_string(), site)
+            })
+            .collect()
+    }
+
     #[test]
     fn configured_site_wins_over_receivers() {
-        let rx = HashMap::from([("a".to_string(), at(10.0, 10.0))]);
+        let rx = receivers([("a", at(10.0, 10.0))]);
         assert_eq!(site(Some(at(52.3, 4.76)), &rx), Some(at(52.3, 4.76)));
     }
 
     #[test]
     fn without_a_configured_site_the_receivers_centroid_is_used() {
-        let rx = HashMap::from([
-            ("a".to_string(), at(52.0, 4.0)),
-            ("b".to_string(), at(52.0, 6.0)),
-        ]);
+        let rx = receivers([("a", at(52.0, 4.0)), ("b", at(52.0, 6.0))]);
         let s = site(None, &rx).expect("a site");
         // Two points on one parallel: the midpoint of the great circle,
         // a little north of the parallel.
@@ -65,10 +76,7 @@ mod tests {
 
     #[test]
     fn receivers_across_the_antimeridian_centre_on_it() {
-        let rx = HashMap::from([
-            ("a".to_string(), at(-17.0, 179.0)),
-            ("b".to_string(), at(-17.0, -179.0)),
-        ]);
+        let rx = receivers([("a", at(-17.0, 179.0)), ("b", at(-17.0, -179.0))]);
         let s = site(None, &rx).expect("a site");
         assert!((s.lon.abs() - 180.0).abs() < 1e-9, "{s:?}");
     }

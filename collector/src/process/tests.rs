@@ -108,7 +108,13 @@ mod live {
     fn processor() -> Processor {
         let positions: ReceiverPositions = Arc::default();
         if let Ok(mut p) = positions.write() {
-            p.insert("rx-a".into(), SITE);
+            p.insert(
+                "rx-a".into(),
+                crate::process::ReceiverSite {
+                    position: SITE,
+                    alt_m: None,
+                },
+            );
         }
         Processor::new(0, 1_000, positions)
     }

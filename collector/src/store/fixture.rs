@@ -145,6 +145,7 @@ pub async fn fill(path: &Path) -> Fixture {
             online: true,
             lat: Some(52.0),
             lon: Some(4.5),
+            alt_m: None,
             version: Some("1.2.3".into()),
             time_ms: base,
         })

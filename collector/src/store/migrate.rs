@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_archive_parts.sql"),
     include_str!("migrations/0007_flights_by_end.sql"),
     include_str!("migrations/0008_position_source.sql"),
+    include_str!("migrations/0009_receiver_alt.sql"),
 ];
 
 /// The schema version this build writes.

@@ -28,5 +28,5 @@ pub use rows::{
     WriteBatch,
 };
 pub use source::PositionSource;
-pub use startup::Startup;
+pub use startup::{ReceiverSite, Startup};
 pub use writer::{Commit, StatusRow, Writer, WriterHandle};

@@ -11,7 +11,7 @@ pub struct Startup {
     /// The highest message id stored.
     pub last_message_id: i64,
     /// Each receiver's last known position.
-    pub receiver_positions: HashMap<String, Position>,
+    pub receiver_positions: HashMap<String, ReceiverSite>,
     /// Each receiver's newest applied batches: what a restart may read
     /// again from Redis (entries committed but not yet acknowledged there).
     pub recently_applied: Vec<(String, u64)>,
@@ -55,15 +55,28 @@ fn recently_applied(conn: &Connection) -> anyhow::Result<Vec<(String, u64)>> {
     Ok(out)
 }
 
-fn receiver_positions(conn: &Connection) -> anyhow::Result<HashMap<String, Position>> {
-    let mut st = conn
-        .prepare("SELECT id, lat, lon FROM receivers WHERE lat IS NOT NULL AND lon IS NOT NULL")?;
+/// Where a receiver is, from its status.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReceiverSite {
+    /// The antenna's position, the reference for CPR decoding.
+    pub position: Position,
+    /// Its height above the WGS84 ellipsoid, metres, if reported.
+    pub alt_m: Option<f64>,
+}
+
+fn receiver_positions(conn: &Connection) -> anyhow::Result<HashMap<String, ReceiverSite>> {
+    let mut st = conn.prepare(
+        "SELECT id, lat, lon, alt_m FROM receivers WHERE lat IS NOT NULL AND lon IS NOT NULL",
+    )?;
     let rows = st.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            Position {
-                lat: r.get(1)?,
-                lon: r.get(2)?,
+            ReceiverSite {
+                position: Position {
+                    lat: r.get(1)?,
+                    lon: r.get(2)?,
+                },
+                alt_m: r.get(3)?,
             },
         ))
     })?;

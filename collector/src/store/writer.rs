@@ -39,6 +39,8 @@ pub struct StatusRow {
     pub lat: Option<f64>,
     /// Position, if configured on the agent.
     pub lon: Option<f64>,
+    /// Antenna height above the WGS84 ellipsoid, metres, if configured.
+    pub alt_m: Option<f64>,
     /// Agent version.
     pub version: Option<String>,
     /// Time, Unix ms.
@@ -343,11 +345,13 @@ fn receiver_stats(tx: &Transaction<'_>, b: &WriteBatch) -> anyhow::Result<()> {
 
 fn status(tx: &Transaction<'_>, s: &StatusRow) -> anyhow::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, online, lat, lon, version) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, online, lat, lon, version, alt_m)
+         VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET online = ?3, lat = coalesce(?4, lat), lon = coalesce(?5, lon),
-           version = coalesce(?6, version), last_seen_ms = max(last_seen_ms, ?2)",
+           version = coalesce(?6, version), last_seen_ms = max(last_seen_ms, ?2),
+           alt_m = CASE WHEN ?4 IS NULL THEN alt_m ELSE ?7 END",
     )?
-    .execute(params![s.receiver, s.time_ms, s.online, s.lat, s.lon, s.version])?;
+    .execute(params![s.receiver, s.time_ms, s.online, s.lat, s.lon, s.version, s.alt_m])?;
     Ok(())
 }
 

@@ -27,6 +27,11 @@ pub struct ReceiverStatus {
     /// Receiver longitude, degrees, if configured.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// Antenna height above the WGS84 ellipsoid, metres, if configured
+    /// (multilateration measures distances from the antenna). Left out
+    /// when unset, so statuses stay readable by collectors that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_m: Option<f64>,
     /// Seconds since the agent started.
     #[serde(default)]
     pub uptime_s: Option<u64>,
@@ -56,6 +61,12 @@ impl ReceiverStatus {
         ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
     }
 
+    /// The antenna height, if given and plausible for an antenna (finite,
+    /// from 500 m below to 9,000 m above the ellipsoid).
+    pub fn altitude(&self) -> Option<f64> {
+        self.alt_m.filter(|h| (-500.0..=9_000.0).contains(h))
+    }
+
     /// The minimal "offline" message used as the MQTT last will.
     pub fn offline() -> Self {
         Self {
@@ -63,6 +74,7 @@ impl ReceiverStatus {
             version: None,
             lat: None,
             lon: None,
+            alt_m: None,
             uptime_s: None,
             frames_per_s: None,
             rejected_total: None,
@@ -98,6 +110,21 @@ mod tests {
             (Some(52.3), Some(f64::NEG_INFINITY)),
         ] {
             assert_eq!(at(lat, lon).position(), None, "{lat:?} {lon:?}");
+        }
+    }
+
+    #[test]
+    fn the_antenna_height_is_sent_only_when_set_and_only_a_plausible_one_is_used() {
+        let mut status = ReceiverStatus::offline();
+        let json = serde_json::to_string(&status).expect("json");
+        assert!(!json.contains("alt_m"), "{json}");
+        status.alt_m = Some(43.5);
+        let json = serde_json::to_string(&status).expect("json");
+        let back: ReceiverStatus = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back.altitude(), Some(43.5));
+        for bad in [f64::NAN, f64::INFINITY, -600.0, 12_000.0] {
+            status.alt_m = Some(bad);
+            assert_eq!(status.altitude(), None, "{bad}");
         }
     }
 }

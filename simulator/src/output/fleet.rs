@@ -111,6 +111,7 @@ impl VirtualAgent {
             id: receiver.id.clone(),
             // What the receiver reports, not where it is.
             position: (receiver.site.reported.lat, receiver.site.reported.lon),
+            alt_m: receiver.site.reported_alt_m,
             seq: now_us().max(1),
             current: Vec::new(),
             filter: DecodeOptions::default(),
@@ -139,6 +140,8 @@ struct Agent {
     settings: FleetSettings,
     id: String,
     position: (f64, f64),
+    /// Reported antenna height, metres.
+    alt_m: f64,
     seq: u64,
     current: Vec<WireFrame>,
     filter: DecodeOptions,
@@ -298,6 +301,7 @@ impl Agent {
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
             lat: Some(self.position.0),
             lon: Some(self.position.1),
+            alt_m: Some(self.alt_m),
             uptime_s: Some(started.elapsed().as_secs()),
             frames_per_s: Some((rate * 10.0).round() / 10.0),
             rejected_total: Some(self.rejected),
