@@ -42,6 +42,18 @@ fn mode_s_only_aircraft_get_positions_from_the_receivers_timestamps() {
     );
     assert!(median < 80.0, "median error {median:.1} m");
     assert!(score.entered > 0 && score.tracked * 10 >= score.entered * 8);
+    // Each clock's frequency error, learnt from the propagation delays:
+    // the mixed scenario's dump1090-class clocks are up to 100 ppm off,
+    // and the estimates must be much nearer than taking every clock as
+    // exact.
+    let (mut off, mut left) = (0.0, 0.0);
+    for (truth, estimate) in &run.frequencies {
+        let estimate = estimate.expect("an estimate for every receiver");
+        eprintln!("clock {truth:.1} ppm, estimated {estimate:.1} ppm");
+        off += truth * truth;
+        left += (estimate - truth).powi(2);
+    }
+    assert!(left < 0.3 * off, "RMS left {left:.0} of {off:.0} ppm²");
     let m = run.metrics.expect("the engine is on");
     assert!(m.sync_pairs >= 10, "{} pairs in sync", m.sync_pairs);
     assert!(

@@ -109,10 +109,12 @@ fn main() -> anyhow::Result<()> {
         "processing_s_without_mlat": run.without_mlat.as_secs_f64(),
         "processing_s_with_mlat": run.with_mlat.as_secs_f64(),
         "mlat_core_percent_per_100_aircraft": per_100,
+        "clock_ppm_true_estimated": run.frequencies,
         "mlat": run.metrics.as_ref().map(|m| serde_json::json!({
             "sync_pairs": m.sync_pairs, "solves": m.solves, "fixes": m.fixes,
             "selfcheck_p50_m": m.selfcheck_error_m_p50, "selfcheck_p95_m": m.selfcheck_error_m_p95,
             "residual_p50_ns": m.residual_ns_p50,
+            "refused": m.refused.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
         })),
     });
     println!("{report}");

@@ -7,8 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use cloudradar_collector::mlat::{Mlat, MlatFix, MlatMetrics, MlatOptions};
-use cloudradar_collector::process::Processor;
-use cloudradar_shared::cpr::Position;
+use cloudradar_collector::process::{Processor, ReceiverSite};
 use cloudradar_shared::wire::{Batch, WireFrame};
 use cloudradar_sim::config::Config;
 use cloudradar_sim::engine::Engine;
@@ -33,16 +32,25 @@ pub struct Run {
     pub without_mlat: Duration,
     /// The engine's figures at the end.
     pub metrics: Option<MlatMetrics>,
+    /// Each receiver's clock frequency error at the end, ppm: the
+    /// simulator's, and the engine's estimate.
+    pub frequencies: Vec<(f64, Option<f64>)>,
 }
 
 /// Runs `cfg` for `seconds` simulated seconds.
 pub fn run(cfg: &Config, seconds: f64) -> Run {
     let mut engine = Engine::new(cfg);
     let ids: Vec<String> = engine.receivers.iter().map(|r| r.id.clone()).collect();
-    let sites: HashMap<String, Position> = engine
+    let sites: HashMap<String, ReceiverSite> = engine
         .receivers
         .iter()
-        .map(|r| (r.id.clone(), r.site.reported))
+        .map(|r| {
+            let site = ReceiverSite {
+                position: r.site.reported,
+                alt_m: Some(r.site.reported_alt_m),
+            };
+            (r.id.clone(), site)
+        })
         .collect();
     let positions = || Arc::new(RwLock::new(sites.clone()));
     let mut with =
@@ -91,7 +99,18 @@ pub fn run(cfg: &Config, seconds: f64) -> Run {
         fixes.extend(with.poll_mlat(now));
         t_with += started.elapsed();
     }
+    let frequencies = engine
+        .receivers
+        .iter()
+        .map(|r| {
+            (
+                r.clock.ppm(),
+                with.mlat().and_then(|m| m.frequency_ppm(&r.id)),
+            )
+        })
+        .collect();
     Run {
+        frequencies,
         receivers: ids,
         fixes,
         truth,
