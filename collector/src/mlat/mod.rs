@@ -9,9 +9,13 @@
 //! - `group`: receptions of one transmission, by identical frame bytes.
 //! - `pair`, `sync`: clock pairs synchronised from ADS-B positions heard
 //!   by both receivers (offset and drift, outliers, restarts, expiry).
+//! - `frequency`: each clock's absolute frequency error, from how its
+//!   pairs' residuals grow with the propagation delay.
 //! - `norm`: one transmission's readings put on a common base clock.
 //! - `solver`: TDOA least squares in ECEF, with the altitude when known.
-//! - `track`: a Kalman filter per aircraft for smoothing, speed and track.
+//! - `track`: per aircraft an IMM of two Kalman models (`kalman`: straight
+//!   flight and manoeuvre) for smoothing, speed and track; `track_tdoa`:
+//!   its update from one transmission's time differences.
 //! - `process`: what is done with each group (sync, self-check, solve).
 //! - `geodesy`, `linalg`: WGS84 conversions and small matrices.
 //! - `stats`: counters and distributions; `stats_view`: them as
