@@ -230,7 +230,7 @@ impl Component for Archive {
 /// statement with an `x = ?` term each time rusqlite's statement cache
 /// clears its bindings, which made every callsign lookup a fresh parse
 /// and plan.
-pub fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
+fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
     let conn = crate::store::open(db)?;
     conn.pragma_update(None, "cache_size", -65_536)?;
     conn.set_db_config(
