@@ -7,14 +7,17 @@
 #    the recording) from the load generator at RATE frames/s for DURATION s.
 # 2. Archive: the collector is stopped and `cloudradar-collector archive
 #    --all` writes every position to a local S3 server (s3s-fs); its CPU
-#    time (user + system) and the Parquet bytes are measured.
+#    time (user + system) and the Parquet bytes are measured. The
+#    database as ingested is kept as OUT/ingested.sqlite, for timing the
+#    archive pass of two builds on copies of the same data.
 # 3. Sizes: SQLite bytes per position (the positions table and its three
 #    indexes, from SQLite's dbstat) against Parquet bytes per position.
-# 4. Queries: DuckDB over HOURS hours of positions at the measured
-#    position rate (the archived sample repeated with shifted times,
+# 4. Queries: DuckDB over HOURS hours (a day by default) of positions at
+#    the larger of the measured and the real-speed position rate (the
+#    archived sample repeated with shifted addresses and times,
 #    hive-partitioned, on local disk): "every position of one aircraft
-#    on one day" and "positions per hour over a day", timed, and scaled
-#    linearly to 24 hours (both are scans of the day's files).
+#    on one day" and "positions per hour over a day", timed (scaled
+#    linearly to 24 hours when HOURS is not 24).
 #
 # Prints: positions/s at RATE, archive CPU seconds per million positions,
 # the share of one core archiving takes at RATE (target <= 5 %), bytes
@@ -22,14 +25,14 @@
 # and the DuckDB times.
 #
 # Settings (environment): RATE (100000), DURATION (60), RECEIVERS (20),
-# HOURS (2), OUT (target/bench/archive-<time>), BIN (target/release).
+# HOURS (24), OUT (target/bench/archive-<time>), BIN (target/release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 rate=${RATE:-100000}
 duration=${DURATION:-60}
 receivers=${RECEIVERS:-20}
-hours=${HOURS:-2}
+hours=${HOURS:-24}
 out=${OUT:-target/bench/archive-$(date +%Y%m%d-%H%M%S)}
 bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
 
@@ -67,6 +70,9 @@ acked=$(python3 -c "import json;print(json.load(open('$out/loadgen.json'))['acke
 for _ in $(seq 1 120); do [ "$(stored)" -ge "$acked" ] && break; sleep 1; done
 frames=$(stored)
 kill -TERM "$collector_pid"; wait "$collector_pid" 2>/dev/null || true
+# The ingested database as it was before archiving, so archive passes of
+# two builds can be timed on copies of the same data.
+cp "$out/collector/cloudradar.sqlite" "$out/ingested.sqlite"
 
 echo "==> 2. archive --all to s3s-fs"
 target/tools/bin/s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key k --secret-key secret-key \
@@ -104,8 +110,8 @@ def pages(names):
     return db.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN {names}").fetchone()[0]
 def parquet_bytes(table):
     return sum(os.path.getsize(f) for f in glob.glob(f"{out}/s3/history/archive/{table}/*/*/*.parquet"))
-positions, receptions = count("positions"), count("receptions")
-assert a["rows"] == positions + receptions, (a, positions, receptions)
+positions, receptions, flights = count("positions"), count("receptions"), count("flights")
+assert a["rows"] == positions + receptions + flights, (a, positions, receptions, flights)
 # Every position message of the recording stored as a position: the most
 # positions per frame a sky at real speed gives (the load generator's sky
 # runs faster than real, so most of its positions fail the speed check).
@@ -133,29 +139,37 @@ for table, idx in [("positions", ("positions", "positions_icao_time", "positions
 msg_bytes = pages(("messages", "messages_time")) / receptions
 print(f"{'  (messages, per reception, in SQLite besides)':<{w}} {msg_bytes:.1f}")
 pos_rate = max(positions / traffic_s, bound * rate)
-# A day at the larger of the measured position rate and the real-speed
+# HOURS at the larger of the measured position rate and the real-speed
 # bound: the sample repeated `replicas` times per window (addresses
-# shifted, so each replica is other aircraft) and `copies` windows on.
+# shifted, so each replica is other aircraft) and `copies` windows on
+# make one hour, sorted by time once; every hour of the day is that hour
+# with its times shifted, written as its own Hive partition (no sort of
+# the whole day).
 src = glob.glob(f"{out}/s3/history/archive/positions/*/*/*.parquet")
 con = duckdb.connect()
 con.execute(f"CREATE TABLE sample AS SELECT * EXCLUDE (time, time_ms), time_ms - min(time_ms) OVER () AS t FROM read_parquet({src!r})")
 n = con.execute("SELECT count(*) FROM sample").fetchone()[0]
 replicas = max(1, round(pos_rate * duration / n))
 span_ms = max(1, int(duration * 1000))
-copies = int(3600 * hours / duration)
+copies = int(3600 / duration)
 day_dir = f"{out}/day"
+day_start_ms = 1798761600000  # 2027-01-01T00:00Z
 started = time.monotonic()
-t = f"(1798761600000 + c * {span_ms} + s.t)"
-con.execute(f"""COPY (
+con.execute(f"""CREATE TABLE one_hour AS
     SELECT s.* EXCLUDE (t, icao24),
            lpad(lower(hex((('0x' || s.icao24)::INTEGER + k * 65537) % 16777216)), 6, '0') AS icao24,
-           {t} AS time_ms, {t} // 1000 AS time,
-           strftime(to_timestamp({t} / 1000), '%Y-%m-%d') AS date,
-           extract(hour FROM to_timestamp({t} / 1000)) AS hour
-    FROM sample s, range({copies}) w(c), range({replicas}) r(k) ORDER BY time_ms
-) TO '{day_dir}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), OVERWRITE_OR_IGNORE)""")
+           c * {span_ms} + s.t AS t
+    FROM sample s, range({copies}) w(c), range({replicas}) r(k)
+    WHERE c * {span_ms} + s.t < 3600000 ORDER BY t""")
+per_hour = con.execute("SELECT count(*) FROM one_hour").fetchone()[0]
+for h in range(hours):
+    at = day_start_ms + h * 3_600_000
+    date = time.strftime("%Y-%m-%d", time.gmtime(at / 1000))
+    os.makedirs(f"{day_dir}/date={date}/hour={h % 24}", exist_ok=True)
+    con.execute(f"""COPY (SELECT * EXCLUDE (t), {at} + t AS time_ms, ({at} + t) // 1000 AS time FROM one_hour)
+        TO '{day_dir}/date={date}/hour={h % 24}/positions.parquet' (FORMAT parquet, COMPRESSION zstd)""")
 gen_s = time.monotonic() - started
-total = n * copies * replicas
+total = per_hour * hours
 size = sum(os.path.getsize(f) for f in glob.glob(f"{day_dir}/*/*/*.parquet"))
 print(f"{'DuckDB data: hours, positions/s, positions, bytes':<{w}} {hours}, {total / 3600 / hours:,.0f}, {total:,}, {size:,} (made in {gen_s:.0f} s)")
 icao = con.execute("SELECT icao24 FROM sample GROUP BY icao24 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]

@@ -30,7 +30,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::ledger::Part;
 use super::parquet::{self, ParquetSink};
@@ -147,15 +147,25 @@ impl parquet::Columns for Columns {
     }
 }
 
-/// The callsign of `icao`'s flight spanning `time_ms`, if any
-/// (`flights_icao` index).
+/// The callsign of a flight spanning a time (`flights_icao` index).
+const CALLSIGN_AT: &str = "SELECT callsign FROM flights WHERE icao = ?1 AND last_seen_ms >= ?2
+    AND first_seen_ms <= ?2 ORDER BY last_seen_ms LIMIT 1";
+
+/// The callsign of `icao`'s flight spanning `time_ms`, if any.
 pub fn callsign_at(conn: &Connection, icao: i64, time_ms: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
-        "SELECT callsign FROM flights WHERE icao = ?1 AND last_seen_ms >= ?2
-           AND first_seen_ms <= ?2 ORDER BY last_seen_ms LIMIT 1",
-    )?
-    .query_row(params![icao, time_ms], |r| r.get(0))
-    .optional()
+    let mut callsigns = conn.prepare_cached(CALLSIGN_AT)?;
+    lookup(&mut callsigns, icao, time_ms)
+}
+
+/// [`callsign_at`] through `callsigns`, a [`CALLSIGN_AT`] statement.
+fn lookup(
+    callsigns: &mut Statement<'_>,
+    icao: i64,
+    time_ms: i64,
+) -> rusqlite::Result<Option<String>> {
+    callsigns
+        .query_row(params![icao, time_ms], |r| r.get(0))
+        .optional()
 }
 
 /// Adds `p` to `sink` with its callsign looked up in `conn`.
@@ -169,7 +179,9 @@ pub fn push<W: std::io::Write + Send>(
 }
 
 /// Writes `part`'s rows from `conn` to the Parquet file `path`, in time
-/// order (`positions_time`); returns the rows written.
+/// order (`positions_time`); returns the rows written. The callsign
+/// lookup is prepared once for the part rather than taken from the
+/// statement cache per row (hashing its text, clearing its bindings).
 pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64> {
     let mut sink = ParquetSink::<_, Columns>::new(std::fs::File::create(path)?)?;
     let mut q = conn.prepare(&format!(
@@ -179,8 +191,11 @@ pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64>
     ))?;
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
+    let mut callsigns = conn.prepare(CALLSIGN_AT)?;
     while let Some(r) = rows.next()? {
-        push(&mut sink, conn, &record(r)?)?;
+        let p = record(r)?;
+        let callsign = lookup(&mut callsigns, p.icao, p.time_ms)?;
+        sink.push(|c| c.push(&p, callsign))?;
     }
     let (rows, file) = sink.finish()?;
     file.sync_all()?;

@@ -37,7 +37,6 @@ use super::messages::{Message, Messages, Statements};
 use super::parquet::{self, ParquetSink};
 
 /// Column builders for one record batch.
-#[derive(Default)]
 pub struct Columns {
     shard: StringBuilder,
     message_id: Int64Builder,
@@ -50,6 +49,8 @@ pub struct Columns {
     rx_ms: Int64Builder,
     timestamp: Int64Builder,
     signal: Int32Builder,
+    /// The receiver id of the last row, already checked as UTF-8.
+    last_receiver: String,
     len: usize,
 }
 
@@ -59,17 +60,46 @@ impl std::fmt::Debug for Columns {
     }
 }
 
+/// Bytes of text per row a batch's builders start with: a receiver id or
+/// a shard name of up to 16 characters fits without growing them.
+const TEXT_BYTES: usize = 16;
+
+impl Default for Columns {
+    /// Builders sized for a whole batch ([`parquet::CHUNK`] rows), so
+    /// filling one copies nothing to grow.
+    fn default() -> Self {
+        let n = parquet::CHUNK;
+        Self {
+            shard: StringBuilder::with_capacity(n, n * TEXT_BYTES),
+            message_id: Int64Builder::with_capacity(n),
+            time: Int64Builder::with_capacity(n),
+            time_ms: Int64Builder::with_capacity(n),
+            icao24: StringBuilder::with_capacity(n, n * 6),
+            df: Int32Builder::with_capacity(n),
+            raw: BinaryBuilder::with_capacity(n, n * 14),
+            receiver: StringBuilder::with_capacity(n, n * TEXT_BYTES),
+            rx_ms: Int64Builder::with_capacity(n),
+            timestamp: Int64Builder::with_capacity(n),
+            signal: Int32Builder::with_capacity(n),
+            last_receiver: String::new(),
+            len: 0,
+        }
+    }
+}
+
 impl Columns {
-    /// Adds the reception in `r` (the columns of [`write`]'s query) with
-    /// the message it heard, borrowing the receiver's text from SQLite.
+    /// Adds the reception in `r` (the columns of [`write`]'s query, its
+    /// message id already read) with the message it heard, borrowing the
+    /// receiver's text from SQLite.
     fn push(
         &mut self,
         shard: &str,
+        message_id: i64,
         r: &rusqlite::Row<'_>,
         m: Option<&Message>,
     ) -> rusqlite::Result<()> {
         self.shard.append_value(shard);
-        self.message_id.append_value(r.get(0)?);
+        self.message_id.append_value(message_id);
         self.time
             .append_option(m.map(|m| m.time_ms.div_euclid(1000)));
         self.time_ms.append_option(m.map(|m| m.time_ms));
@@ -79,7 +109,15 @@ impl Columns {
         }
         self.df.append_option(m.map(|m| m.df as i32));
         self.raw.append_option(m.map(Message::raw));
-        self.receiver.append_value(r.get_ref(1)?.as_str()?);
+        // Receptions come in batches of one receiver: its id is checked
+        // as UTF-8 once per run of rows, not once per row.
+        let receiver = r.get_ref(1)?.as_bytes()?;
+        if receiver != self.last_receiver.as_bytes() {
+            self.last_receiver = std::str::from_utf8(receiver)
+                .map_err(|e| rusqlite::Error::Utf8Error(1, e))?
+                .to_string();
+        }
+        self.receiver.append_value(&self.last_receiver);
         self.rx_ms.append_value(r.get(2)?);
         self.timestamp.append_value(r.get(3)?);
         self.signal.append_value(r.get::<_, i64>(4)? as i32);
@@ -135,25 +173,30 @@ impl parquet::Columns for Columns {
         ]
     }
 
+    fn without_statistics() -> &'static [&'static str] {
+        &["raw"]
+    }
+
     fn rows(&self) -> usize {
         self.len
     }
 
+    /// The batch, leaving builders sized for the next one in its place.
     fn finish(&mut self) -> anyhow::Result<RecordBatch> {
+        let mut b = std::mem::take(self);
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.shard.finish()),
-            Arc::new(self.message_id.finish()),
-            Arc::new(self.time.finish()),
-            Arc::new(self.time_ms.finish()),
-            Arc::new(self.icao24.finish()),
-            Arc::new(self.df.finish()),
-            Arc::new(self.raw.finish()),
-            Arc::new(self.receiver.finish()),
-            Arc::new(self.rx_ms.finish()),
-            Arc::new(self.timestamp.finish()),
-            Arc::new(self.signal.finish()),
+            Arc::new(b.shard.finish()),
+            Arc::new(b.message_id.finish()),
+            Arc::new(b.time.finish()),
+            Arc::new(b.time_ms.finish()),
+            Arc::new(b.icao24.finish()),
+            Arc::new(b.df.finish()),
+            Arc::new(b.raw.finish()),
+            Arc::new(b.receiver.finish()),
+            Arc::new(b.rx_ms.finish()),
+            Arc::new(b.timestamp.finish()),
+            Arc::new(b.signal.finish()),
         ];
-        self.len = 0;
         Ok(RecordBatch::try_new(
             <Self as parquet::Columns>::schema(),
             columns,
@@ -179,9 +222,10 @@ pub fn write(conn: &Connection, part: &Part, shard: &str, path: &Path) -> anyhow
         let mut messages = Messages::new(&mut statements, first.get(0)?)?;
         let mut r = first;
         loop {
-            let m = messages.get(r.get(0)?)?;
+            let id = r.get(0)?;
+            let m = messages.get(id)?;
             let mut pushed = Ok(());
-            sink.push(|c| pushed = c.push(shard, r, m.as_ref()))?;
+            sink.push(|c| pushed = c.push(shard, id, r, m.as_ref()))?;
             pushed?;
             match rows.next()? {
                 Some(next) => r = next,
