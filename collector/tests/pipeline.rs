@@ -194,20 +194,10 @@ fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
         msgs.push((topic, payload));
     }
     // Three sessions one after another (a receiver's client id is its user
-    // name). rumqttd 0.20 reuses connection ids, and the late teardown of
-    // a session just ended now and then closes the next one ("no-connection
-    // id 1 is already gone", about 1 run in 40 under load): the publisher
-    // then does what an agent does, reconnects and sends its unacknowledged
-    // batches again, which the collector keeps once.
+    // name), each reconnecting as an agent does if the previous one's
+    // teardown closes it.
     for _ in 0..3 {
-        let mut tries = 0;
-        while let Err(e) = publish(mqtt, "rx-a", Some(("rx-a", "")), &msgs) {
-            tries += 1;
-            assert!(
-                e.starts_with("connection lost") && tries < 5,
-                "publish: {e}"
-            );
-        }
+        publish_as_agent(mqtt, "rx-a", Some(("rx-a", "")), &msgs).expect("publish");
     }
     wait_for!(Duration::from_secs(60), || receptions(http) == 6_000);
     assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");
