@@ -4,6 +4,9 @@
 
 use super::linalg::Vec3;
 
+/// Metres per foot (altitudes on the wire are in feet).
+pub const FT: f64 = 0.3048;
+
 /// WGS84 semi-major axis, metres.
 pub const WGS84_A: f64 = 6_378_137.0;
 /// WGS84 flattening.

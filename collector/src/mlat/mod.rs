@@ -232,7 +232,7 @@ impl Mlat {
             return;
         }
         // A position that cannot be right would poison the clock pairs.
-        let known = known.filter(|k| plausible(k.lat, k.lon, k.alt_ft * 0.3048));
+        let known = known.filter(|k| plausible(k.lat, k.lon, k.alt_ft * geodesy::FT));
         let Some(i) = self.receiver_index(receiver) else {
             return;
         };

@@ -2,6 +2,7 @@
 //! track (kept on one receiver's clock, so that time differences between
 //! fixes are exact) and becomes a fix.
 
+use super::geodesy::FT;
 use super::group::Group;
 use super::linalg::{Vec3, dist};
 use super::process::Transmission;
@@ -25,7 +26,7 @@ impl Mlat {
     /// Solves a reply of a Mode S-only aircraft; its transmissions wait for [`Mlat::release`].
     pub(super) fn solve_mode_s(&mut self, group: &Group, icao: u32, alt_ft: Option<i64>) {
         let (preferred, guess) = self.track_hint(icao, group.first_ms);
-        let alt_m = alt_ft.map(|ft| ft as f64 * 0.3048);
+        let alt_m = alt_ft.map(|ft| ft as f64 * FT);
         for tx in self.solve_clusters(group, alt_m, preferred, guess) {
             self.pending.push(Pending { icao, tx, alt_ft });
         }
@@ -76,7 +77,7 @@ impl Mlat {
         let base_epoch = self.receivers.get(usize::from(tx.base))?.epoch;
         let on_track_clock = self.on_track_clock(icao, tx);
         let a = self.aircraft.get_mut(&icao)?;
-        let alt = alt_ft.map(|ft| (ft as f64 * 0.3048, self.opts.altitude_sigma_m));
+        let alt = alt_ft.map(|ft| (ft as f64 * FT, self.opts.altitude_sigma_m));
         let update = match (a.track.as_mut(), on_track_clock) {
             (Some(ts), Some(t)) if ts.track.confirmed() => {
                 let m = Measurement {

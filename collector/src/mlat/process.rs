@@ -7,6 +7,7 @@
 use cloudradar_shared::cpr::{Position, distance_m};
 use cloudradar_shared::decode::{Content, DecodeOptions, Message, decode};
 
+use super::geodesy::FT;
 use super::group::{Group, Known, Reception};
 use super::linalg::Vec3;
 use super::norm::{self, MAX_RX, Normalised};
@@ -21,7 +22,6 @@ const DEFAULT_JITTER_S: f64 = 100e-9;
 const MIN_JITTER_S: f64 = 20e-9;
 /// Height tried first when no altitude is known, metres.
 const DEFAULT_HEIGHT_M: f64 = 9_000.0;
-const FT: f64 = 0.3048;
 
 /// One transmission on a common clock, and its solve.
 #[derive(Debug, Clone)]
