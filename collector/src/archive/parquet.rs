@@ -95,3 +95,23 @@ impl<W: Write + Send, C: Columns> ParquetSink<W, C> {
         Ok((self.rows, self.writer.into_inner()?))
     }
 }
+
+/// An address as 6 lowercase hex digits, without an allocation.
+pub fn hex24(address: i64) -> Hex24 {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 6];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = DIGITS[((address >> (20 - 4 * i)) & 0xf) as usize];
+    }
+    Hex24(out)
+}
+
+/// What [`hex24`] gives: ASCII hex digits.
+#[derive(Debug, Clone, Copy)]
+pub struct Hex24([u8; 6]);
+
+impl AsRef<str> for Hex24 {
+    fn as_ref(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("000000")
+    }
+}

@@ -22,6 +22,7 @@
 //!
 //! `date` and `hour` come from the Hive partition path.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use arrow_array::builder::{
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use rusqlite::{Connection, OptionalExtension, Statement, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ledger::Part;
 use super::parquet::{self, ParquetSink};
@@ -91,10 +92,10 @@ impl std::fmt::Debug for Columns {
 
 impl Columns {
     /// Adds one position and its flight's callsign.
-    pub fn push(&mut self, p: &PositionRecord, callsign: Option<String>) {
+    pub fn push(&mut self, p: &PositionRecord, callsign: Option<&str>) {
         self.time.append_value(p.time_ms.div_euclid(1000));
         self.time_ms.append_value(p.time_ms);
-        self.icao24.append_value(format!("{:06x}", p.icao));
+        self.icao24.append_value(parquet::hex24(p.icao));
         self.lat.append_value(p.lat);
         self.lon.append_value(p.lon);
         self.velocity.append_option(p.gs.map(|k| k * KNOTS));
@@ -153,17 +154,7 @@ const CALLSIGN_AT: &str = "SELECT callsign FROM flights WHERE icao = ?1 AND last
 
 /// The callsign of `icao`'s flight spanning `time_ms`, if any.
 pub fn callsign_at(conn: &Connection, icao: i64, time_ms: i64) -> rusqlite::Result<Option<String>> {
-    let mut callsigns = conn.prepare_cached(CALLSIGN_AT)?;
-    lookup(&mut callsigns, icao, time_ms)
-}
-
-/// [`callsign_at`] through `callsigns`, a [`CALLSIGN_AT`] statement.
-fn lookup(
-    callsigns: &mut Statement<'_>,
-    icao: i64,
-    time_ms: i64,
-) -> rusqlite::Result<Option<String>> {
-    callsigns
+    conn.prepare_cached(CALLSIGN_AT)?
         .query_row(params![icao, time_ms], |r| r.get(0))
         .optional()
 }
@@ -175,29 +166,70 @@ pub fn push<W: std::io::Write + Send>(
     p: &PositionRecord,
 ) -> anyhow::Result<()> {
     let callsign = callsign_at(conn, p.icao, p.time_ms)?;
-    sink.push(|c| c.push(p, callsign))
+    sink.push(|c| c.push(p, callsign.as_deref()))
 }
 
 /// Writes `part`'s rows from `conn` to the Parquet file `path`, in time
-/// order (`positions_time`); returns the rows written. The callsign
-/// lookup is prepared once for the part rather than taken from the
-/// statement cache per row (hashing its text, clearing its bindings).
+/// order (`positions_time`); returns the rows written. The flights of the
+/// hour are read once, in the same read transaction, so a position's
+/// callsign is a lookup in memory, not a query.
 pub fn write(conn: &Connection, part: &Part, path: &Path) -> anyhow::Result<i64> {
     let mut sink = ParquetSink::<_, Columns>::new(std::fs::File::create(path)?)?;
+    let (start, end) = (part.start_ms(), part.start_ms() + 3_600_000);
+    let snapshot = conn.unchecked_transaction()?;
+    let callsigns = Callsigns::between(conn, start, end)?;
     let mut q = conn.prepare(&format!(
         "SELECT {RECORD_COLUMNS} FROM positions
          WHERE time_ms >= ?1 AND time_ms < ?2 AND rowid > ?3 AND rowid <= ?4
          ORDER BY time_ms"
     ))?;
-    let start = part.start_ms();
-    let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
-    let mut callsigns = conn.prepare(CALLSIGN_AT)?;
+    let mut rows = q.query(params![start, end, part.after, part.upto])?;
     while let Some(r) = rows.next()? {
         let p = record(r)?;
-        let callsign = lookup(&mut callsigns, p.icao, p.time_ms)?;
-        sink.push(|c| c.push(&p, callsign))?;
+        sink.push(|c| c.push(&p, callsigns.at(p.icao, p.time_ms)))?;
     }
+    drop(rows);
+    snapshot.finish()?;
     let (rows, file) = sink.finish()?;
     file.sync_all()?;
     Ok(rows)
+}
+
+/// The flights that overlap a span of time, by address: for any time in
+/// the span, [`Callsigns::at`] gives what [`callsign_at`] would (a
+/// flight spanning such a time overlaps the span).
+#[derive(Debug, Default)]
+pub struct Callsigns {
+    /// Per address, its flights ordered by `last_seen_ms`:
+    /// (first_seen_ms, last_seen_ms, callsign).
+    by_icao: HashMap<i64, Vec<(i64, i64, String)>>,
+}
+
+impl Callsigns {
+    /// The flights overlapping `[from_ms, to_ms)`.
+    pub fn between(conn: &Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Self> {
+        let mut q = conn.prepare(
+            "SELECT icao, first_seen_ms, last_seen_ms, callsign FROM flights
+             WHERE last_seen_ms >= ?1 AND first_seen_ms < ?2 ORDER BY icao, last_seen_ms",
+        )?;
+        let mut rows = q.query(params![from_ms, to_ms])?;
+        let mut out = Self::default();
+        while let Some(r) = rows.next()? {
+            out.by_icao
+                .entry(r.get(0)?)
+                .or_default()
+                .push((r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+        Ok(out)
+    }
+
+    /// The callsign of `icao`'s flight spanning `time_ms` that ended
+    /// first, if any.
+    pub fn at(&self, icao: i64, time_ms: i64) -> Option<&str> {
+        self.by_icao
+            .get(&icao)?
+            .iter()
+            .find(|(first, last, _)| *last >= time_ms && *first <= time_ms)
+            .map(|(_, _, callsign)| callsign.as_str())
+    }
 }

@@ -104,7 +104,7 @@ impl Columns {
             .append_option(m.map(|m| m.time_ms.div_euclid(1000)));
         self.time_ms.append_option(m.map(|m| m.time_ms));
         match m.and_then(|m| m.icao) {
-            Some(a) => self.icao24.append_value(hex24(a)),
+            Some(a) => self.icao24.append_value(parquet::hex24(a)),
             None => self.icao24.append_null(),
         }
         self.df.append_option(m.map(|m| m.df as i32));
@@ -123,25 +123,6 @@ impl Columns {
         self.signal.append_value(r.get::<_, i64>(4)? as i32);
         self.len += 1;
         Ok(())
-    }
-}
-
-/// An address as 6 lowercase hex digits, without an allocation.
-fn hex24(address: i64) -> Hex24 {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 6];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = DIGITS[((address >> (20 - 4 * i)) & 0xf) as usize];
-    }
-    Hex24(out)
-}
-
-/// What [`hex24`] gives: ASCII hex digits.
-struct Hex24([u8; 6]);
-
-impl AsRef<str> for Hex24 {
-    fn as_ref(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("000000")
     }
 }
 

@@ -253,3 +253,32 @@ async fn a_multilaterated_position_is_archived_as_mlat() {
         "in time order: KLM at base, the fix a second later, KLM at base + 5 s"
     );
 }
+
+/// The hour's flights read once give each position the callsign the
+/// per-row query gives, overlapping flights of one address included.
+#[test]
+fn the_hours_callsigns_answer_as_the_query_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = crate::store::open(&dir.path().join("db.sqlite")).unwrap();
+    for (icao, callsign, first, last) in [
+        (1, "LONG1", 0, 100),
+        (1, "SHORT2", 50, 80),
+        (1, "LATER3", 200, 300),
+        (2, "OTHER4", 90, 250),
+        (1, "BEFORE5", -500, -10),
+    ] {
+        conn.execute(
+            "INSERT INTO flights (icao, callsign, first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![icao, callsign, first, last],
+        )
+        .unwrap();
+    }
+    let hour = positions::Callsigns::between(&conn, 0, 400).unwrap();
+    for icao in [1, 2, 3] {
+        for t in [0, 10, 50, 60, 80, 81, 100, 150, 200, 250, 300, 399] {
+            let want = positions::callsign_at(&conn, icao, t).unwrap();
+            assert_eq!(hour.at(icao, t), want.as_deref(), "{icao} at {t}");
+        }
+    }
+    assert_eq!(hour.at(1, 60), Some("SHORT2"), "the one that ended first");
+}
