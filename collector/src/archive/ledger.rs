@@ -165,7 +165,9 @@ pub fn plan(
 }
 
 /// (hour, after, upto) of every hour of `table` before `before_hour` with
-/// rows past its last part, from the writer's tally.
+/// rows past its last part, from the writer's tally. An hour's first part
+/// starts just before its smallest rowid, so reading it does not walk the
+/// rows of every earlier hour still kept.
 fn row_hours(
     tx: &Connection,
     table: Table,
@@ -174,7 +176,7 @@ fn row_hours(
     let mut q = tx.prepare_cached(
         "SELECT hour, after, max_rowid FROM (
            SELECT h.hour, h.max_rowid, coalesce((SELECT max(p.upto_rowid) FROM archive_parts p
-             WHERE p.tbl = h.tbl AND p.hour = h.hour), 0) AS after
+             WHERE p.tbl = h.tbl AND p.hour = h.hour), h.min_rowid - 1, 0) AS after
            FROM archive_hours h WHERE h.tbl = ?1 AND h.hour < ?2)
          WHERE max_rowid > after ORDER BY hour",
     )?;

@@ -163,6 +163,58 @@ async fn rows_after_a_part_become_the_next_part_and_nothing_is_planned_twice() {
     assert_eq!(positions::write(&conn, &next[0], &path).unwrap(), 1);
 }
 
+/// An hour's first part starts at that hour's first row, not at the
+/// table's: at 100,000 frames/s a part starting at rowid 0 would read
+/// every earlier hour SQLite still keeps (a day: 8.6 billion rows).
+#[tokio::test]
+async fn a_new_hours_first_part_starts_at_its_own_first_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let fx = fixture::fill(&db).await;
+    let next = fx.base + 3_600_000;
+    fixture::write(
+        &db,
+        crate::store::WriteBatch {
+            receiver: "rx-a".into(),
+            seq: 2,
+            time_ms: next,
+            frames: 1,
+            messages: vec![crate::store::MessageRow {
+                id: 2,
+                time_ms: next,
+                icao: Some(KLM),
+                df: 17,
+                raw: vec![0x8d, 0x48, 0x40, 0xd6],
+            }],
+            receptions: vec![crate::store::ReceptionRow {
+                message_id: 2,
+                rx_ms: next,
+                timestamp: 24_000_000,
+                signal: 100,
+            }],
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut conn = crate::store::open(&db).unwrap();
+    let hour = next.div_euclid(3_600_000);
+    let part = plan_all(&mut conn)
+        .into_iter()
+        .find(|p| p.table == Table::Receptions && p.hour == hour)
+        .expect("the new hour's part");
+    let first: i64 = conn
+        .query_row(
+            "SELECT min(rowid) FROM receptions WHERE rx_ms >= ?1",
+            [hour * 3_600_000],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(first > 1, "the fixture's hour came first");
+    assert_eq!(part.after, first - 1);
+    let path = dir.path().join("r.parquet");
+    assert_eq!(receptions::write(&conn, &part, "eu1", &path).unwrap(), 1);
+}
+
 #[tokio::test]
 async fn flights_are_archived_by_their_end_and_new_ones_become_the_next_part() {
     let (dir, fx, mut conn, parts) = planned(Table::Flights).await;

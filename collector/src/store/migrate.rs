@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_flights_by_end.sql"),
     include_str!("migrations/0008_position_source.sql"),
     include_str!("migrations/0009_receiver_alt.sql"),
+    include_str!("migrations/0010_archive_hours_first_rowid.sql"),
 ];
 
 /// The schema version this build writes.
