@@ -136,16 +136,10 @@ impl Archive {
         ));
         let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
         let shard = self.shard.clone();
-        let rows = tokio::task::spawn_blocking(move || {
-            let conn = reader(&db)?;
-            match p.table {
-                Table::Positions => positions::write(&conn, &p, &path),
-                Table::Receptions => receptions::write(&conn, &p, &shard, &path),
-                Table::Flights => flights::write(&conn, &p, &shard, &path),
-            }
-        })
-        .await
-        .context("archive writing task")??;
+        let rows =
+            tokio::task::spawn_blocking(move || write_part(&reader(&db)?, &p, &shard, &path))
+                .await
+                .context("archive writing task")??;
         let bytes = std::fs::metadata(&file)?.len();
         // Rows retention deleted before the archive was turned on: there
         // is nothing to upload.
@@ -230,7 +224,7 @@ impl Component for Archive {
 /// statement with an `x = ?` term each time rusqlite's statement cache
 /// clears its bindings, which made every callsign lookup a fresh parse
 /// and plan.
-fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
+pub fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
     let conn = crate::store::open(db)?;
     conn.pragma_update(None, "cache_size", -65_536)?;
     conn.set_db_config(
@@ -238,6 +232,21 @@ fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
         true,
     )?;
     Ok(conn)
+}
+
+/// Writes `part`'s rows, read through `conn` (a [`reader`]), to the
+/// Parquet file `path`; returns the rows written.
+pub fn write_part(
+    conn: &rusqlite::Connection,
+    part: &Part,
+    shard: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<i64> {
+    match part.table {
+        Table::Positions => positions::write(conn, part, path),
+        Table::Receptions => receptions::write(conn, part, shard, path),
+        Table::Flights => flights::write(conn, part, shard, path),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,85 @@
+//! Times the archive's part writers alone (`scripts/bench/archive.sh`
+//! keeps the database it ingested for this): every hour of the chosen
+//! tables of a collector database written as Parquet files into a
+//! directory, without S3 and without the ledger, so the database is only
+//! read and two builds can be timed in turn on the same file.
+//!
+//! Prints one JSON line: rows and bytes per table. Time it from outside
+//! (`/usr/bin/time`, or the caller's `getrusage`).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use cloudradar_collector::archive::{self, ledger::Part, ledger::Table};
+
+/// Writes every hour of a database's tables as Parquet files.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The collector's SQLite database (only read).
+    #[arg(long)]
+    database: PathBuf,
+    /// Directory the Parquet files are written to (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Tables to write: positions, receptions, flights, or all.
+    #[arg(long, default_value = "all")]
+    table: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let conn = archive::reader(&args.database)?;
+    let mut report = serde_json::Map::new();
+    for table in Table::ALL {
+        if args.table != "all" && args.table != table.name() {
+            continue;
+        }
+        let (rows, bytes) = write_table(&conn, table, &args.out)?;
+        report.insert(
+            table.name().into(),
+            serde_json::json!({"rows": rows, "bytes": bytes}),
+        );
+    }
+    println!("{}", serde_json::Value::Object(report));
+    Ok(())
+}
+
+/// Every hour of `table` with rows, each as one part as the archive
+/// would plan it on its first pass (positions and receptions from the
+/// writer's tally, flights by the hour they ended); (rows, bytes).
+fn write_table(
+    conn: &rusqlite::Connection,
+    table: Table,
+    out: &std::path::Path,
+) -> anyhow::Result<(i64, u64)> {
+    let sql = match table {
+        Table::Flights => {
+            "SELECT last_seen_ms / 3600000 AS hour, 0, max(id) FROM flights GROUP BY hour"
+        }
+        _ => "SELECT hour, coalesce(min_rowid - 1, 0), max_rowid FROM archive_hours WHERE tbl = ?1",
+    };
+    let mut q = conn.prepare(sql)?;
+    let hours = q
+        .query_map(
+            rusqlite::params_from_iter((table != Table::Flights).then(|| table.name())),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .collect::<rusqlite::Result<Vec<(i64, i64, i64)>>>()?;
+    let (mut rows, mut bytes) = (0, 0);
+    for (hour, after, upto) in hours {
+        let part = Part {
+            table,
+            hour,
+            after,
+            upto,
+            key: String::new(),
+        };
+        let path = out.join(format!("{}-{hour}.parquet", table.name()));
+        rows += archive::write_part(conn, &part, "bench", &path)?;
+        bytes += std::fs::metadata(&path)?.len();
+    }
+    Ok((rows, bytes))
+}
