@@ -162,9 +162,15 @@ fn disk_full(topology: Topology) {
         return;
     };
     b.start_collector();
-    b.start_agents();
-    b.wait_share(0.2, Duration::from_secs(120));
+    // One agent before the disk fills, the others after: a file can be
+    // read to its end in less time than the fill takes, and only frames
+    // still to store meet the full disk.
+    b.agents[0].spawn();
+    b.wait_share_of("rx0", 0.2, Duration::from_secs(120));
     fs.fill();
+    for a in &mut b.agents[1..] {
+        a.spawn();
+    }
     let http = b.http;
     wait_for!(Duration::from_secs(60), || {
         support::get(http, "/readyz").is_ok_and(|(s, _)| s == 503)

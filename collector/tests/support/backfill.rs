@@ -311,19 +311,29 @@ impl Backfill {
 
     /// Waits until at least `share` of every file is stored.
     pub fn wait_share(&self, share: f64, timeout: Duration) {
+        self.wait_until_stored(share, timeout, |_| true);
+    }
+
+    /// Waits until at least `share` of receiver `id`'s file is stored.
+    pub fn wait_share_of(&self, id: &str, share: f64, timeout: Duration) {
+        self.wait_until_stored(share, timeout, |r| r == id);
+    }
+
+    fn wait_until_stored(&self, share: f64, timeout: Duration, of: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + timeout;
         loop {
             let counts = self.counts();
             if counts
-                .values()
-                .all(|c| c.stored as f64 >= share * c.expected as f64)
+                .iter()
+                .filter(|(id, _)| of(id))
+                .all(|(_, c)| c.stored as f64 >= share * c.expected as f64)
                 && counts.len() == self.expected.len()
             {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "not {share} of every file stored within {timeout:?}: {counts:?}"
+                "not {share} of the files stored within {timeout:?}: {counts:?}"
             );
             std::thread::sleep(Duration::from_millis(200));
         }
