@@ -219,18 +219,9 @@ impl Component for Archive {
 
 /// The connection a part is read through. A part reads a whole hour: a
 /// larger page cache saves most of the page reads of the message lookups.
-/// With the query planner stability guarantee a statement's plan never
-/// depends on its bound values, so SQLite no longer expires a cached
-/// statement with an `x = ?` term each time rusqlite's statement cache
-/// clears its bindings, which made every callsign lookup a fresh parse
-/// and plan.
 pub fn reader(db: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
     let conn = crate::store::open(db)?;
     conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-        true,
-    )?;
     Ok(conn)
 }
 
