@@ -197,7 +197,7 @@ fn interleaved_status_bad_and_good_batches_keep_the_embedded_broker_alive() {
     // name), each reconnecting as an agent does if the previous one's
     // teardown closes it.
     for _ in 0..3 {
-        publish_as_agent(mqtt, "rx-a", Some(("rx-a", "")), &msgs).expect("publish");
+        publish(mqtt, "rx-a", Some(("rx-a", "")), &msgs).expect("publish");
     }
     wait_for!(Duration::from_secs(60), || receptions(http) == 6_000);
     assert_eq!(get(http, "/readyz").unwrap().0, 200, "still subscribed");

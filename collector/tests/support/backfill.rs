@@ -285,7 +285,7 @@ impl Backfill {
         for (i, id) in self.expected.keys().enumerate() {
             let msgs = marker(id, MARKER_SEQ, 0x7F_0000 + i as u32);
             // Right after the agent stopped under the same client id.
-            super::publish_as_agent(port, id, Some((id, "")), &msgs)
+            super::publish(port, id, Some((id, "")), &msgs)
                 .unwrap_or_else(|e| panic!("marker for {id}: {e}"));
         }
         let left = deadline.saturating_duration_since(Instant::now());

@@ -271,16 +271,16 @@ pub fn batches(
         .collect()
 }
 
-/// Publishes payloads at QoS 1 to `topic`s and waits for every PubAck.
-/// Returns `Err` with the broker's refusal if the connection is refused.
-/// [`publish`] as an agent does it when the broker drops its session:
-/// reconnect and send again what was not acknowledged (the collector keeps
-/// a batch once). rumqttd 0.20 reuses connection ids, and the late
-/// teardown of a session that just ended under the same client id (an
-/// agent just stopped, or the previous publish) now and then closes the
-/// new one ("no-connection id 1 is already gone", about 1 run in 40 under
-/// load). Up to 5 tries; any other error is returned at once.
-pub fn publish_as_agent(
+/// Publishes payloads at QoS 1 to `topic`s and waits for every PubAck,
+/// as an agent does it when the broker drops its session: reconnect and
+/// send again what was not acknowledged (the collector keeps a batch
+/// once, and a status again is the same status). rumqttd 0.20 reuses
+/// connection ids, and the late teardown of a session that just ended
+/// under the same client id (an agent just stopped, or the previous
+/// publish) now and then closes the new one ("no-connection id 1 is
+/// already gone", about 1 run in 40 under load). Up to 5 tries; any other
+/// error (a refusal, a broker that is not there) is returned at once.
+pub fn publish(
     port: u16,
     client_id: &str,
     creds: Option<(&str, &str)>,
@@ -288,14 +288,16 @@ pub fn publish_as_agent(
 ) -> Result<(), String> {
     let mut tries = 0;
     loop {
-        match publish(port, client_id, creds, msgs) {
+        match publish_once(port, client_id, creds, msgs) {
             Err(e) if e.starts_with("connection lost") && tries < 4 => tries += 1,
             other => return other,
         }
     }
 }
 
-pub fn publish(
+/// One connection of [`publish`]: `Err` with the broker's refusal if the
+/// connection is refused, "connection lost …" if it drops.
+fn publish_once(
     port: u16,
     client_id: &str,
     creds: Option<(&str, &str)>,
