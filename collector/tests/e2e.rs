@@ -32,7 +32,7 @@ fn simulator_agent_collector_sqlite_api() {
             "0",
         ]),
     );
-    // "receiver sim-1 at 52.3086,4.7639: beast 127.0.0.1:40001 avr ..."
+    // "receiver sim-1 at 52.3086,4.7639 height 10.0: beast 127.0.0.1:40001 avr ..."
     let line = sim.wait_for_line("receiver sim-1 ", Duration::from_secs(10));
     let beast = line
         .split_once(" beast ")

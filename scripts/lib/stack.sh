@@ -60,14 +60,16 @@ start_sim_and_agents() {
         if [ "$(grep -c '^receiver ' "$dir/sim.out" 2>/dev/null)" -ge "$receivers" ]; then break; fi
         sleep 0.1
     done
-    local i port pos
+    local i port pos height
     for i in $(seq 1 "$receivers"); do
         port=$((beast_base + i - 1))
-        # The simulator prints "receiver sim-N at LAT,LON: ..."; the agent reports that position.
-        pos=$(awk -v id="sim-$i" '$2 == id { sub(":", "", $4); print $4 }' "$dir/sim.out")
+        # The simulator prints "receiver sim-N at LAT,LON height METRES: ...";
+        # the agent reports that position and antenna height.
+        pos=$(awk -v id="sim-$i" '$2 == id { print $4 }' "$dir/sim.out")
+        height=$(awk -v id="sim-$i" '$2 == id { sub(":", "", $6); print $6 }' "$dir/sim.out")
         "$bin/cloudradar-agent" --receiver-id "sim-$i" --data-dir "$dir/agent-$i" \
             --mqtt-url "mqtt://127.0.0.1:$mqtt_port" --input "tcp:127.0.0.1:$port:beast" \
-            --lat "${pos%,*}" --lon "${pos#*,}" "$@" \
+            --lat "${pos%,*}" --lon "${pos#*,}" --alt-m "$height" "$@" \
             2>"$dir/agent-$i.log" &
         stack_pids+=($!)
     done

@@ -203,13 +203,15 @@ impl Outputs {
     }
 
     /// Prints where receiver `r` can be reached (one line), at the
-    /// position it reports (what its owner would give its agent).
+    /// position and antenna height (metres above the WGS84 ellipsoid) it
+    /// reports: what its owner would give its agent.
     fn print(&self, r: &Receiver) {
         println!(
-            "receiver {} at {:.6},{:.6}: beast {} avr {}{}",
+            "receiver {} at {:.6},{:.6} height {:.1}: beast {} avr {}{}",
             r.id,
             r.site.reported.lat,
             r.site.reported.lon,
+            r.site.reported_alt_m,
             self.beast
                 .as_ref()
                 .map(|s| s.addr.to_string())

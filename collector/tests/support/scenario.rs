@@ -369,15 +369,12 @@ impl Sim {
         let stdout = child.stdout.take().expect("simulator stdout");
         let proc = Proc::adopt("simulator", child);
         let mut found = Vec::new();
-        // "receiver sim-1 at 52.3086,4.7639: beast 127.0.0.1:40001 avr 127.0.0.1:40002"
+        // "receiver sim-1 at 52.3086,4.7639 height 10.0: beast 127.0.0.1:40001 avr 127.0.0.1:40002"
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line.expect("simulator output");
             let words: Vec<&str> = line.split_whitespace().collect();
-            if let ["receiver", id, "at", pos, "beast", beast, ..] = words.as_slice() {
-                let (lat, lon) = pos
-                    .trim_end_matches(':')
-                    .split_once(',')
-                    .expect("receiver position");
+            if let ["receiver", id, "at", pos, "height", _, "beast", beast, ..] = words.as_slice() {
+                let (lat, lon) = pos.split_once(',').expect("receiver position");
                 found.push((
                     id.to_string(),
                     beast.to_string(),

@@ -28,7 +28,7 @@ impl Sim {
     }
 
     /// The Beast address of its first `n` receivers, from the lines it
-    /// prints once they listen ("receiver sim-1 at 52.3086,4.7639: beast
+    /// prints once they listen ("receiver sim-1 at 52.3086,4.7639 height 10.0: beast
     /// 127.0.0.1:40001 avr ...").
     pub fn beast_addrs(&mut self, n: usize) -> Vec<String> {
         let parse = |l: &String| -> Option<String> {
