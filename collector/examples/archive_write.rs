@@ -1,8 +1,10 @@
 //! Times the archive's part writers alone (`scripts/bench/archive.sh`
 //! keeps the database it ingested for this): every hour of the chosen
 //! tables of a collector database written as Parquet files into a
-//! directory, without S3 and without the ledger, so the database is only
-//! read and two builds can be timed in turn on the same file.
+//! directory, without S3 and without the ledger, so no row is changed and
+//! two builds can be timed in turn on the same file (opening it migrates
+//! an older schema, as the collector would: give each build its own copy
+//! when their schemas differ).
 //!
 //! Prints one JSON line: rows and bytes per table. Time it from outside
 //! (`/usr/bin/time`, or the caller's `getrusage`).
@@ -16,7 +18,7 @@ use cloudradar_collector::archive::{self, ledger::Part, ledger::Table};
 /// Writes every hour of a database's tables as Parquet files.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The collector's SQLite database (only read).
+    /// The collector's SQLite database (its rows are only read).
     #[arg(long)]
     database: PathBuf,
     /// Directory the Parquet files are written to (created if missing).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the archive's part writers cost alone (issue 20), on a database
 # `scripts/bench/archive.sh` ingested (OUT/ingested.sqlite): no S3, no
-# ledger, so the database is only read and two builds can take turns on
-# the same file.
+# ledger, so no row is changed and two builds can take turns on the same
+# file (opening it migrates an older schema: a build with an older schema
+# needs its own copy).
 #
 # The load generator's sky runs faster than real, so most of its positions
 # fail the speed check. This script first copies the database with its
