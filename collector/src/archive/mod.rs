@@ -128,12 +128,7 @@ impl Archive {
     async fn write(&self, part: Part) -> anyhow::Result<(u64, u64)> {
         std::fs::create_dir_all(&self.work_dir)
             .with_context(|| format!("creating {}", self.work_dir.display()))?;
-        let file = self.work_dir.join(format!(
-            "{}-{}-{}.parquet",
-            part.table.name(),
-            part.hour,
-            part.after
-        ));
+        let file = work_file(&self.work_dir, &part);
         let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
         let shard = self.shard.clone();
         let rows =
@@ -215,6 +210,22 @@ impl Component for Archive {
         tasks.spawn(self.run(cancel));
         Ok(())
     }
+}
+
+/// A file of its own for writing `part` in `dir`. Two passes can write
+/// one part at once (`archive` run beside the collector finds the
+/// collector's pending parts): with one name, one would truncate the file
+/// the other is uploading.
+fn work_file(dir: &std::path::Path, part: &Part) -> PathBuf {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    dir.join(format!(
+        "{}-{}-{}.{}.{n}.parquet",
+        part.table.name(),
+        part.hour,
+        part.after,
+        std::process::id()
+    ))
 }
 
 /// The connection a part is read through. A part reads a whole hour: a

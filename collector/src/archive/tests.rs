@@ -334,3 +334,19 @@ fn the_hours_callsigns_answer_as_the_query_does() {
     }
     assert_eq!(hour.at(1, 60), Some("SHORT2"), "the one that ended first");
 }
+
+/// Regression: `archive` run beside the collector wrote the collector's
+/// pending parts too, to the same work file: one truncated the file the
+/// other was uploading, and an empty object was archived.
+#[test]
+fn two_writes_of_one_part_never_share_a_file() {
+    let part = Part {
+        table: Table::Receptions,
+        hour: 1,
+        after: 0,
+        upto: 9,
+        key: String::new(),
+    };
+    let dir = std::path::Path::new("work");
+    assert_ne!(super::work_file(dir, &part), super::work_file(dir, &part));
+}
