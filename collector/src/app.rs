@@ -186,6 +186,7 @@ async fn open_store(
         config.flight_gap_s as i64 * 1000,
         config.retention(),
         config.sqlite_max_bytes,
+        None,
     )?;
     let startup = Startup::read(&store::open(&db)?)?;
     Ok((writer, handle, startup))

@@ -119,6 +119,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Archive passes that failed (retried on the next pass).",
     ),
     (
+        "cloudradar_collector_commit_feed_dropped_total",
+        "Committed batches not handed to the archive spool because it was behind.",
+    ),
+    (
         "cloudradar_collector_confirmations_sent_total",
         "Delivery confirmations (Done messages) published to agents.",
     ),

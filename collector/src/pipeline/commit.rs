@@ -224,6 +224,7 @@ mod tests {
                 archived_only: false,
             },
             0,
+            None,
         )
         .expect("writer");
         let mut processor = Processor::new(0, 1000, Default::default());

@@ -64,7 +64,7 @@ mod tests {
             batches_ms: i64::MAX,
             archived_only: false,
         };
-        let (writer, handle) = Writer::start(db.clone(), 60_000, keep, 0).expect("writer");
+        let (writer, handle) = Writer::start(db.clone(), 60_000, keep, 0, None).expect("writer");
         let mut processor = Processor::new(0, 1_000, Default::default());
         let fix = |t: u64, lat| MlatFix {
             icao: 0x4CA7E1,

@@ -138,7 +138,7 @@ pub async fn fill(path: &Path) -> Fixture {
         archived_only: false,
     };
     let (writer, handle) =
-        Writer::start(path.to_path_buf(), 1_800_000, retention, 0).expect("writer");
+        Writer::start(path.to_path_buf(), 1_800_000, retention, 0, None).expect("writer");
     handle
         .status(StatusRow {
             receiver: "rx-a".into(),
@@ -169,7 +169,7 @@ pub async fn write(path: &Path, b: WriteBatch) {
         archived_only: false,
     };
     let (writer, handle) =
-        Writer::start(path.to_path_buf(), 1_800_000, retention, 0).expect("writer");
+        Writer::start(path.to_path_buf(), 1_800_000, retention, 0, None).expect("writer");
     assert_eq!(handle.write(Arc::new(b)).await, Ok(true), "batch stored");
     drop(handle);
     writer.join();

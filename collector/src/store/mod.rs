@@ -6,6 +6,7 @@
 //! Talks to: the processor (sends [`WriteBatch`]es to the writer) and the
 //! HTTP layer (runs [`queries`] through [`Reader`]).
 
+mod committed;
 mod copy;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -13,12 +14,14 @@ mod hours;
 mod migrate;
 pub mod queries;
 mod reader;
+mod receiver_rows;
 mod retention;
 mod rows;
 mod source;
 mod startup;
 mod writer;
 
+pub use committed::{CommitFeed, Committed};
 pub use copy::{check_restorable, copy_into};
 pub use migrate::{SCHEMA_VERSION, open};
 pub use reader::{Busy, Reader, SLOT_WAIT, Slot};

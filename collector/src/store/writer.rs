@@ -12,6 +12,7 @@ use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::oneshot;
 
+use super::committed::{CommitFeed, Committed};
 use super::retention::Retention;
 use super::rows::WriteBatch;
 
@@ -97,12 +98,14 @@ impl Writer {
     /// Opens the database and starts the writer thread.
     /// `max_bytes` caps the database (0: no cap); a full database fails
     /// commits like a full disk does, and nothing is acknowledged until
-    /// there is room again.
+    /// there is room again. Each applied batch is offered to `feed`, if
+    /// any, after its commit.
     pub fn start(
         path: PathBuf,
         flight_gap_ms: i64,
         retention: Retention,
         max_bytes: u64,
+        feed: Option<CommitFeed>,
     ) -> anyhow::Result<(Self, WriterHandle)> {
         let conn = super::open(&path)?;
         if max_bytes > 0 {
@@ -113,7 +116,7 @@ impl Writer {
         let (tx, rx) = mpsc::sync_channel::<Job>(256);
         let handle = thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, rx, flight_gap_ms, retention))
+            .spawn(move || run(conn, rx, flight_gap_ms, retention, feed))
             .context("starting the SQLite writer thread")?;
         Ok((
             Self {
@@ -134,7 +137,13 @@ impl Writer {
 /// How often expired rows are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(10);
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64, retention: Retention) {
+fn run(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    flight_gap_ms: i64,
+    retention: Retention,
+    feed: Option<CommitFeed>,
+) {
     let mut last_prune = Instant::now();
     loop {
         if last_prune.elapsed() >= PRUNE_EVERY {
@@ -157,22 +166,28 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, flight_gap_ms: i64, retent
         let result = commit(&mut conn, &jobs, flight_gap_ms);
         metrics::histogram!("cloudradar_collector_sqlite_commit_seconds")
             .record(started.elapsed().as_secs_f64());
-        let waiters = jobs.into_iter().filter_map(|j| match j {
-            Job::Batch(_, tx) => Some(tx),
+        let batches = jobs.into_iter().filter_map(|j| match j {
+            Job::Batch(b, tx) => Some((b, tx)),
             Job::Status(_) => None,
         });
         match result {
             Ok(applied) => {
                 metrics::counter!("cloudradar_collector_sqlite_commits_total").increment(1);
-                for (tx, a) in waiters.zip(applied) {
-                    let _ = tx.send(Ok(a));
+                for ((batch, tx), a) in batches.zip(applied) {
+                    if let (Some(feed), Some(first_reception)) = (&feed, a.first_reception) {
+                        feed.offer(Committed {
+                            first_reception,
+                            batch,
+                        });
+                    }
+                    let _ = tx.send(Ok(a.fresh));
                 }
             }
             Err(e) => {
                 metrics::counter!("cloudradar_collector_sqlite_errors_total").increment(1);
                 tracing::error!(error = %format!("{e:#}"), "SQLite commit failed");
                 let msg = format!("{e:#}");
-                for tx in waiters {
+                for (_, tx) in batches {
                     let _ = tx.send(Err(msg.clone()));
                 }
             }
@@ -208,7 +223,16 @@ fn prune(conn: &Connection, retention: &Retention) {
     }
 }
 
-fn commit(conn: &mut Connection, jobs: &[Job], flight_gap_ms: i64) -> anyhow::Result<Vec<bool>> {
+/// What applying one batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Applied {
+    /// Its rows were inserted (not a duplicate).
+    fresh: bool,
+    /// The rowid of its first reception, if it inserted any.
+    first_reception: Option<i64>,
+}
+
+fn commit(conn: &mut Connection, jobs: &[Job], flight_gap_ms: i64) -> anyhow::Result<Vec<Applied>> {
     let tx = conn.transaction()?;
     let mut applied = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -221,17 +245,22 @@ fn commit(conn: &mut Connection, jobs: &[Job], flight_gap_ms: i64) -> anyhow::Re
     Ok(applied)
 }
 
-fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Result<bool> {
+fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Result<Applied> {
+    let mut applied = Applied {
+        fresh: false,
+        first_reception: None,
+    };
     if b.repeat {
-        return Ok(false);
+        return Ok(applied);
     }
     let fresh = tx
         .prepare_cached("INSERT OR IGNORE INTO applied_batches (receiver, seq, applied_ms, frames) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![b.receiver, b.seq, b.time_ms, b.frames])?
         == 1;
     if !fresh {
-        return Ok(false);
+        return Ok(applied);
     }
+    applied.fresh = true;
     if !b.derived {
         tx.prepare_cached(
             "INSERT INTO receivers (id, first_seen_ms, last_seen_ms, frames, batches) VALUES (?1, ?2, ?2, ?3, 1)
@@ -259,7 +288,9 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
                 r.signal,
                 b.seq
             ])?;
-            hours.add("receptions", r.rx_ms, tx.last_insert_rowid());
+            let rowid = tx.last_insert_rowid();
+            applied.first_reception.get_or_insert(rowid);
+            hours.add("receptions", r.rx_ms, rowid);
             count.execute(params![r.message_id])?;
         }
         let mut pos = tx.prepare_cached(
@@ -299,48 +330,8 @@ fn apply(tx: &Transaction<'_>, b: &WriteBatch, flight_gap_ms: i64) -> anyhow::Re
     for f in &b.flights {
         upsert_flight(tx, f.icao, &f.callsign, f.time_ms, flight_gap_ms)?;
     }
-    receiver_stats(tx, b)?;
-    Ok(true)
-}
-
-fn receiver_stats(tx: &Transaction<'_>, b: &WriteBatch) -> anyhow::Result<()> {
-    let mut minute = tx.prepare_cached(
-        "INSERT INTO receiver_minutes (receiver, minute, frames, accepted, positions, rejected, aircraft,
-           max_range_m, sig_0, sig_1, sig_2, sig_3, sig_4, sig_5)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (receiver, minute) DO UPDATE SET frames = frames + ?3, accepted = accepted + ?4,
-           positions = positions + ?5, rejected = rejected + ?6, aircraft = max(aircraft, ?7),
-           max_range_m = max(coalesce(max_range_m, ?8), coalesce(?8, max_range_m)),
-           sig_0 = sig_0 + ?9, sig_1 = sig_1 + ?10, sig_2 = sig_2 + ?11, sig_3 = sig_3 + ?12,
-           sig_4 = sig_4 + ?13, sig_5 = sig_5 + ?14",
-    )?;
-    for m in &b.minutes {
-        let [s0, s1, s2, s3, s4, s5] = m.signal;
-        minute.execute(params![
-            b.receiver,
-            m.minute,
-            m.frames,
-            m.accepted,
-            m.positions,
-            m.rejected,
-            m.aircraft,
-            m.max_range_m,
-            s0,
-            s1,
-            s2,
-            s3,
-            s4,
-            s5
-        ])?;
-    }
-    let mut cover = tx.prepare_cached(
-        "INSERT INTO receiver_coverage (receiver, sector, max_range_m, time_ms) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (receiver, sector) DO UPDATE SET max_range_m = ?3, time_ms = ?4 WHERE ?3 > max_range_m",
-    )?;
-    for c in &b.coverage {
-        cover.execute(params![b.receiver, c.sector, c.range_m, c.time_ms])?;
-    }
-    Ok(())
+    super::receiver_rows::add(tx, b)?;
+    Ok(applied)
 }
 
 fn status(tx: &Transaction<'_>, s: &StatusRow) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use super::*;
 
 fn commit_one(conn: &mut Connection, b: WriteBatch) -> bool {
     let (tx, _rx) = oneshot::channel();
-    commit(conn, &[Job::Batch(Arc::new(b), tx)], 0).expect("commit")[0]
+    commit(conn, &[Job::Batch(Arc::new(b), tx)], 0).expect("commit")[0].fresh
 }
 
 /// Regression: a re-send the processor had already seen (an empty
@@ -62,7 +62,7 @@ fn commit_flight(conn: &mut Connection, t: i64) {
         ..WriteBatch::default()
     };
     let (tx, _rx) = oneshot::channel();
-    assert!(commit(conn, &[Job::Batch(Arc::new(b), tx)], 60_000).expect("commit")[0]);
+    assert!(commit(conn, &[Job::Batch(Arc::new(b), tx)], 60_000).expect("commit")[0].fresh);
 }
 
 fn flights(conn: &Connection) -> Vec<(i64, i64, i64)> {
