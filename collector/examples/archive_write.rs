@@ -24,7 +24,8 @@ struct Args {
     /// Directory the Parquet files are written to (created if missing).
     #[arg(long)]
     out: PathBuf,
-    /// Tables to write: positions, receptions, flights, or all.
+    /// Tables to write, separated by commas (positions, receptions,
+    /// flights), or all.
     #[arg(long, default_value = "all")]
     table: String,
 }
@@ -36,7 +37,7 @@ fn main() -> anyhow::Result<()> {
     let conn = archive::reader(&args.database)?;
     let mut report = serde_json::Map::new();
     for table in Table::ALL {
-        if args.table != "all" && args.table != table.name() {
+        if args.table != "all" && !args.table.split(',').any(|t| t == table.name()) {
             continue;
         }
         let (rows, bytes) = write_table(&conn, table, &args.out)?;
@@ -78,6 +79,7 @@ fn write_table(
             after,
             upto,
             key: String::new(),
+            spooled: None,
         };
         let path = out.join(format!("{}-{hour}.parquet", table.name()));
         rows += archive::write_part(conn, &part, "bench", &path)?;

@@ -15,6 +15,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::archive::Archive;
+use crate::archive::spool::Spool;
 use crate::backup::{self, Backups};
 use crate::broker;
 use crate::buffer::redis;
@@ -27,7 +28,7 @@ use crate::ingest::{self, Subscriber};
 use crate::mlat::{Mlat, MlatOptions};
 use crate::pipeline::{BufferChoice, Pipeline, Processing, Shared};
 use crate::process::{Clocks, Processor, ReceiverPositions};
-use crate::store::{self, Reader, Startup, Writer, WriterHandle};
+use crate::store::{self, CommitFeed, Reader, Startup, Writer, WriterHandle};
 use crate::{disk, status};
 
 /// A running collector.
@@ -72,13 +73,26 @@ pub async fn start(
     }
     .start(&tasks)
     .await?;
-    let (writer, writer_handle, startup) = open_store(&config, backups.as_deref()).await?;
+    // The archive's spool follows the writer's commits.
+    let archive = Archive::from_config(&config).await;
+    let spool = archive
+        .as_ref()
+        .map(|_| {
+            Spool::start(
+                Archive::spool_dir(&config),
+                config.database_path(),
+                config.archive_shard.clone(),
+            )
+        })
+        .transpose()?;
+    let feed = spool.as_ref().map(|(_, feed)| feed.clone());
+    let (writer, writer_handle, startup) = open_store(&config, backups.as_deref(), feed).await?;
     if let Some(b) = backups.filter(|_| config.backup_interval_hours > 0) {
         let every = Duration::from_secs(config.backup_interval_hours * 3600);
         backup::Schedule { backups: b, every }.start(&tasks).await?;
     }
-    if let Some(archive) = Archive::from_config(&config).await {
-        archive.start(&tasks).await?;
+    if let (Some(archive), Some((spool, _))) = (archive, spool) {
+        archive.with_spool(spool).start(&tasks).await?;
     }
     let dir = config.data_dir.clone();
     disk::Watch { dir }.start(&tasks).await?;
@@ -173,6 +187,7 @@ fn router(
 async fn open_store(
     config: &Config,
     backups: Option<&Backups>,
+    feed: Option<CommitFeed>,
 ) -> anyhow::Result<(Writer, WriterHandle, Startup)> {
     let db = config.database_path();
     if let Some(b) = backups
@@ -186,7 +201,7 @@ async fn open_store(
         config.flight_gap_s as i64 * 1000,
         config.retention(),
         config.sqlite_max_bytes,
-        None,
+        feed,
     )?;
     let startup = Startup::read(&store::open(&db)?)?;
     Ok((writer, handle, startup))

@@ -119,6 +119,14 @@ const COUNTERS: &[(&str, &str)] = &[
         "Archive passes that failed (retried on the next pass).",
     ),
     (
+        "cloudradar_collector_archive_spooled_parts_total",
+        "Archive files the spool wrote as receptions were committed (the others were read back from SQLite).",
+    ),
+    (
+        "cloudradar_collector_archive_spool_dropped_hours_total",
+        "Hours the archive spool gave up (a missed batch, a write error): read back from SQLite instead.",
+    ),
+    (
         "cloudradar_collector_commit_feed_dropped_total",
         "Committed batches not handed to the archive spool because it was behind.",
     ),

@@ -288,6 +288,10 @@ fn every_position_is_archived_once_and_existing_engines_read_it() {
     a.publish_recording(1);
     a.wait_archived();
     assert_archive_matches(&a);
+    // Receptions come from the spool where it held an hour; the rest
+    // (rows of an hour after its seal) were read back.
+    let spooled = "cloudradar_collector_archive_spooled_parts_total";
+    assert!(scrape(a.collector().http, spooled) > 0.0, "no part spooled");
     // Hours already archived get a further part for late rows, not a
     // rewrite: the same recording an hour further back overlaps them.
     let before = a.objects().len();

@@ -7,6 +7,7 @@
 
 use rusqlite::{Connection, TransactionBehavior, params};
 
+use super::spool::Sealed;
 use crate::backup::keys::Stamp;
 
 /// An archived table.
@@ -51,6 +52,9 @@ pub struct Part {
     pub upto: i64,
     /// Its object key.
     pub key: String,
+    /// Its file, already written by the spool (else it is read back from
+    /// SQLite).
+    pub spooled: Option<Sealed>,
 }
 
 impl Part {
@@ -91,6 +95,7 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<Vec<Part>> {
                 after: r.get(2)?,
                 upto: r.get(3)?,
                 key: r.get(4)?,
+                spooled: None,
             },
         ))
     })?;
@@ -124,12 +129,14 @@ impl Due {
 }
 
 /// Records a new part for every table and due hour that has rows past its
-/// last part, and returns them.
+/// last part, and returns them. Receptions the spool has `sealed` are a
+/// part of their own that comes with its file.
 pub fn plan(
     conn: &mut Connection,
     due: Due,
     prefix: &str,
     shard: &str,
+    sealed: &[Sealed],
 ) -> rusqlite::Result<Vec<Part>> {
     // Immediate: a read transaction that turns into a write fails at once
     // (without waiting) if the writer committed in between.
@@ -141,14 +148,22 @@ pub fn plan(
             _ => row_hours(&tx, table, due.rows_before_hour)?,
         };
         for (hour, after, upto) in found {
-            let key = key(prefix, table, shard, hour, after, upto);
-            parts.push(Part {
-                table,
-                hour,
-                after,
-                upto,
-                key,
-            });
+            let spooled = sealed.iter().find(|s| s.hour == hour);
+            let ranges = match table {
+                Table::Receptions => split(after, upto, spooled),
+                _ => vec![(after, upto, None)],
+            };
+            for (after, upto, spooled) in ranges {
+                let key = key(prefix, table, shard, hour, after, upto);
+                parts.push(Part {
+                    table,
+                    hour,
+                    after,
+                    upto,
+                    key,
+                    spooled,
+                });
+            }
         }
     }
     {
@@ -162,6 +177,28 @@ pub fn plan(
     }
     tx.commit()?;
     Ok(parts)
+}
+
+/// The new rows `(after, upto]` of one hour as parts: what `spooled` holds
+/// (up to `upto`: later rows of the hour were committed after the spool
+/// sealed it) and the rest, before and after it, to read back. A segment
+/// whose first row is not new holds a row already archived (a part
+/// planned without the spool, by `archive` run beside the collector, or a
+/// row committed while the spool was being sealed): it is not used.
+pub fn split(after: i64, upto: i64, spooled: Option<&Sealed>) -> Vec<(i64, i64, Option<Sealed>)> {
+    let Some(s) = spooled.filter(|s| s.first > after && s.first <= upto) else {
+        return vec![(after, upto, None)];
+    };
+    let end = s.upto.min(upto);
+    let mut parts = Vec::new();
+    if s.after > after {
+        parts.push((after, s.after, None));
+    }
+    parts.push((s.after.max(after), end, Some(s.clone())));
+    if end < upto {
+        parts.push((end, upto, None));
+    }
+    parts
 }
 
 /// (hour, after, upto) of every hour of `table` before `before_hour` with
@@ -234,6 +271,47 @@ pub fn done(conn: &Connection, part: &Part, rows: i64, bytes: i64) -> rusqlite::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ranges(parts: Vec<(i64, i64, Option<Sealed>)>) -> Vec<(i64, i64, bool)> {
+        parts
+            .into_iter()
+            .map(|(a, u, s)| (a, u, s.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn a_spooled_segment_is_a_part_between_parts_read_back() {
+        let sealed = |after, first, upto| Sealed {
+            hour: 1,
+            after,
+            upto,
+            first,
+            path: "f.parquet".into(),
+            rows: 1,
+        };
+        // Rows committed after the seal are in the plan but not the file.
+        assert_eq!(
+            ranges(split(10, 20, Some(&sealed(10, 11, 30)))),
+            [(10, 20, true)]
+        );
+        // Complete since before the last part (the hour's earlier segment).
+        assert_eq!(
+            ranges(split(10, 20, Some(&sealed(4, 12, 30)))),
+            [(10, 20, true)]
+        );
+        // The spool started after the hour's first rows, and missed rows
+        // at its end.
+        assert_eq!(
+            ranges(split(10, 40, Some(&sealed(15, 16, 30)))),
+            [(10, 15, false), (15, 30, true), (30, 40, false)]
+        );
+        // It holds a row a part already has.
+        assert_eq!(
+            ranges(split(10, 40, Some(&sealed(5, 8, 30)))),
+            [(10, 40, false)]
+        );
+        assert_eq!(ranges(split(10, 40, None)), [(10, 40, false)]);
+    }
 
     #[test]
     fn keys_are_hive_partitions_named_by_their_rows() {

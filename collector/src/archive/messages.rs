@@ -39,23 +39,37 @@ impl Message {
         &self.raw[..self.len as usize]
     }
 
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        let bytes = r.get_ref(4)?.as_blob()?;
+    /// A message of these columns (bytes past the 14th are not kept: no
+    /// Mode S message has them).
+    pub fn new(id: i64, time_ms: i64, icao: Option<i64>, df: i64, bytes: &[u8]) -> Self {
         let len = bytes.len().min(14);
         let mut raw = [0u8; 14];
         raw[..len].copy_from_slice(&bytes[..len]);
-        Ok(Self {
-            id: r.get(0)?,
-            time_ms: r.get(1)?,
-            icao: r.get(2)?,
-            df: r.get(3)?,
+        Self {
+            id,
+            time_ms,
+            icao,
+            df,
             raw,
             len: len as u8,
-        })
+        }
+    }
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let bytes = r.get_ref(4)?.as_blob()?;
+        Ok(Self::new(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, bytes))
+    }
+
+    /// Message `id` as stored in `conn`, if it is.
+    pub fn look_up(conn: &Connection, id: i64) -> rusqlite::Result<Option<Self>> {
+        conn.prepare_cached(LOOKUP)?
+            .query_row(params![id], Message::from_row)
+            .optional()
     }
 }
 
 const COLUMNS: &str = "id, time_ms, icao, df, raw";
+const LOOKUP: &str = "SELECT id, time_ms, icao, df, raw FROM messages WHERE id = ?1";
 
 /// Prepared statements for [`Messages`].
 pub struct Statements<'c> {
@@ -76,7 +90,7 @@ impl<'c> Statements<'c> {
             scan: conn.prepare(&format!(
                 "SELECT {COLUMNS} FROM messages WHERE id >= ?1 ORDER BY id"
             ))?,
-            lookup: conn.prepare(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?,
+            lookup: conn.prepare(LOOKUP)?,
         })
     }
 }

@@ -3,6 +3,9 @@
 //! ([`positions`], [`receptions`] with their messages, [`flights`]), that DuckDB, Trino and pyarrow query in
 //! place, so SQLite only needs to keep recent days.
 //!
+//! Receptions are written as they are committed ([`spool`]); an hour the
+//! spool does not hold whole is read back from SQLite.
+//!
 //! Exactly once: an hour's rows are written in parts, each the rows of
 //! that hour with rowid in `(after, upto]` ([`ledger`]). A part is
 //! recorded before its upload and marked done after; after a crash or a
@@ -18,7 +21,9 @@ pub mod ledger;
 mod messages;
 pub mod parquet;
 pub mod positions;
+mod recent;
 pub mod receptions;
+pub mod spool;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,6 +37,7 @@ use crate::backup::s3::{self, Object, Target};
 use crate::component::{Component, Tasks};
 use crate::config::Config;
 use ledger::{Due, Part, Table};
+use spool::{Sealed, Spool};
 
 /// The Parquet media type (IANA, 2024).
 const CONTENT_TYPE: &str = "application/vnd.apache.parquet";
@@ -48,6 +54,7 @@ pub struct Archive {
     delay: Duration,
     flight_gap: Duration,
     every: Duration,
+    spool: Option<Spool>,
 }
 
 /// What one pass wrote.
@@ -59,6 +66,9 @@ pub struct Pass {
     pub rows: u64,
     /// Their bytes.
     pub bytes: u64,
+    /// Files the spool had written (the others were read back from
+    /// SQLite).
+    pub spooled: u64,
 }
 
 impl Archive {
@@ -78,7 +88,20 @@ impl Archive {
             delay: Duration::from_secs(config.archive_delay_minutes * 60),
             flight_gap: Duration::from_secs(config.flight_gap_s),
             every: Duration::from_secs(config.archive_interval_s),
+            spool: None,
         })
+    }
+
+    /// Where its spool writes (emptied at start: files a crash left are
+    /// read back from SQLite instead).
+    pub fn spool_dir(config: &Config) -> PathBuf {
+        config.data_dir.join("archive-spool")
+    }
+
+    /// Takes receptions' files from `spool` where it has them.
+    pub fn with_spool(mut self, spool: Spool) -> Self {
+        self.spool = Some(spool);
+        self
     }
 
     /// Writes every part due: first those left pending by a crash or a
@@ -106,35 +129,59 @@ impl Archive {
             self.prefix.clone(),
             self.shard.clone(),
         );
+        // Sealed before planning: every row in a sealed file is then in
+        // the writer's tally the plan reads.
+        let sealed = match &self.spool {
+            Some(s) => s.seal(due.rows_before_hour),
+            None => Vec::new(),
+        };
         let parts = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Part>> {
-            let mut conn = crate::store::open(&db)?;
-            let mut parts = ledger::pending(&conn)?;
-            parts.extend(ledger::plan(&mut conn, due, &prefix, &shard)?);
-            Ok(parts)
+            let planned = (|| {
+                let mut conn = crate::store::open(&db)?;
+                let mut parts = ledger::pending(&conn)?;
+                parts.extend(ledger::plan(&mut conn, due, &prefix, &shard, &sealed)?);
+                anyhow::Ok(parts)
+            })();
+            let used = |s: &Sealed| {
+                planned
+                    .as_ref()
+                    .is_ok_and(|parts| parts.iter().any(|p| p.spooled.as_ref() == Some(s)))
+            };
+            for s in sealed.iter().filter(|s| !used(s)) {
+                let _ = std::fs::remove_file(&s.path);
+            }
+            planned
         })
         .await
         .context("archive planning task")??;
         let mut pass = Pass::default();
-        for part in parts {
-            let (rows, bytes) = self.write(part).await?;
+        let mut parts = parts.into_iter();
+        while let Some(part) = parts.next() {
+            let spooled = part.spooled.is_some();
+            let (rows, bytes) = match self.write(part).await {
+                Ok(written) => written,
+                Err(e) => {
+                    // The rest wait for the next pass, read back from SQLite.
+                    for p in parts.filter_map(|p| p.spooled) {
+                        let _ = std::fs::remove_file(&p.path);
+                    }
+                    return Err(e);
+                }
+            };
             pass.parts += 1;
             pass.rows += rows;
             pass.bytes += bytes;
+            pass.spooled += u64::from(spooled);
         }
         Ok(pass)
     }
 
     /// Writes, uploads and marks one part done; returns (rows, bytes).
     async fn write(&self, part: Part) -> anyhow::Result<(u64, u64)> {
-        std::fs::create_dir_all(&self.work_dir)
-            .with_context(|| format!("creating {}", self.work_dir.display()))?;
-        let file = work_file(&self.work_dir, &part);
-        let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
-        let shard = self.shard.clone();
-        let rows =
-            tokio::task::spawn_blocking(move || write_part(&reader(&db)?, &p, &shard, &path))
-                .await
-                .context("archive writing task")??;
+        let (file, rows) = match &part.spooled {
+            Some(s) => (s.path.clone(), s.rows),
+            None => self.read_back(&part).await?,
+        };
         let bytes = std::fs::metadata(&file)?.len();
         // Rows retention deleted before the archive was turned on: there
         // is nothing to upload.
@@ -155,6 +202,20 @@ impl Archive {
         .await
         .context("archive ledger task")??;
         Ok((rows.max(0) as u64, bytes))
+    }
+
+    /// Writes `part` from SQLite into the work directory; (file, rows).
+    async fn read_back(&self, part: &Part) -> anyhow::Result<(PathBuf, i64)> {
+        std::fs::create_dir_all(&self.work_dir)
+            .with_context(|| format!("creating {}", self.work_dir.display()))?;
+        let file = work_file(&self.work_dir, part);
+        let (db, path, p) = (self.database.clone(), file.clone(), part.clone());
+        let shard = self.shard.clone();
+        let rows =
+            tokio::task::spawn_blocking(move || write_part(&reader(&db)?, &p, &shard, &path))
+                .await
+                .context("archive writing task")??;
+        Ok((file, rows))
     }
 
     async fn upload(&self, part: &Part, rows: i64, file: &std::path::Path) -> anyhow::Result<()> {
@@ -183,10 +244,18 @@ impl Archive {
                     metrics::counter!("cloudradar_collector_archive_rows_total").increment(p.rows);
                     metrics::counter!("cloudradar_collector_archive_bytes_total")
                         .increment(p.bytes);
+                    metrics::counter!("cloudradar_collector_archive_spooled_parts_total")
+                        .increment(p.spooled);
                     metrics::gauge!("cloudradar_collector_archive_last_success_timestamp_seconds")
                         .set(time::since_epoch().as_secs_f64());
                     if p.parts > 0 {
-                        tracing::info!(parts = p.parts, rows = p.rows, bytes = p.bytes, "archived");
+                        tracing::info!(
+                            parts = p.parts,
+                            spooled = p.spooled,
+                            rows = p.rows,
+                            bytes = p.bytes,
+                            "archived"
+                        );
                     }
                 }
                 Err(e) => {

@@ -49,9 +49,22 @@ pub struct Columns {
     rx_ms: Int64Builder,
     timestamp: Int64Builder,
     signal: Int32Builder,
-    /// The receiver id of the last row, already checked as UTF-8.
-    last_receiver: String,
     len: usize,
+}
+
+/// One reception's own columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Reception<'a> {
+    /// The message heard.
+    pub message_id: i64,
+    /// Receiver id.
+    pub receiver: &'a str,
+    /// When the receiver heard it, Unix ms.
+    pub rx_ms: i64,
+    /// The receiver's 12 MHz clock.
+    pub timestamp: i64,
+    /// Signal level.
+    pub signal: i64,
 }
 
 impl std::fmt::Debug for Columns {
@@ -81,25 +94,16 @@ impl Default for Columns {
             rx_ms: Int64Builder::with_capacity(n),
             timestamp: Int64Builder::with_capacity(n),
             signal: Int32Builder::with_capacity(n),
-            last_receiver: String::new(),
             len: 0,
         }
     }
 }
 
 impl Columns {
-    /// Adds the reception in `r` (the columns of [`write`]'s query, its
-    /// message id already read) with the message it heard, borrowing the
-    /// receiver's text from SQLite.
-    fn push(
-        &mut self,
-        shard: &str,
-        message_id: i64,
-        r: &rusqlite::Row<'_>,
-        m: Option<&Message>,
-    ) -> rusqlite::Result<()> {
+    /// Adds reception `r` of `shard` with the message it heard.
+    pub fn push(&mut self, shard: &str, r: &Reception<'_>, m: Option<&Message>) {
         self.shard.append_value(shard);
-        self.message_id.append_value(message_id);
+        self.message_id.append_value(r.message_id);
         self.time
             .append_option(m.map(|m| m.time_ms.div_euclid(1000)));
         self.time_ms.append_option(m.map(|m| m.time_ms));
@@ -109,20 +113,11 @@ impl Columns {
         }
         self.df.append_option(m.map(|m| m.df as i32));
         self.raw.append_option(m.map(Message::raw));
-        // Receptions come in batches of one receiver: its id is checked
-        // as UTF-8 once per run of rows, not once per row.
-        let receiver = r.get_ref(1)?.as_bytes()?;
-        if receiver != self.last_receiver.as_bytes() {
-            self.last_receiver = std::str::from_utf8(receiver)
-                .map_err(|e| rusqlite::Error::Utf8Error(1, e))?
-                .to_string();
-        }
-        self.receiver.append_value(&self.last_receiver);
-        self.rx_ms.append_value(r.get(2)?);
-        self.timestamp.append_value(r.get(3)?);
-        self.signal.append_value(r.get::<_, i64>(4)? as i32);
+        self.receiver.append_value(r.receiver);
+        self.rx_ms.append_value(r.rx_ms);
+        self.timestamp.append_value(r.timestamp);
+        self.signal.append_value(r.signal as i32);
         self.len += 1;
-        Ok(())
     }
 }
 
@@ -199,15 +194,29 @@ pub fn write(conn: &Connection, part: &Part, shard: &str, path: &Path) -> anyhow
     let mut statements = Statements::prepare(conn)?;
     let start = part.start_ms();
     let mut rows = q.query(params![start, start + 3_600_000, part.after, part.upto])?;
+    // Receptions come in batches of one receiver: its id is checked as
+    // UTF-8 once per run of rows, not once per row.
+    let mut receiver = String::new();
     if let Some(first) = rows.next()? {
         let mut messages = Messages::new(&mut statements, first.get(0)?)?;
         let mut r = first;
         loop {
             let id = r.get(0)?;
             let m = messages.get(id)?;
-            let mut pushed = Ok(());
-            sink.push(|c| pushed = c.push(shard, id, r, m.as_ref()))?;
-            pushed?;
+            let bytes = r.get_ref(1)?.as_bytes()?;
+            if bytes != receiver.as_bytes() {
+                receiver = std::str::from_utf8(bytes)
+                    .map_err(|e| rusqlite::Error::Utf8Error(1, e))?
+                    .to_string();
+            }
+            let reception = Reception {
+                message_id: id,
+                receiver: &receiver,
+                rx_ms: r.get(2)?,
+                timestamp: r.get(3)?,
+                signal: r.get(4)?,
+            };
+            sink.push(|c| c.push(shard, &reception, m.as_ref()))?;
             match rows.next()? {
                 Some(next) => r = next,
                 None => break,

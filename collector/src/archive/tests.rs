@@ -21,7 +21,7 @@ fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
 }
 
 fn plan_all(conn: &mut Connection) -> Vec<Part> {
-    ledger::plan(conn, ledger::Due::ALL, "archive", "eu1").unwrap()
+    ledger::plan(conn, ledger::Due::ALL, "archive", "eu1", &[]).unwrap()
 }
 
 /// The fixture's database with every part planned; the parts of `table`.
@@ -346,6 +346,7 @@ fn two_writes_of_one_part_never_share_a_file() {
         after: 0,
         upto: 9,
         key: String::new(),
+        spooled: None,
     };
     let dir = std::path::Path::new("work");
     assert_ne!(super::work_file(dir, &part), super::work_file(dir, &part));
