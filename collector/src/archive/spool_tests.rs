@@ -2,29 +2,26 @@
 //! the same parts back from SQLite gives, and a batch it missed leaves
 //! the rows around it to be read back, each row archived once.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rusqlite::Connection;
 
 use super::*;
 use crate::archive::ledger::{self, Due, Part, Table};
 use crate::archive::receptions;
+use crate::archive::tests::read;
 use crate::store::{MessageRow, ReceptionRow, Retention, WriteBatch, Writer, WriterHandle};
 
 /// 2026-12-07T10:00Z.
 const HOUR: i64 = 1_796_637_600_000 / HOUR_MS;
 
-fn read(path: &Path) -> Vec<RecordBatch> {
-    let file = File::open(path).unwrap();
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .unwrap()
-        .build()
-        .unwrap()
-        .map(|b| b.unwrap())
+/// Each part's hour, and whether the spool wrote it.
+fn sources(parts: &[Part]) -> Vec<(i64, bool)> {
+    parts
+        .iter()
+        .map(|p| (p.hour, p.spooled.is_some()))
         .collect()
 }
 
@@ -170,10 +167,7 @@ async fn spooled_files_hold_what_reading_back_gives() {
         .await;
     s.feed(None);
     let parts = s.plan(HOUR + 3);
-    let got: Vec<(i64, bool)> = parts
-        .iter()
-        .map(|p| (p.hour, p.spooled.is_some()))
-        .collect();
+    let got = sources(&parts);
     assert_eq!(got, vec![(HOUR, true), (HOUR + 2, true)]);
     let late = parts[0].spooled.as_ref().unwrap();
     assert_eq!((late.rows, parts[0].after), (1, 11));
@@ -196,10 +190,7 @@ async fn a_missed_batch_leaves_the_rows_around_it_to_be_read_back() {
     // at the next batch, hour 10 again at the one after.
     s.feed(Some(2));
     let parts = s.plan(HOUR + 2);
-    let got: Vec<(i64, bool)> = parts
-        .iter()
-        .map(|p| (p.hour, p.spooled.is_some()))
-        .collect();
+    let got = sources(&parts);
     assert_eq!(
         got,
         vec![
@@ -234,10 +225,7 @@ async fn an_hour_pushed_out_by_newer_ones_is_read_back() {
     s.write(batch("rx-b", 2, &[], &[1], t + 30)).await;
     s.feed(None);
     let parts = s.plan(HOUR + 4);
-    let got: Vec<(i64, bool)> = parts
-        .iter()
-        .map(|p| (p.hour, p.spooled.is_some()))
-        .collect();
+    let got = sources(&parts);
     assert_eq!(
         got,
         vec![

@@ -10,7 +10,8 @@ use super::ledger::{self, Part, Table};
 use super::{flights, positions, receptions};
 use crate::store::fixture::{self, KLM};
 
-fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
+/// Every record batch of the Parquet file at `path`.
+pub(super) fn read(path: &std::path::Path) -> Vec<arrow_array::RecordBatch> {
     let file = std::fs::File::open(path).unwrap();
     ParquetRecordBatchReaderBuilder::try_new(file)
         .unwrap()
