@@ -129,13 +129,14 @@ impl Archive {
             self.prefix.clone(),
             self.shard.clone(),
         );
-        // Sealed before planning: every row in a sealed file is then in
-        // the writer's tally the plan reads.
-        let sealed = match &self.spool {
-            Some(s) => s.seal(due.rows_before_hour),
-            None => Vec::new(),
-        };
+        let spool = self.spool.clone();
         let parts = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Part>> {
+            // Sealed before planning: every row in a sealed file is then
+            // in the writer's tally the plan reads.
+            let sealed = match &spool {
+                Some(s) => s.seal(due.rows_before_hour),
+                None => Vec::new(),
+            };
             let planned = (|| {
                 let mut conn = crate::store::open(&db)?;
                 let mut parts = ledger::pending(&conn)?;

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context;
 use rusqlite::Connection;
@@ -87,7 +87,14 @@ impl Spool {
             .name("archive-spool".into())
             .spawn(move || {
                 for c in committed {
-                    state.lock().unwrap_or_else(PoisonError::into_inner).add(&c);
+                    // A panic drops the open files (see `lock`), not the
+                    // spool.
+                    let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        lock(&state).add(&c);
+                    }));
+                    if added.is_err() {
+                        tracing::error!("archive spool panicked; its open hours are read back");
+                    }
                 }
             })
             .context("starting the archive spool thread")?;
@@ -123,8 +130,24 @@ impl Spool {
         self.lock().seal(before_hour)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+}
+
+/// The state, started afresh if a panic left it half-changed (a batch
+/// half added would make the open files claim rows they lack).
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    match state.lock() {
+        Ok(s) => s,
+        Err(poisoned) => {
+            state.clear_poison();
+            let mut s = poisoned.into_inner();
+            s.drop_all("the spool panicked");
+            s.complete.clear();
+            s.next = None;
+            s
+        }
     }
 }
 
@@ -309,6 +332,9 @@ impl State {
                 Err(e) => {
                     tracing::warn!(hour, error = %format!("{e:#}"), "archive spool cannot close a file");
                     let _ = std::fs::remove_file(&s.path);
+                    // Its rows are in no file: the hour is no longer
+                    // complete anywhere.
+                    self.complete.remove(&hour);
                 }
             }
         }

@@ -264,3 +264,33 @@ fn assert_each_row_once(s: &Setup, parts: &[Part], before_hour: i64) {
         .unwrap();
     assert_eq!(per_hour.into_iter().collect::<Vec<_>>(), stored);
 }
+
+/// Regression: a file that could not be closed (a full disk) was removed
+/// but its hour stayed complete since the file before, so the hour's next
+/// file claimed the lost file's rows: a row archived nowhere.
+#[tokio::test]
+async fn a_file_that_cannot_be_closed_leaves_its_rows_to_be_read_back() {
+    let s = Setup::new();
+    let t = HOUR * HOUR_MS;
+    s.write(batch("rx-a", 1, &[1, 2], &[1, 2], t + 10)).await;
+    s.feed(None);
+    let first = s.plan(HOUR + 1);
+    // A late row of the sealed hour goes to a file of its own, which
+    // cannot be written (its first row group is written when it closes).
+    let full = s
+        .dir
+        .path()
+        .join(format!("spool/receptions-{HOUR}-3.parquet"));
+    std::os::unix::fs::symlink("/dev/full", full).unwrap();
+    s.write(batch("rx-b", 1, &[], &[1], t + 20)).await;
+    s.feed(None);
+    // The same full disk fails the plan: the seal is all that happens.
+    assert_eq!(s.spool.seal(HOUR + 1), Vec::new());
+    s.write(batch("rx-b", 2, &[], &[2], t + 30)).await;
+    s.feed(None);
+    let parts = s.plan(HOUR + 1);
+    assert_eq!(sources(&parts), vec![(HOUR, false), (HOUR, true)]);
+    assert_each_row_once(&s, &[first, parts].concat(), HOUR + 1);
+    drop(s.handle);
+    s.writer.join();
+}
