@@ -1,10 +1,10 @@
 //! Times the archive's part writers alone (`scripts/bench/archive.sh`
 //! keeps the database it ingested for this): every hour of the chosen
 //! tables of a collector database written as Parquet files into a
-//! directory, without S3 and without the ledger, so no row is changed and
-//! two builds can be timed in turn on the same file (opening it migrates
-//! an older schema, as the collector would: give each build its own copy
-//! when their schemas differ).
+//! directory, without S3 and without recording parts, so no row is
+//! changed and two builds can be timed in turn on the same file (opening
+//! it migrates an older schema, as the collector would: give each build
+//! its own copy when their schemas differ).
 //!
 //! Prints one JSON line: rows and bytes per table. Time it from outside
 //! (`/usr/bin/time`, or the caller's `getrusage`).
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use cloudradar_collector::archive::{self, ledger::Part, ledger::Table};
+use cloudradar_collector::archive::{self, ledger, ledger::Part, ledger::Table};
 
 /// Writes every hour of a database's tables as Parquet files.
 #[derive(Debug, Parser)]
@@ -50,29 +50,16 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every hour of `table` with rows, each as one part as the archive
-/// would plan it on its first pass (positions and receptions from the
-/// writer's tally, flights by the hour they ended); (rows, bytes).
+/// Every hour of `table` with rows not yet archived, each as one part as
+/// the archive's next pass would plan it (without the spool, and without
+/// recording it); (rows, bytes).
 fn write_table(
     conn: &rusqlite::Connection,
     table: Table,
     out: &std::path::Path,
 ) -> anyhow::Result<(i64, u64)> {
-    let sql = match table {
-        Table::Flights => {
-            "SELECT last_seen_ms / 3600000 AS hour, 0, max(id) FROM flights GROUP BY hour"
-        }
-        _ => "SELECT hour, coalesce(min_rowid - 1, 0), max_rowid FROM archive_hours WHERE tbl = ?1",
-    };
-    let mut q = conn.prepare(sql)?;
-    let hours = q
-        .query_map(
-            rusqlite::params_from_iter((table != Table::Flights).then(|| table.name())),
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?
-        .collect::<rusqlite::Result<Vec<(i64, i64, i64)>>>()?;
     let (mut rows, mut bytes) = (0, 0);
-    for (hour, after, upto) in hours {
+    for (hour, after, upto) in ledger::new_rows(conn, table, ledger::Due::ALL)? {
         let part = Part {
             table,
             hour,

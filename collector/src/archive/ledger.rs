@@ -143,11 +143,7 @@ pub fn plan(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut parts = Vec::new();
     for table in Table::ALL {
-        let found = match table {
-            Table::Flights => flight_hours(&tx, due.flights_before_hour)?,
-            _ => row_hours(&tx, table, due.rows_before_hour)?,
-        };
-        for (hour, after, upto) in found {
+        for (hour, after, upto) in new_rows(&tx, table, due)? {
             let spooled = sealed.iter().find(|s| s.hour == hour);
             let ranges = match table {
                 Table::Receptions => split(after, upto, spooled),
@@ -199,6 +195,20 @@ pub fn split(after: i64, upto: i64, spooled: Option<&Sealed>) -> Vec<(i64, i64, 
         parts.push((end, upto, None));
     }
     parts
+}
+
+/// (hour, after, upto) of every due hour of `table` with rows past its last
+/// part: what [`plan`] records parts of (before splitting off what the
+/// spool holds). Only reads.
+pub fn new_rows(
+    conn: &Connection,
+    table: Table,
+    due: Due,
+) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    match table {
+        Table::Flights => flight_hours(conn, due.flights_before_hour),
+        _ => row_hours(conn, table, due.rows_before_hour),
+    }
 }
 
 /// (hour, after, upto) of every hour of `table` before `before_hour` with
